@@ -1,0 +1,22 @@
+"""The ``onrecord`` command: a thin Typer layer over the library API."""
+
+from __future__ import annotations
+
+import typer
+
+from onrecord.cli import check, demo, importing
+
+app = typer.Typer(
+    name="onrecord",
+    help="Audit, plan and publish a body-worn camera program from a department data package.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("check")(check.check)
+app.command("import")(importing.import_package)
+app.command("demo-data")(demo.demo_data)
+
+
+def main() -> None:
+    app()
