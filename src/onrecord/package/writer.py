@@ -49,7 +49,10 @@ class TableWriter:
 
 
 class PackageWriter:
-    """A package folder being written: ``with PackageWriter(out) as w: w.table("shifts").write(...)``."""
+    """A package folder being written, one :class:`TableWriter` per table.
+
+    ``with PackageWriter(out) as w: w.table("shifts").write(batch)``
+    """
 
     def __init__(self, root: Path | str, fmt: Format = "csv") -> None:
         self.root = Path(root)

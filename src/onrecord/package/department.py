@@ -1,0 +1,58 @@
+"""``department.yaml``: the department's name, timezone and default policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from onrecord.package.problems import Code, Problem, Severity
+
+
+class Department(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "Unnamed department"
+    timezone: str = "UTC"
+    policy: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"{v!r} is not an IANA time zone such as America/New_York") from e
+        return v
+
+
+def read_department(root: Path) -> tuple[Department, list[Problem]]:
+    """Read ``department.yaml`` if present; a broken one is a structural problem, never guessed."""
+    path = root / "department.yaml"
+    if not path.exists():
+        return Department(), []
+
+    def problem(msg: str, column: str | None = None) -> Problem:
+        return Problem(
+            severity=Severity.STRUCTURAL,
+            code=Code.BAD_DEPARTMENT,
+            file=path.name,
+            column=column,
+            message=msg,
+        )
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        return Department(), [problem(f"cannot be read as YAML: {e}")]
+    if not isinstance(doc, dict):
+        return Department(), [problem("must be a mapping of keys such as name: and timezone:")]
+    try:
+        return Department.model_validate(doc), []
+    except ValidationError as e:
+        return Department(), [
+            problem(f"{err['msg']}; fix the value", ".".join(str(p) for p in err["loc"]))
+            for err in e.errors()
+        ]

@@ -1,0 +1,163 @@
+"""Find a package's table files and read their headers, before any row is parsed.
+
+Everything here is structural: a problem found at this stage stops the run (exit 2), so all of
+them are collected first and reported together.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pyarrow.parquet as pq
+
+from onrecord.package.problems import Code, Problem, Severity
+from onrecord.package.schema import TABLES, header_columns
+
+Format = Literal["csv", "parquet"]
+SUFFIXES: dict[str, Format] = {".csv": "csv", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class TableFile:
+    table: str
+    path: Path
+    fmt: Format
+    header: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def _structural(code: Code, msg: str, file: str | None, column: str | None = None) -> Problem:
+    return Problem(severity=Severity.STRUCTURAL, code=code, file=file, column=column, message=msg)
+
+
+def _csv_header(path: Path) -> tuple[str, ...]:
+    """The first CSV record, names trimmed (``utf-8-sig`` also drops a byte-order mark)."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        row = next(csv.reader(f), None)
+    if row is None:
+        raise ValueError("the file is empty; a table file starts with a header row")
+    return tuple(c.strip() for c in row)
+
+
+def _parquet_header(path: Path) -> tuple[str, ...]:
+    return tuple(pq.read_schema(path).names)
+
+
+def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
+    """Map table names to their files; list every structural problem found on the way."""
+    problems: list[Problem] = []
+    if not root.is_dir():
+        return {}, [
+            _structural(
+                Code.UNREADABLE_FILE,
+                f"{root} is not a folder; a data package is a folder of table files",
+                None,
+            )
+        ]
+    found: dict[str, list[Path]] = {}
+    for path in sorted(root.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        stem, suffix = path.stem, path.suffix.lower()
+        if stem not in TABLES:
+            continue  # unknown files are kept and ignored, like unknown columns
+        if suffix not in SUFFIXES:
+            problems.append(
+                _structural(
+                    Code.NOT_A_TABLE_FILE,
+                    f"{stem} must be {stem}.csv or {stem}.parquet; convert {path.name} "
+                    "(OnRecord's importers read spreadsheets: see `onrecord import`)",
+                    path.name,
+                )
+            )
+            continue
+        found.setdefault(stem, []).append(path)
+
+    files: dict[str, TableFile] = {}
+    for table, paths in found.items():
+        if len(paths) > 1:
+            problems.append(
+                _structural(
+                    Code.DUPLICATE_TABLE,
+                    f"{table} is given twice ({', '.join(p.name for p in paths)}); keep one",
+                    paths[0].name,
+                )
+            )
+            continue
+        path = paths[0]
+        fmt = SUFFIXES[path.suffix.lower()]
+        try:
+            header = _csv_header(path) if fmt == "csv" else _parquet_header(path)
+        except (OSError, UnicodeDecodeError, csv.Error, ValueError) as e:
+            what = "CSV (UTF-8)" if fmt == "csv" else "Parquet"
+            problems.append(
+                _structural(Code.UNREADABLE_FILE, f"cannot be read as {what}: {e}", path.name)
+            )
+            continue
+        except Exception as e:  # pyarrow raises its own error types for corrupt files
+            problems.append(
+                _structural(
+                    Code.UNREADABLE_FILE,
+                    f"cannot be read as Parquet ({type(e).__name__}: {e}); re-export the file",
+                    path.name,
+                )
+            )
+            continue
+        problems.extend(_header_problems(table, path.name, header))
+        files[table] = TableFile(table, path, fmt, header)
+
+    if "recordings" not in found:
+        problems.append(
+            _structural(
+                Code.MISSING_TABLE,
+                "recordings.csv (or .parquet) is missing; the audit needs the recordings table",
+                None,
+            )
+        )
+    if "shifts" not in found and "encounters" not in found:
+        problems.append(
+            _structural(
+                Code.MISSING_TABLE,
+                "neither shifts nor encounters is present; the audit needs at least one of them",
+                None,
+            )
+        )
+    return files, problems
+
+
+def _header_problems(table: str, file: str, header: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(
+                _structural(
+                    Code.DUPLICATE_COLUMN,
+                    f"column {name!r} appears twice in the header; rename or remove one",
+                    file,
+                    name,
+                )
+            )
+        seen.add(name)
+    lower = {h.lower(): h for h in header}
+    for col in header_columns(TABLES[table]):
+        if col in seen:
+            continue
+        hint = ""
+        if col in lower:
+            hint = f" (found {lower[col]!r}: column names are lower-case)"
+        problems.append(
+            _structural(
+                Code.MISSING_COLUMN,
+                f"required column {col!r} is missing{hint}; add it to the header",
+                file,
+                col,
+            )
+        )
+    return problems

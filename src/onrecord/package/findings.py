@@ -1,0 +1,225 @@
+"""Findings: facts about the kept rows that an auditor must see, computed across tables.
+
+Findings exclude nothing. Each is one vectorised query over the kept tables that inserts one
+problem per row concerned into ``_problems``, naming the row's file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from onrecord.package.problems import SEVERITY, Code
+from onrecord.package.schema import ENCOUNTER_TYPES, SHIFT_KINDS, STOP_REASONS
+from onrecord.package.values import quote, sql_str
+
+Files = dict[str, str]  # table -> file name
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    code: Code,
+    table: str,
+    files: Files,
+    column: str | None,
+    select_from: str,
+    message: str,
+    value: str = "NULL",
+) -> None:
+    col = sql_str(column) if column else "NULL"
+    con.execute(
+        f"""INSERT INTO _problems SELECT {sql_str(SEVERITY[code].value)},
+        {sql_str(code.value)}, {sql_str(table)}, {sql_str(files[table])}, _line, {col},
+        {message}, {value} {select_from}"""
+    )
+
+
+def unknown_ids(
+    con: duckdb.DuckDBPyConnection,
+    files: Files,
+    code: Code,
+    ref: str,
+    ref_col: str,
+    uses: list[tuple[str, str]],
+) -> None:
+    """Ids used in ``uses`` (table, column) that the reference table does not list."""
+    if ref not in files:
+        return
+    for table, column in uses:
+        if table not in files:
+            continue
+        c = quote(column)
+        _insert(
+            con,
+            code,
+            table,
+            files,
+            column,
+            f"""FROM {table} t WHERE t.{c} IS NOT NULL AND NOT EXISTS
+            (SELECT 1 FROM {ref} r WHERE r.{quote(ref_col)} = t.{c})""",
+            f"format('{{}} is not in {files[ref]}; add it there or correct the id', t.{c})",
+            f"t.{c}",
+        )
+
+
+def unassigned_footage(con: duckdb.DuckDBPyConnection, files: Files) -> None:
+    _insert(
+        con,
+        Code.UNASSIGNED_FOOTAGE,
+        "recordings",
+        files,
+        "officer_id",
+        "FROM recordings WHERE officer_id IS NULL",
+        "format('recording {} has no officer; the camera system should say who wore it', "
+        "recording_id)",
+        "recording_id",
+    )
+
+
+def two_cameras_at_once(con: duckdb.DuckDBPyConnection, files: Files) -> None:
+    """An officer's recordings on different cameras that overlap in time.
+
+    Each camera's recordings are first merged into islands (so a camera never overlaps
+    itself); an island that starts before the latest end of the officer's earlier islands then
+    necessarily overlaps another camera. The finding is put on the island's first recording.
+    """
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _islands AS
+        WITH ordered AS (
+            SELECT officer_id, camera_id, start, "end", _line, recording_id,
+                   max("end") OVER (PARTITION BY officer_id, camera_id ORDER BY start, _line
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM recordings WHERE officer_id IS NOT NULL AND camera_id IS NOT NULL),
+        marked AS (
+            SELECT *, sum(CASE WHEN prev_end IS NULL OR start >= prev_end THEN 1 ELSE 0 END)
+                OVER (PARTITION BY officer_id, camera_id ORDER BY start, _line) AS island
+            FROM ordered)
+        SELECT officer_id, camera_id, min(start) AS start, max("end") AS "end",
+               arg_min(_line, start) AS _line, arg_min(recording_id, start) AS recording_id
+        FROM marked GROUP BY officer_id, camera_id, island"""
+    )
+    _insert(
+        con,
+        Code.TWO_CAMERAS_AT_ONCE,
+        "recordings",
+        files,
+        "camera_id",
+        """FROM (SELECT *, max("end") OVER (PARTITION BY officer_id ORDER BY start, _line
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS other_end
+                 FROM _islands) WHERE start < other_end""",
+        "format('officer {} records on camera {} (recording {}) while another camera of '"
+        " || 'theirs is already recording; check who wore which camera', "
+        "officer_id, camera_id, recording_id)",
+        "recording_id",
+    )
+    con.execute("DROP TABLE _islands")
+
+
+def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:
+    """Shifts and recordings whose local start date is outside the officer's active dates."""
+    if "officers" not in files:
+        return
+    for table, what in (("shifts", "shift_id"), ("recordings", "recording_id")):
+        if table not in files:
+            continue
+        _insert(
+            con,
+            Code.OUTSIDE_EMPLOYMENT,
+            table,
+            files,
+            "start",
+            f"""FROM (SELECT t._line, t.{what} AS id, o.officer_id, o.active_from, o.active_to,
+                       CAST(timezone({sql_str(timezone)}, t.start) AS DATE) AS day
+                FROM {table} t JOIN officers o USING (officer_id)
+                WHERE o.active_from IS NOT NULL OR o.active_to IS NOT NULL)
+            WHERE day < active_from OR day > active_to""",
+            f"format('{what} {{}} on {{}} is outside officer {{}}''s employment ({{}} to {{}})', "
+            "id, day, officer_id, coalesce(CAST(active_from AS VARCHAR), 'open'), "
+            "coalesce(CAST(active_to AS VARCHAR), 'open'))",
+            "id",
+        )
+
+
+def unlisted_words(con: duckdb.DuckDBPyConnection, files: Files) -> None:
+    for table, column, words in (
+        ("shifts", "kind", SHIFT_KINDS),
+        ("encounters", "type", ENCOUNTER_TYPES),
+        ("recordings", "stop_reason", STOP_REASONS),
+    ):
+        if table not in files:
+            continue
+        listed = ", ".join(sql_str(w) for w in words)
+        _insert(
+            con,
+            Code.UNLISTED_WORD,
+            table,
+            files,
+            column,
+            f"FROM {table} WHERE {quote(column)} IS NOT NULL AND {quote(column)} NOT IN ({listed})",
+            f"format('{{}} is not in the {column} vocabulary; it is kept as its own {column}', "
+            f"{quote(column)})",
+            quote(column),
+        )
+
+
+def overlapping_shifts(con: duckdb.DuckDBPyConnection, files: Files) -> None:
+    _insert(
+        con,
+        Code.OVERLAPPING_SHIFTS,
+        "shifts",
+        files,
+        "start",
+        """FROM (SELECT _line, shift_id, officer_id, start,
+                   max("end") OVER w AS prev_end, arg_max(shift_id, "end") OVER w AS prev_id
+                 FROM shifts WINDOW w AS (PARTITION BY officer_id ORDER BY start, _line
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+           WHERE start < prev_end""",
+        "format('shift {} of officer {} starts before shift {} ends; check the roster', "
+        "shift_id, officer_id, prev_id)",
+        "shift_id",
+    )
+
+
+def run_all(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:
+    """Every finding the data allows, given which tables are present."""
+    steps: list[Callable[[], None]] = [
+        lambda: unknown_ids(
+            con,
+            files,
+            Code.UNKNOWN_OFFICER,
+            "officers",
+            "officer_id",
+            [
+                ("shifts", "officer_id"),
+                ("encounters", "officer_id"),
+                ("recordings", "officer_id"),
+                ("cameras", "assigned_officer_id"),
+                ("device_events", "officer_id"),
+            ],
+        ),
+        lambda: unknown_ids(
+            con,
+            files,
+            Code.UNKNOWN_STATION,
+            "stations",
+            "station_id",
+            [("officers", "station_id"), ("cameras", "station_id"), ("shifts", "station_id")],
+        ),
+        lambda: unknown_ids(
+            con,
+            files,
+            Code.UNKNOWN_CAMERA,
+            "cameras",
+            "camera_id",
+            [("recordings", "camera_id"), ("device_events", "camera_id")],
+        ),
+        lambda: unlisted_words(con, files),
+        lambda: outside_employment(con, files, timezone),
+    ]
+    if "recordings" in files:
+        steps += [lambda: unassigned_footage(con, files), lambda: two_cameras_at_once(con, files)]
+    if "shifts" in files:
+        steps.append(lambda: overlapping_shifts(con, files))
+    for step in steps:
+        step()

@@ -1,0 +1,145 @@
+"""``load(path)``: a whole data package, read and checked, as DuckDB tables plus its problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from onrecord.package import findings
+from onrecord.package.department import Department, read_department
+from onrecord.package.files import locate
+from onrecord.package.problems import (
+    Code,
+    Problem,
+    ProblemGroup,
+    Severity,
+    StructuralError,
+)
+from onrecord.package.reader import PROBLEMS_DDL, TableLoad, read_table
+from onrecord.package.schema import TABLES
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Package:
+    """A loaded package. Kept rows are DuckDB tables named after the contract's tables, with
+    a ``_line`` column (CSV line or Parquet row index) pointing back at the source row."""
+
+    root: Path
+    department: Department
+    con: duckdb.DuckDBPyConnection
+    loads: dict[str, TableLoad] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.loads)
+
+    def arrow(self, table: str) -> pa.Table:
+        """The kept rows of ``table`` as an Arrow table (timestamps in UTC)."""
+        return self.con.execute(f'SELECT * FROM "{table}" ORDER BY _line').to_arrow_table()
+
+    def count(self, severity: Severity | None = None) -> int:
+        where = "WHERE severity = ?" if severity else ""
+        args = [severity.value] if severity else []
+        row = self.con.execute(f"SELECT count(*) FROM _problems {where}", args).fetchone()
+        return row[0] if row else 0
+
+    @property
+    def exit_code(self) -> int:
+        """0: clean or findings only; 1: row errors (rows excluded). Structural errors raise."""
+        return 1 if self.count(Severity.ROW) else 0
+
+    def groups(self) -> list[ProblemGroup]:
+        """Problems grouped by severity, code, table and column, with the first as example."""
+        rows = self.con.execute(
+            """SELECT severity, code, "table", "column", count(*) AS n,
+                      count(DISTINCT line) AS nrows,
+                      arg_min(struct_pack(file, line, message, value), line) AS ex
+               FROM _problems GROUP BY severity, code, "table", "column"
+               ORDER BY CASE severity WHEN 'row' THEN 0 ELSE 1 END, code, "table", "column"
+            """
+        ).fetchall()
+        out = []
+        for sev, code, table, column, n, nrows, ex in rows:
+            example = Problem(
+                severity=sev,
+                code=code,
+                table=table,
+                column=column,
+                file=ex["file"],
+                line=ex["line"],
+                message=ex["message"],
+                value=ex["value"],
+            )
+            out.append(
+                ProblemGroup(
+                    severity=sev,
+                    code=code,
+                    table=table,
+                    column=column,
+                    count=n,
+                    rows=nrows,
+                    example=example,
+                )
+            )
+        return out
+
+    def problems(self, limit: int | None = None, batch: int = 10_000) -> Iterator[Problem]:
+        """Every problem, in table, line and column order (streamed: there may be millions)."""
+        lim = f"LIMIT {int(limit)}" if limit is not None else ""
+        cur = self.con.cursor()
+        cur.execute(
+            f"""SELECT severity, code, "table", file, line, "column", message, value
+                FROM _problems ORDER BY "table", line NULLS FIRST, "column", code {lim}"""
+        )
+        names = ("severity", "code", "table", "file", "line", "column", "message", "value")
+        while rows := cur.fetchmany(batch):
+            for r in rows:
+                yield Problem(**dict(zip(names, r, strict=True)))
+
+
+def load(path: str | Path, progress: Progress | None = None) -> Package:
+    """Read and check the package at ``path``.
+
+    Raises :class:`StructuralError` (listing every structural problem) when the package cannot
+    be read as a whole; otherwise returns the package with its kept rows and all row errors and
+    findings, so that callers decide what to do with an imperfect package.
+    """
+    root = Path(path)
+    department, problems = read_department(root) if root.is_dir() else (Department(), [])
+    files, more = locate(root)
+    problems += more
+    if problems:
+        raise StructuralError(problems)
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(PROBLEMS_DDL)
+    pkg = Package(root, department, con)
+    for name in TABLES:  # contract order, so references load before they are used
+        if name in files:
+            if progress:
+                progress(f"reading {files[name].name}")
+            try:
+                pkg.loads[name] = read_table(con, files[name], department.timezone)
+            except duckdb.Error as e:
+                raise StructuralError(
+                    [
+                        Problem(
+                            severity=Severity.STRUCTURAL,
+                            code=Code.UNREADABLE_FILE,
+                            table=name,
+                            file=files[name].name,
+                            message=f"cannot be read: {e}; re-export the file",
+                        )
+                    ]
+                ) from e
+    if progress:
+        progress("cross-checking tables")
+    findings.run_all(con, {n: f.name for n, f in files.items()}, department.timezone)
+    return pkg

@@ -1,0 +1,112 @@
+"""Local wall-clock times to absolute instants, with the contract's daylight-saving rules.
+
+A local time that occurs twice means its first occurrence; one that does not exist is moved
+forward by the size of the skip. Both are Python's ``fold=0`` reading, so the pure-Python
+reference is ``datetime(..., tzinfo=ZoneInfo(tz)).astimezone(UTC)``. For the vectorised reader
+we turn a zone's transitions in the years the data covers into ordered thresholds on the local
+clock, which DuckDB evaluates as a short ``CASE`` per column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An offset change. ``before``/``after`` are UTC offsets in seconds."""
+
+    at_utc: datetime  # naive UTC instant of the change
+    before: int
+    after: int
+
+    @property
+    def threshold(self) -> datetime:
+        """Local time from which the new offset applies under fold=0."""
+        return self.at_utc + timedelta(seconds=max(self.before, self.after))
+
+    @property
+    def anomaly(self) -> tuple[datetime, datetime, str]:
+        """The local window that is repeated (``ambiguous``) or does not exist (``skipped``)."""
+        lo = self.at_utc + timedelta(seconds=min(self.before, self.after))
+        kind = "ambiguous" if self.after < self.before else "skipped"
+        return lo, self.threshold, kind
+
+
+def _offset(zone: ZoneInfo, utc: datetime) -> int:
+    off = utc.replace(tzinfo=UTC).astimezone(zone).utcoffset()
+    assert off is not None
+    return int(off.total_seconds())
+
+
+def transitions(zone_name: str, years: list[int]) -> tuple[list[tuple[datetime, int]], list]:
+    """Offset thresholds on the local clock, and anomaly windows, for the given years.
+
+    Returns ``(steps, anomalies)``: ``steps`` is an ascending list of ``(local_threshold,
+    offset_seconds)``, where each year starts with a step at its local 1 January so that years
+    not listed never leak offsets into each other; ``anomalies`` is a list of ``(lo, hi, kind)``
+    local windows.
+    """
+    zone = ZoneInfo(zone_name)
+    steps: list[tuple[datetime, int]] = []
+    anomalies: list[tuple[datetime, datetime, str]] = []
+    for year in sorted(set(years)):
+        if not 1 <= year <= 9998:
+            continue
+        jan1 = datetime(year, 1, 1)
+        steps.append((jan1, _offset(zone, jan1 - timedelta(seconds=_offset(zone, jan1)))))
+        day, prev = jan1 - timedelta(days=1), None
+        while day < datetime(year + 1, 1, 2):
+            off = _offset(zone, day)
+            if prev is not None and off != prev[1]:
+                t = _bisect(zone, prev[0], day)
+                tr = Transition(t, prev[1], off)
+                if tr.threshold.year == year:
+                    steps.append((tr.threshold, tr.after))
+                lo, hi, kind = tr.anomaly
+                if lo.year == year or hi.year == year:
+                    anomalies.append((lo, hi, kind))
+            prev = (day, off)
+            day += timedelta(days=1)
+    steps.sort()
+    return steps, sorted(set(anomalies))
+
+
+def _bisect(zone: ZoneInfo, lo: datetime, hi: datetime) -> datetime:
+    """The first UTC second at which the offset differs from the offset at ``lo``."""
+    base = _offset(zone, lo)
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) // 2
+        mid = mid.replace(microsecond=0)
+        if _offset(zone, mid) == base:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def _lit(t: datetime) -> str:
+    return f"TIMESTAMP '{t.isoformat(sep=' ')}'"
+
+
+def offset_sql(local: str, steps: list[tuple[datetime, int]]) -> str:
+    """SQL for the UTC offset (seconds) of the naive local timestamp expression ``local``."""
+    if not steps:
+        return "0"
+    if len({off for _, off in steps}) == 1:
+        return str(steps[0][1])
+    whens = " ".join(f"WHEN {local} >= {_lit(t)} THEN {off}" for t, off in reversed(steps))
+    return f"(CASE {whens} ELSE {steps[0][1]} END)"
+
+
+def anomaly_sql(local: str, anomalies: list[tuple[datetime, datetime, str]]) -> str:
+    """SQL naming the anomaly (``'ambiguous'``/``'skipped'``) a local time falls in, else NULL."""
+    if not anomalies:
+        return "CAST(NULL AS VARCHAR)"
+    whens = " ".join(
+        f"WHEN {local} >= {_lit(lo)} AND {local} < {_lit(hi)} THEN '{kind}'"
+        for lo, hi, kind in anomalies
+    )
+    return f"(CASE {whens} END)"
