@@ -7,6 +7,7 @@ them are collected first and reported together.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,12 +38,18 @@ def _structural(code: Code, msg: str, file: str | None, column: str | None = Non
 
 
 def _csv_header(path: Path) -> tuple[str, ...]:
-    """The first CSV record, names trimmed (``utf-8-sig`` also drops a byte-order mark)."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        row = next(csv.reader(f), None)
-    if row is None:
+    """The first CSV record, names trimmed; only the header's own bytes are decoded, so a bad
+    byte further down is a row error, not an unreadable file."""
+    buf = b""
+    with path.open("rb") as f:
+        for raw in f:
+            buf += raw
+            if buf.count(b'"') % 2 == 0:  # the record is complete (no open quote)
+                break
+    if not buf.strip():
         raise ValueError("the file is empty; a table file starts with a header row")
-    return tuple(c.strip() for c in row)
+    text = buf.decode("utf-8-sig")
+    return tuple(c.strip() for c in next(csv.reader(io.StringIO(text))))
 
 
 def _parquet_header(path: Path) -> tuple[str, ...]:

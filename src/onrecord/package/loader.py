@@ -41,7 +41,7 @@ class Package:
 
     def arrow(self, table: str) -> pa.Table:
         """The kept rows of ``table`` as an Arrow table (timestamps in UTC)."""
-        return self.con.execute(f'SELECT * FROM "{table}" ORDER BY _line').to_arrow_table()
+        return self.con.sql(f'SELECT * FROM "{table}" ORDER BY _line').to_arrow_table()
 
     def count(self, severity: Severity | None = None) -> int:
         where = "WHERE severity = ?" if severity else ""

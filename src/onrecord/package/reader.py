@@ -81,12 +81,17 @@ def _raw_csv(con: duckdb.DuckDBPyConnection, tf: TableFile, raw: str) -> str:
     # Physical line = 2 + k + rejected records before + newlines embedded in earlier records.
     phys = _physical_lines(tf.path, [r[1] for r in rejects])
     con.execute("CREATE OR REPLACE TEMP TABLE _rej_steps (k BIGINT, n BIGINT, nl BIGINT)")
-    steps, nl_total = [], 0
+    # Accepted row k follows reject i (1-based, record line r_i) when k >= r_i - 1 - i; rejects
+    # that are adjacent share a threshold, and the last of them counts.
+    steps: dict[int, tuple[int, int]] = {}
+    nl_total = 0
     for i, (line, _pos, _err, csv_line) in enumerate(rejects, start=1):
         nl_total += (csv_line or "").rstrip("\r\n").count("\n")
-        steps.append((line - 1 - i, i, nl_total))
+        steps[line - 1 - i] = (i, nl_total)
     if steps:
-        con.executemany("INSERT INTO _rej_steps VALUES (?, ?, ?)", steps)
+        con.executemany(
+            "INSERT INTO _rej_steps VALUES (?, ?, ?)", [(k, n, nl) for k, (n, nl) in steps.items()]
+        )
     _insert_rejects(con, tf, rejects, phys)
     nl_expr = f"(length({text_cols}) - length(replace({text_cols}, chr(10), '')))"
     con.execute(

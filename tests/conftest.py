@@ -1,0 +1,43 @@
+"""Shared fixtures: write small hand-made packages, and find the real data beside the repo."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+MINIMAL_RECORDINGS = "recording_id,officer_id,start,end\n"
+
+WritePackage = Callable[..., Path]
+
+
+@pytest.fixture
+def write_package(tmp_path: Path) -> WritePackage:
+    """Write tables given as CSV text (dedented) into a package folder and return it.
+
+    A ``recordings`` table with only a header is added unless one is given, since every
+    package needs it.
+    """
+
+    def write(timezone: str | None = "America/New_York", **tables: str) -> Path:
+        root = tmp_path / "pkg"
+        root.mkdir(exist_ok=True)
+        if timezone:
+            (root / "department.yaml").write_text(f"name: Test PD\ntimezone: {timezone}\n")
+        tables.setdefault("recordings", MINIMAL_RECORDINGS)
+        for name, text in tables.items():
+            (root / f"{name}.csv").write_text(textwrap.dedent(text).lstrip("\n"))
+        return root
+
+    return write
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the real data is not beside the repository ({SHARED_DATA})")
+    return SHARED_DATA

@@ -1,0 +1,154 @@
+"""Findings: facts the auditor must see, each on hand-made rows with the expected lines."""
+
+from __future__ import annotations
+
+import onrecord
+from onrecord.package.loader import Package
+
+
+def findings(pkg: Package, code: str) -> list[tuple]:
+    return sorted((p.table, p.line, p.column, p.value) for p in pkg.problems() if p.code == code)
+
+
+OFFICERS = """
+officer_id,station_id,active_from,active_to
+o1,A1,2019-01-01,2019-06-30
+o2,B2,,
+"""
+
+
+def test_unknown_officers_in_every_table(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            officers=OFFICERS,
+            shifts="shift_id,officer_id,start,end,kind\n"
+            "s1,o1,2019-06-01T08:00Z,2019-06-01T16:00Z,regular\n"
+            "s2,o9,2019-06-01T08:00Z,2019-06-01T16:00Z,regular\n",
+            encounters="encounter_id,officer_id,type,start,end\n"
+            "e1,o8,arrest,2019-06-01T09:00Z,2019-06-01T09:30Z\n",
+            recordings="recording_id,officer_id,start,end\n"
+            "r1,O1,2019-06-01T09:00Z,2019-06-01T09:30Z\n",
+            cameras="camera_id,assigned_officer_id\nc1,o7\nc2,o2\n",
+            device_events="camera_id,at,event,officer_id\nc1,2019-06-01T08:00Z,undock,o6\n",
+        )
+    )
+    assert findings(pkg, "unknown_officer") == [
+        ("cameras", 2, "assigned_officer_id", "o7"),
+        ("device_events", 2, "officer_id", "o6"),
+        ("encounters", 2, "officer_id", "o8"),
+        ("recordings", 2, "officer_id", "O1"),  # ids are exact: O1 is not o1
+        ("shifts", 3, "officer_id", "o9"),
+    ]
+    assert pkg.exit_code == 0
+
+
+def test_no_officers_table_means_no_unknown_officer_finding(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            shifts="shift_id,officer_id,start,end,kind\n"
+            "s2,o9,2019-06-01T08:00Z,2019-06-01T16:00Z,regular\n"
+        )
+    )
+    assert findings(pkg, "unknown_officer") == []
+
+
+def test_unassigned_footage_is_kept(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            shifts="shift_id,officer_id,start,end,kind\n",
+            recordings="recording_id,officer_id,start,end\n"
+            "r1,,2019-06-01T09:00Z,2019-06-01T09:30Z\nr2,o1,2019-06-01T09:00Z,2019-06-01T09:30Z\n",
+        )
+    )
+    assert findings(pkg, "unassigned_footage") == [("recordings", 2, "officer_id", "r1")]
+    assert pkg.loads["recordings"].rows_kept == 2
+
+
+def test_two_cameras_at_once(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            shifts="shift_id,officer_id,start,end,kind\n",
+            recordings="""
+        recording_id,officer_id,camera_id,start,end
+        r1,o1,c1,2019-06-01T09:00Z,2019-06-01T10:00Z
+        r2,o1,c1,2019-06-01T09:30Z,2019-06-01T11:00Z
+        r3,o1,c2,2019-06-01T10:30Z,2019-06-01T10:45Z
+        r4,o1,c2,2019-06-01T11:00Z,2019-06-01T11:10Z
+        r5,o2,c3,2019-06-01T09:00Z,2019-06-01T10:00Z
+        r6,o3,c3,2019-06-01T09:00Z,2019-06-01T10:00Z
+        r7,o2,c4,2019-06-01T10:00Z,2019-06-01T10:30Z
+        """,
+        )
+    )
+    # r2 overlaps r1 on the same camera (not a finding); r3 overlaps c1's island 09:00-11:00;
+    # r4 starts exactly when that island ends (half-open: no overlap); r5/r6 are two officers on
+    # one camera, r7 follows r5 back to back: neither is two cameras at once.
+    assert findings(pkg, "two_cameras_at_once") == [("recordings", 4, "camera_id", "r3")]
+
+
+def test_outside_employment_uses_local_dates(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            officers=OFFICERS,
+            shifts="""
+        shift_id,officer_id,start,end,kind
+        s1,o1,2019-06-30T22:00,2019-07-01T06:00,regular
+        s2,o1,2019-07-01T00:30,2019-07-01T08:00,regular
+        s3,o1,2018-12-31T23:00,2019-01-01T07:00,regular
+        s4,o2,2030-01-01T08:00,2030-01-01T16:00,regular
+        """,
+            recordings="recording_id,officer_id,start,end\n"
+            "r1,o1,2019-07-01T03:30Z,2019-07-01T04:30Z\n",  # 23:30 on 30 June in New York
+        )
+    )
+    assert findings(pkg, "outside_employment") == [
+        ("shifts", 3, "start", "s2"),
+        ("shifts", 4, "start", "s3"),
+    ]
+
+
+def test_unknown_station_camera_and_overlapping_shifts(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            stations="station_id\nA1\n",
+            officers="officer_id,station_id\no1,A1\no2,Z9\n",
+            cameras="camera_id,station_id\nc1,A1\nc2,B2\n",
+            shifts="""
+        shift_id,officer_id,start,end,kind,station_id
+        s1,o1,2019-06-01T08:00Z,2019-06-01T16:00Z,regular,A1
+        s2,o1,2019-06-01T16:00Z,2019-06-01T20:00Z,overtime,C3
+        s3,o1,2019-06-01T19:00Z,2019-06-01T23:00Z,paid_detail,
+        """,
+            recordings="recording_id,officer_id,camera_id,start,end\n"
+            "r1,o1,c9,2019-06-01T09:00Z,2019-06-01T09:30Z\n",
+            device_events="camera_id,at,event\nc8,2019-06-01T08:00Z,dock\n",
+        )
+    )
+    assert findings(pkg, "unknown_station") == [
+        ("cameras", 3, "station_id", "B2"),
+        ("officers", 3, "station_id", "Z9"),
+        ("shifts", 3, "station_id", "C3"),
+    ]
+    assert findings(pkg, "unknown_camera") == [
+        ("device_events", 2, "camera_id", "c8"),
+        ("recordings", 2, "camera_id", "c9"),
+    ]
+    # s2 starts exactly when s1 ends (half-open: fine); s3 starts before s2 ends.
+    assert findings(pkg, "overlapping_shifts") == [("shifts", 4, "start", "s3")]
+
+
+def test_groups_count_and_exemplify(write_package) -> None:
+    pkg = onrecord.load(
+        write_package(
+            shifts="shift_id,officer_id,start,end,kind\n"
+            "s1,o1,2019-06-01T08:00Z,2019-06-01T16:00Z,detail\n"
+            "s2,o1,2019-06-02T08:00Z,2019-06-02T16:00Z,detail\n"
+            "s3,o1,2019-06-03T08:00Z,x,regular\n"
+        )
+    )
+    groups = {(g.code.value, g.table, g.column): (g.count, g.example.line) for g in pkg.groups()}
+    assert groups == {
+        ("unlisted_word", "shifts", "kind"): (2, 2),
+        ("invalid_value", "shifts", "end"): (1, 4),
+    }
+    assert [g.severity.value for g in pkg.groups()] == ["row", "finding"]

@@ -1,0 +1,173 @@
+"""Structural errors, malformed CSV rows with exact line numbers, and Parquet packages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import onrecord
+from onrecord import StructuralError
+
+SHIFTS = "shift_id,officer_id,start,end,kind\ns1,o1,2019-06-01T08:00Z,2019-06-01T16:00Z,regular\n"
+
+
+def structural(path: Path) -> list[tuple]:
+    with pytest.raises(StructuralError) as e:
+        onrecord.load(path)
+    return sorted((p.code.value, p.file, p.column) for p in e.value.problems)
+
+
+def test_missing_tables(tmp_path: Path) -> None:
+    assert structural(tmp_path) == [("missing_table", None, None), ("missing_table", None, None)]
+
+
+def test_not_a_folder(tmp_path: Path) -> None:
+    assert structural(tmp_path / "nope") == [("unreadable_file", None, None)]
+
+
+def test_missing_columns_all_reported_with_case_hint(write_package) -> None:
+    root = write_package(
+        shifts="Shift_ID,officer_id,start,kind\n", recordings="recording_id,start,end\n"
+    )
+    assert structural(root) == [
+        ("missing_column", "recordings.csv", "officer_id"),
+        ("missing_column", "shifts.csv", "end"),
+        ("missing_column", "shifts.csv", "shift_id"),
+    ]
+    with pytest.raises(StructuralError) as e:
+        onrecord.load(root)
+    assert any("found 'Shift_ID'" in p.message for p in e.value.problems)
+
+
+def test_duplicate_column(write_package) -> None:
+    root = write_package(shifts="shift_id,officer_id,start,end,kind,kind\n")
+    assert structural(root) == [("duplicate_column", "shifts.csv", "kind")]
+
+
+def test_both_csv_and_parquet(write_package) -> None:
+    root = write_package(shifts=SHIFTS)
+    pq.write_table(pa.table({"shift_id": ["s1"]}), root / "shifts.parquet")
+    assert structural(root) == [("duplicate_table", "shifts.csv", None)]
+
+
+def test_spreadsheet_is_not_a_table_file(write_package) -> None:
+    root = write_package(shifts=SHIFTS)
+    (root / "encounters.xlsx").write_bytes(b"PK\x03\x04")
+    assert structural(root) == [("not_a_table_file", "encounters.xlsx", None)]
+
+
+def test_empty_and_corrupt_files(write_package) -> None:
+    root = write_package(shifts="")
+    (root / "encounters.parquet").write_bytes(b"not parquet at all")
+    assert structural(root) == [
+        ("unreadable_file", "encounters.parquet", None),
+        ("unreadable_file", "shifts.csv", None),
+    ]
+
+
+def test_bad_department(write_package) -> None:
+    root = write_package(timezone="Mars/Olympus_Mons", shifts=SHIFTS)
+    assert structural(root) == [("bad_department", "department.yaml", "timezone")]
+
+
+def test_malformed_rows_and_embedded_newlines_keep_physical_lines(write_package) -> None:
+    root = write_package(
+        shifts=(
+            "shift_id,officer_id,start,end,kind,note\n"
+            's1,o1,2019-06-01T08:00Z,2019-06-01T16:00Z,regular,"two\nlines"\n'  # lines 2-3
+            "s2,o1,2019-06-02T08:00Z,2019-06-02T16:00Z,regular\n"  # line 4: one field short
+            's3,o1,2019-06-03T08:00Z,2019-06-03T16:00Z,regular,"a,b",extra\n'  # line 5: one more
+            's4,o1,2019-06-04T08:00Z,2019-06-04T16:00Z,regular,"x\n\ny"\n'  # lines 6-8
+            "s5,o1,bad,2019-06-05T16:00Z,regular,\n"  # line 9
+            "s6,o1,2019-06-06T08:00Z,2019-06-06T16:00Z,regular,\n"  # line 10
+        )
+    )
+    pkg = onrecord.load(root)
+    assert pkg.con.execute("SELECT shift_id, _line FROM shifts").fetchall() == [
+        ("s1", 2),
+        ("s4", 6),
+        ("s6", 10),
+    ]
+    assert sorted((p.line, p.code.value) for p in pkg.problems()) == [
+        (4, "malformed_row"),
+        (5, "malformed_row"),
+        (9, "invalid_value"),
+    ]
+    ld = pkg.loads["shifts"]
+    assert (ld.rows_read, ld.rows_kept, ld.rows_excluded) == (6, 3, 3)
+
+
+def test_invalid_utf8_row(write_package) -> None:
+    root = write_package(shifts=SHIFTS)
+    with (root / "shifts.csv").open("ab") as f:
+        f.write(b"s2,o\xff1,2019-06-02T08:00Z,2019-06-02T16:00Z,regular\n")
+        f.write(b"s3,o1,2019-06-03T08:00Z,2019-06-03T16:00Z,regular\n")
+    pkg = onrecord.load(root)
+    assert [(p.line, p.code.value) for p in pkg.problems()] == [(3, "malformed_row")]
+    assert "UTF-8" in next(pkg.problems()).message
+    assert pkg.con.execute("SELECT shift_id, _line FROM shifts").fetchall() == [
+        ("s1", 2),
+        ("s3", 4),
+    ]
+
+
+def test_parquet_package_typed_and_text_columns(tmp_path: Path) -> None:
+    root = tmp_path / "pq"
+    root.mkdir()
+    (root / "department.yaml").write_text("timezone: America/New_York\n")
+    pq.write_table(
+        pa.table(
+            {
+                "shift_id": ["s1", "s2", "s3"],
+                "officer_id": ["o1", "o1", "o1"],
+                # a naive timestamp column means local time; an aware one is absolute
+                "start": pa.array(
+                    [datetime(2019, 6, 1, 8), datetime(2019, 6, 2, 8), datetime(2019, 6, 3, 8)],
+                    pa.timestamp("us"),
+                ),
+                "end": pa.array(
+                    [
+                        datetime(2019, 6, 1, 16, tzinfo=UTC),
+                        None,
+                        datetime(2019, 6, 3, 16, tzinfo=UTC),
+                    ],
+                    pa.timestamp("us", "UTC"),
+                ),
+                "kind": ["regular", "regular", "overtime"],
+                "uniformed": [True, False, None],
+            }
+        ),
+        root / "shifts.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "recording_id": pa.array([], pa.string()),
+                "officer_id": pa.array([], pa.string()),
+                "start": pa.array([], pa.string()),
+                "end": pa.array([], pa.string()),
+            }
+        ),
+        root / "recordings.parquet",
+    )
+    pkg = onrecord.load(root)
+    assert pkg.con.execute(
+        'SELECT shift_id, start, "end", uniformed, _line FROM shifts'
+    ).fetchall() == [
+        ("s1", datetime(2019, 6, 1, 12, tzinfo=UTC), datetime(2019, 6, 1, 16, tzinfo=UTC), True, 0),
+        ("s3", datetime(2019, 6, 3, 12, tzinfo=UTC), datetime(2019, 6, 3, 16, tzinfo=UTC), True, 2),
+    ]
+    (p,) = pkg.problems()
+    assert (p.file, p.line, p.column, p.code.value) == ("shifts.parquet", 1, "end", "missing_value")
+    assert p.where() == "shifts.parquet, row 1, column end"
+
+
+def test_arrow_view(write_package) -> None:
+    pkg = onrecord.load(write_package(shifts=SHIFTS))
+    t = pkg.arrow("shifts")
+    assert t.schema.field("start").type == pa.timestamp("us", "UTC")
+    assert t.column("shift_id").to_pylist() == ["s1"]
