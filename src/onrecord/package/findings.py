@@ -84,13 +84,23 @@ def two_cameras_at_once(con: duckdb.DuckDBPyConnection, files: Files) -> None:
     itself); an island that starts before the latest end of the officer's earlier islands then
     necessarily overlaps another camera. The finding is put on the island's first recording.
     """
+    # Only officers with any self-overlap can have one; one sort finds them.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _overlapping AS
+        SELECT DISTINCT officer_id FROM (
+            SELECT officer_id, start, max("end") OVER (PARTITION BY officer_id ORDER BY start
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM recordings WHERE officer_id IS NOT NULL AND camera_id IS NOT NULL)
+        WHERE start < prev_end"""
+    )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _islands AS
         WITH ordered AS (
             SELECT officer_id, camera_id, start, "end", _line, recording_id,
                    max("end") OVER (PARTITION BY officer_id, camera_id ORDER BY start, _line
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-            FROM recordings WHERE officer_id IS NOT NULL AND camera_id IS NOT NULL),
+            FROM recordings SEMI JOIN _overlapping USING (officer_id)
+            WHERE camera_id IS NOT NULL),
         marked AS (
             SELECT *, sum(CASE WHEN prev_end IS NULL OR start >= prev_end THEN 1 ELSE 0 END)
                 OVER (PARTITION BY officer_id, camera_id ORDER BY start, _line) AS island
@@ -113,7 +123,7 @@ def two_cameras_at_once(con: duckdb.DuckDBPyConnection, files: Files) -> None:
         "officer_id, camera_id, recording_id)",
         "recording_id",
     )
-    con.execute("DROP TABLE _islands")
+    con.execute("DROP TABLE _islands; DROP TABLE _overlapping")
 
 
 def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:

@@ -119,6 +119,7 @@ def load(path: str | Path, progress: Progress | None = None) -> Package:
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     con.execute(PROBLEMS_DDL)
     pkg = Package(root, department, con)
     for name in TABLES:  # contract order, so references load before they are used

@@ -1,9 +1,13 @@
-"""Read one table file into DuckDB: raw text, then typed values, row errors and kept rows.
+"""Read one table file into DuckDB: typed values, row errors, and a view of the kept rows.
 
-The whole file is parsed as text first (so nothing is guessed by a type sniffer), every cell is
-then typed by the contract's rules in one vectorised query, and each failing cell becomes a row
-error with its file, line and column. Rows with errors, and later duplicates of a key, are
-excluded from the kept table but never lost: they are counted and listed in ``_problems``.
+The file is parsed as text (so nothing is guessed by a type sniffer) and typed by the contract's
+rules in one vectorised pass straight from the file; each failing cell becomes a row error with
+its file, line and column. Rows with errors, and later duplicates of a key, are excluded from the
+kept rows but never lost: they are counted and listed in ``_problems``.
+
+Timestamps are stored as their wall-clock reading plus the written offset (NULL for local
+times); the kept view turns them into UTC with the department timezone's transitions for the
+years actually present, which are only known once the file is read.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ import duckdb
 
 from onrecord.package.files import TableFile
 from onrecord.package.problems import SEVERITY, Code, Severity
-from onrecord.package.schema import TABLES, Column, Kind, Table
+from onrecord.package.schema import TABLES, Kind, Table
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
 from onrecord.package.values import (
-    SQL_TYPE,
     TIMESTAMP_RE,
     default_sql,
     expected,
@@ -33,6 +36,12 @@ CREATE TABLE IF NOT EXISTS _problems (
     severity VARCHAR, code VARCHAR, "table" VARCHAR, file VARCHAR, line BIGINT,
     "column" VARCHAR, message VARCHAR, value VARCHAR
 )"""
+
+AMBIGUOUS = (
+    " occurs twice as clocks go back; read as the first occurrence. "
+    "Give a UTC offset to choose the second"
+)
+SKIPPED = " does not exist as clocks go forward; moved forward by the skip. Check the source clock"
 
 
 @dataclass
@@ -51,59 +60,188 @@ class TableLoad:
         return self.rows_read - self.rows_kept
 
 
-def _raw_csv(con: duckdb.DuckDBPyConnection, tf: TableFile, raw: str) -> str:
-    """Load the CSV as text; return the SQL expression for each row's physical line number."""
-    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in tf.header) + "}"
-    rej, scan = f"_rej_{tf.table}", f"_rejscan_{tf.table}"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(
-            {sql_str(str(tf.path))}, columns={cols}, header=true, auto_detect=false,
-            delim=',', quote='"', escape='"', strict_mode=true, null_padding=false,
-            store_rejects=true, rejects_table='{rej}', rejects_scan='{scan}',
-            encoding='utf-8')"""
+def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
+    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header or tf.header) + "}"
+    return f"""read_csv({sql_str(str(tf.path))}, columns={cols}, header=true,
+        auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true,
+        null_padding=false, store_rejects=true, rejects_table='_rej',
+        rejects_scan='_rejscan', encoding='utf-8')"""
+
+
+def _parquet_source(tf: TableFile) -> str:
+    """Every column cast to text, so that one set of rules applies to both formats."""
+    cols = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in tf.header)
+    return (
+        f"(SELECT {cols}, file_row_number AS _line "
+        f"FROM read_parquet({sql_str(str(tf.path))}, file_row_number=true))"
     )
-    # One row per rejected record (DuckDB may report several errors for one record).
+
+
+def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> TableLoad:
+    """Read ``tf``; create the view named after its table over ``_typed_<table>``."""
+    con.execute(PROBLEMS_DDL)
+    table = TABLES[tf.table]
+    typed = f"_typed_{table.name}"
+    source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source)}")
+    line = "_line"
+    if tf.fmt == "csv":
+        line = _csv_lines(con, tf, typed)
+    present = [c for c in table.columns if c.name in tf.header]
+    stamps = [c.name for c in present if c.kind is Kind.TIMESTAMP]
+    steps, anomalies = transitions(timezone, _years(con, typed, stamps))
+    utc = {c.name: _utc_sql(c.name, steps) for c in table.columns if c.kind is Kind.TIMESTAMP}
+
+    _record_cell_problems(con, table, tf, typed, line, anomalies)
+    _exclude_bad_intervals(con, table, tf, typed, line, utc)
+    _exclude_duplicates(con, table, tf, typed, line)
+    cols = [
+        f"{utc[c.name]} AS {quote(c.name)}" if c.name in utc else quote(c.name)
+        for c in table.columns
+    ]
+    extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _rej_rows AS
-        SELECT line, min(line_byte_position) AS byte_position, string_agg(DISTINCT error_type, '; ')
-               AS errors, first(csv_line) AS csv_line
-        FROM {rej} GROUP BY line ORDER BY line"""
+        f"CREATE OR REPLACE TEMP VIEW {quote(table.name)} AS "
+        f"SELECT {', '.join([*cols, *extras, f'{line} AS _line'])} FROM {typed} WHERE _keep"
     )
-    rejects = con.execute("SELECT line, byte_position, errors, csv_line FROM _rej_rows").fetchall()
-    con.execute(f"DROP TABLE {rej}; DROP TABLE {scan}")
-    text_cols = " || ".join(f"coalesce({quote(c)}, '')" for c in tf.header)
-    has_nl = con.execute(
-        f"SELECT count(*) FROM {raw} WHERE strpos({text_cols}, chr(10)) > 0"
-    ).fetchone()
-    nl_rows = has_nl[0] if has_nl else 0
-    if not rejects and not nl_rows:
+    return _count(con, table, tf, typed)
+
+
+def _utc_sql(column: str, steps: list) -> str:
+    n, z = quote("n_" + column), quote("z_" + column)
+    return f"CAST({n} - to_seconds(coalesce({z}, {offset_sql(n, steps)})) AS TIMESTAMPTZ)"
+
+
+def _typed_query(table: Table, tf: TableFile, source: str) -> str:
+    """One query in stages, so that each expression is evaluated once per cell:
+    text -> parts -> typed value -> default, error code and message -> validity.
+
+    Messages are built here, where the source text is at hand; they are NULL on good cells,
+    which costs next to nothing to store.
+    """
+    extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
+    present = [c for c in table.columns if c.name in tf.header]
+    line = ["_line"] if tf.fmt == "parquet" else []
+    text = [*line, *extras]
+    parts: list[str] = []
+    parsed: list[str] = []
+    for col in present:
+        v = quote("v_" + col.name)
+        text.append(f"nullif(trim({quote(col.name)}), '') AS {v}")
+        if col.kind is Kind.TIMESTAMP:
+            m = quote("m_" + col.name)
+            parts.append(f"regexp_extract({v}, {sql_str(TIMESTAMP_RE)}, ['d', 't', 'z']) AS {m}")
+            parsed.append(
+                f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) "
+                f"AS {quote('n_' + col.name)}"
+            )
+            zoff = offset_seconds_sql(f"{m}.z")
+            parsed.append(f"CASE WHEN {m}.z <> '' THEN {zoff} END AS {quote('z_' + col.name)}")
+            # NULL when the text does not parse: a bad date, or an offset out of range.
+            parsed.append(
+                f"CASE WHEN {m}.z = '' OR {zoff} IS NOT NULL THEN "
+                f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) END "
+                f"AS {quote('p_' + col.name)}"
+            )
+        else:
+            parsed.append(f"{typed_sql(col, v)} AS {quote('p_' + col.name)}")
+    stage = f"SELECT {', '.join(text)} FROM {source}"
+    if parts:
+        stage = f"SELECT *, {', '.join(parts)} FROM ({stage})"
+    if parsed:
+        stage = f"SELECT *, {', '.join(parsed)} FROM ({stage})"
+
+    out: list[str] = [*line, *extras]
+    for col in table.columns:
+        q, v, p = quote(col.name), quote("v_" + col.name), quote("p_" + col.name)
+        if col.kind is Kind.TIMESTAMP:
+            n, z = quote("n_" + col.name), quote("z_" + col.name)
+            if col in present:
+                out += [f"CASE WHEN {p} IS NOT NULL THEN {n} END AS {n}", z]
+            else:
+                out += [f"CAST(NULL AS TIMESTAMP) AS {n}", f"CAST(NULL AS INTEGER) AS {z}"]
+        elif col not in present:
+            out.append(f"{default_sql(col)} AS {q}")
+        else:
+            out.append(f"CASE WHEN {v} IS NULL THEN {default_sql(col)} ELSE {p} END AS {q}")
+        if col not in present:
+            continue
+        missing = f"{v} IS NULL" if col.required else "false"
+        invalid = f"{v} IS NOT NULL AND {p} IS NULL"
+        can_fail = col.kind not in (Kind.ID, Kind.TEXT, Kind.WORD)
+        missing_msg = sql_str(f"{col.name} is required but empty; fill it in or remove the row")
+        whens = [(missing, "'missing_value'", missing_msg, "NULL")]
+        if can_fail:
+            invalid_msg = sql_str(f" is not {expected(col)}; correct it or remove the row")
+            whens.append((invalid, "'invalid_value'", f"{v} || {invalid_msg}", v))
+        for i, name in ((1, "e_"), (2, "m_"), (3, "x_")):
+            cases = " ".join(f"WHEN {w[0]} THEN {w[i]}" for w in whens)
+            out.append(f"CASE {cases} END AS {quote(name + col.name)}")
+    stage = f"SELECT {', '.join(out)} FROM ({stage})"
+    keep = " AND ".join(f"e_{c.name} IS NULL" for c in present) or "true"
+    return f"SELECT *, {keep} AS _keep FROM ({stage})"
+
+
+def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str:
+    """Record malformed rows and return the SQL for each typed row's physical line number.
+
+    Rows are stored in file order, so row k of the typed table is record k: its line is
+    ``k + 2`` unless rejected records or values spanning lines come before it; only then is
+    the file read again as plain text to count them.
+    """
+    rejects = con.execute(
+        """SELECT line, min(line_byte_position), string_agg(DISTINCT error_type, '; '),
+                  first(csv_line)
+           FROM _rej GROUP BY line ORDER BY line"""
+    ).fetchall()
+    con.execute("DROP TABLE _rej; DROP TABLE _rejscan")
+    _insert_rejects(con, tf, rejects, _physical_lines(tf.path, [r[1] for r in rejects]))
+    accepted = con.execute(f"SELECT count(*) FROM {typed}").fetchone()
+    if not rejects and accepted and _line_breaks(tf.path) == accepted[0] + 1:
         return "(rowid + 2)"
-    # Physical line = 2 + k + rejected records before + newlines embedded in earlier records.
-    phys = _physical_lines(tf.path, [r[1] for r in rejects])
-    con.execute("CREATE OR REPLACE TEMP TABLE _rej_steps (k BIGINT, n BIGINT, nl BIGINT)")
-    # Accepted row k follows reject i (1-based, record line r_i) when k >= r_i - 1 - i; rejects
-    # that are adjacent share a threshold, and the last of them counts.
+
+    # Line of accepted row k = 2 + k + rejected records before it + newlines inside the values
+    # of earlier records. Accepted row k follows reject i (1-based, record line r_i) when
+    # k >= r_i - 1 - i; adjacent rejects share that threshold and the last of them counts.
     steps: dict[int, tuple[int, int]] = {}
     nl_total = 0
     for i, (line, _pos, _err, csv_line) in enumerate(rejects, start=1):
         nl_total += (csv_line or "").rstrip("\r\n").count("\n")
         steps[line - 1 - i] = (i, nl_total)
+    con.execute("CREATE OR REPLACE TEMP TABLE _rej_steps (k BIGINT, n BIGINT, nl BIGINT)")
     if steps:
         con.executemany(
             "INSERT INTO _rej_steps VALUES (?, ?, ?)", [(k, n, nl) for k, (n, nl) in steps.items()]
         )
-    _insert_rejects(con, tf, rejects, phys)
-    nl_expr = f"(length({text_cols}) - length(replace({text_cols}, chr(10), '')))"
+    text = " || ".join(f"coalesce({quote(c)}, '')" for c in tf.header)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT {text} AS t FROM {_csv_source(tf)}")
+    con.execute("DROP TABLE _rej; DROP TABLE _rejscan")
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {raw} AS
-        SELECT r.*, 2 + r._k + coalesce(s.n, 0) + coalesce(s.nl, 0)
-               + coalesce(sum(r._nl) OVER (ORDER BY r._k ROWS BETWEEN UNBOUNDED PRECEDING
-                                           AND 1 PRECEDING), 0) AS _phys
-        FROM (SELECT *, rowid AS _k, {nl_expr} AS _nl FROM {raw}) r
-        ASOF LEFT JOIN _rej_steps s ON r._k >= s.k
-        ORDER BY r._k"""
+        """CREATE OR REPLACE TEMP TABLE _lines AS
+        SELECT 2 + r.k + coalesce(s.n, 0) + coalesce(s.nl, 0)
+               + coalesce(sum(r.nl) OVER (ORDER BY r.k ROWS BETWEEN UNBOUNDED PRECEDING
+                                          AND 1 PRECEDING), 0) AS _line
+        FROM (SELECT rowid AS k, length(t) - length(replace(t, chr(10), '')) AS nl
+              FROM _raw) r
+        ASOF LEFT JOIN _rej_steps s ON r.k >= s.k
+        ORDER BY r.k"""
     )
-    return "_phys"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {typed} AS
+        SELECT t.*, l._line FROM {typed} t POSITIONAL JOIN _lines l"""
+    )
+    con.execute("DROP TABLE _raw; DROP TABLE _lines; DROP TABLE _rej_steps")
+    return "_line"
+
+
+def _line_breaks(path: Path) -> int:
+    """Lines in the file, counting a last line without a final newline."""
+    n, last = 0, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
 
 
 def _physical_lines(path: Path, positions: list[int]) -> list[int]:
@@ -134,283 +272,142 @@ def _insert_rejects(
             msg = "this row is not valid UTF-8 text; re-export the file as UTF-8"
         elif "UNQUOTED" in errors:
             msg = "a quoted value here is never closed; add the closing quote"
-        rows.append(
-            (
-                Severity.ROW.value,
-                Code.MALFORMED_ROW.value,
-                tf.table,
-                tf.name,
-                line,
-                None,
-                msg,
-                (csv_line or "")[:200],
-            )
-        )
-    con.executemany("INSERT INTO _problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        row = (Severity.ROW.value, Code.MALFORMED_ROW.value, tf.table, tf.name, line, None, msg)
+        rows.append((*row, (csv_line or "")[:200]))
+    if rows:
+        con.executemany("INSERT INTO _problems VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def _raw_parquet(con: duckdb.DuckDBPyConnection, tf: TableFile, raw: str) -> str:
-    """Load a Parquet file with every column cast to text, so one set of rules applies."""
-    cols = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in tf.header)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {cols}, file_row_number AS _row
-        FROM read_parquet({sql_str(str(tf.path))}, file_row_number=true)"""
-    )
-    return "_row"
-
-
-def _naive_years(con: duckdb.DuckDBPyConnection, raw: str, cols: list[str]) -> list[int]:
-    """The calendar years of all timestamp texts, to bound the timezone transitions we need."""
-    if not cols:
+def _years(con: duckdb.DuckDBPyConnection, typed: str, stamps: list[str]) -> list[int]:
+    """The calendar years of local times, to bound the timezone transitions needed: the span
+    from the first to the last, or the distinct years when a typo makes the span implausible."""
+    if not stamps:
         return []
-    parts = " UNION ".join(
-        f"SELECT DISTINCT try_cast(substr(trim({quote(c)}), 1, 4) AS INTEGER) AS y FROM {raw}"
-        for c in cols
-    )
-    return [r[0] for r in con.execute(f"SELECT y FROM ({parts}) WHERE y IS NOT NULL").fetchall()]
+    local = [(quote("n_" + c), quote("z_" + c)) for c in stamps]
+    spans = ", ".join(f"min(year({n})), max(year({n}))" for n, _ in local)
+    bounds = [b for b in (con.execute(f"SELECT {spans} FROM {typed}").fetchone() or ()) if b]
+    if not bounds:
+        return []
+    lo, hi = min(bounds), max(bounds)
+    if hi - lo <= 60:
+        return list(range(lo, hi + 1))
+    union = " UNION ".join(f"SELECT DISTINCT year({n}) AS y FROM {typed}" for n, _ in local)
+    return [r[0] for r in con.execute(f"SELECT y FROM ({union}) WHERE y IS NOT NULL").fetchall()]
 
 
-def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> TableLoad:
-    """Read ``tf`` into the kept table named after it; record its problems in ``_problems``."""
-    con.execute(PROBLEMS_DDL)
-    table = TABLES[tf.table]
-    raw = f"_raw_{table.name}"
-    line_expr = _raw_csv(con, tf, raw) if tf.fmt == "csv" else _raw_parquet(con, tf, raw)
-    present = [c for c in table.columns if c.name in tf.header]
-    ts_cols = [c.name for c in present if c.kind is Kind.TIMESTAMP]
-    steps, anomalies = transitions(timezone, _naive_years(con, raw, ts_cols))
-
-    typed = f"_typed_{table.name}"
-    query = _typed_query(table, tf, raw, line_expr, steps, anomalies)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {query}")
-    load = TableLoad(table.name, tf.name, tf.fmt)
-    _record_row_errors(con, table, tf, typed, load)
-    _keep(con, table, tf, typed, load)
-    con.execute(f"DROP TABLE {raw}")
-    return load
-
-
-def _typed_query(
-    table: Table, tf: TableFile, raw: str, line_expr: str, steps: list, anomalies: list
-) -> str:
-    extras = [c for c in tf.header if c not in {col.name for col in table.columns}]
-    stage1 = [f"{line_expr} AS _line"]
-    stage2: list[str] = ["_line"]
-    for col in table.columns:
-        q = quote(col.name)
-        v = quote("v_" + col.name)
-        if col.name not in tf.header:
-            stage2.append(f"{default_sql(col)} AS {q}")
-            continue
-        stage1.append(f"nullif(trim({q}), '') AS {v}")
-        err = quote("e_" + col.name)
-        if col.kind is Kind.TIMESTAMP:
-            m = quote("m_" + col.name)
-            stage1.append(
-                f"regexp_extract(nullif(trim({q}), ''), {sql_str(TIMESTAMP_RE)}, "
-                f"['d', 't', 'z']) AS {m}"
-            )
-            naive = f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP)"
-            zoff = offset_seconds_sql(f"{m}.z")
-            local_off = offset_sql(naive, steps)
-            utc = (
-                f"CASE WHEN {m}.z = '' THEN {naive} - to_seconds({local_off}) "
-                f"WHEN {zoff} IS NOT NULL THEN {naive} - to_seconds({zoff}) END"
-            )
-            value = f"CAST(({utc}) AS TIMESTAMPTZ)"
-            stage2.append(f"{value} AS {q}")
-            stage2.append(
-                f"CASE WHEN {m}.z = '' THEN {anomaly_sql(naive, anomalies)} END "
-                f"AS {quote('a_' + col.name)}"
-            )
-        else:
-            value = typed_sql(col, v)
-            fallback = default_sql(col)
-            stage2.append(f"coalesce({value}, CASE WHEN {v} IS NULL THEN {fallback} END) AS {q}")
-        missing = f"{v} IS NULL" if col.required else "false"
-        stage2.append(
-            f"CASE WHEN {missing} THEN 'missing' WHEN {v} IS NOT NULL AND ({value}) IS NULL "
-            f"THEN 'invalid' END AS {err}"
-        )
-        stage2.append(f"{v}")
-    for x in extras:
-        stage1.append(quote(x))
-        stage2.append(quote(x))
-    inner = f"SELECT {', '.join(stage1)} FROM {raw}"
-    query = f"SELECT {', '.join(stage2)} FROM ({inner})"
-    # Interval rule and the row's validity, on the typed values.
-    checks = [quote("e_" + c.name) for c in table.columns if c.name in tf.header]
-    interval = "CAST(NULL AS VARCHAR)"
-    if table.interval:
-        s, e = (quote(n) for n in table.interval)
-        zero = "" if table.zero_length_ok else f" WHEN {e} = {s} THEN 'zero'"
-        interval = f"CASE WHEN {e} < {s} THEN 'before'{zero} END"
-    valid = " AND ".join([*(f"{c} IS NULL" for c in checks), "_interval IS NULL"])
-    return f"SELECT *, {valid} AS _valid FROM (SELECT *, {interval} AS _interval FROM ({query}))"
-
-
-def _problem_insert(
+def _insert_problems(
     con: duckdb.DuckDBPyConnection,
-    code: Code,
     table: Table,
     tf: TableFile,
     column: str | None,
     source: str,
-    where: str,
+    line: str,
+    code: str,
     message: str,
-    value: str = "NULL",
+    value: str,
 ) -> None:
+    """Insert one problem per row of ``source`` whose ``code`` expression is not NULL."""
     col = sql_str(column) if column else "NULL"
+    sev = " ".join(f"WHEN '{c.value}' THEN '{SEVERITY[c].value}'" for c in Code)
     con.execute(
-        f"""INSERT INTO _problems SELECT {sql_str(SEVERITY[code].value)}, {sql_str(code.value)},
-        {sql_str(table.name)}, {sql_str(tf.name)}, _line, {col}, {message}, {value}
-        FROM {source} WHERE {where}"""
+        f"""INSERT INTO _problems SELECT CASE code {sev} END, code, {sql_str(table.name)},
+            {sql_str(tf.name)}, line, {col}, message, value
+        FROM (SELECT {code} AS code, {line} AS line, {message} AS message, {value} AS value
+              FROM {source}) WHERE code IS NOT NULL"""
     )
 
 
-def _record_row_errors(
-    con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str, load: TableLoad
+def _record_cell_problems(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    tf: TableFile,
+    typed: str,
+    line: str,
+    anomalies: list,
 ) -> None:
+    """Missing and invalid values (row errors) and ambiguous or skipped local times (findings)."""
     for col in table.columns:
         if col.name not in tf.header:
             continue
-        err, v = quote("e_" + col.name), quote("v_" + col.name)
-        if col.required:
-            _problem_insert(
-                con,
-                Code.MISSING_VALUE,
-                table,
-                tf,
-                col.name,
-                typed,
-                f"{err} = 'missing'",
-                sql_str(f"{col.name} is required but empty; fill it in or remove the row"),
-            )
-        if col.kind not in (Kind.ID, Kind.TEXT, Kind.WORD):
-            msg = f"format('{{}} is not {_esc(expected(col))}; correct it or remove the row', {v})"
-            _problem_insert(
-                con, Code.INVALID_VALUE, table, tf, col.name, typed, f"{err} = 'invalid'", msg, v
-            )
-        if col.kind is Kind.TIMESTAMP:
-            _record_anomalies(con, table, tf, typed, col)
-    if table.interval:
-        s, e = table.interval
-        _problem_insert(
-            con,
-            Code.END_BEFORE_START,
-            table,
-            tf,
-            e,
-            typed,
-            "_interval = 'before'",
-            f"format('{e} {{}} is before {s} {{}}; correct the times or remove the row', "
-            f"{quote('v_' + e)}, {quote('v_' + s)})",
-        )
-        _problem_insert(
-            con,
-            Code.ZERO_LENGTH_SHIFT,
-            table,
-            tf,
-            e,
-            typed,
-            "_interval = 'zero'",
-            f"format('the shift ends when it starts ({{}}); a shift must last; correct it', "
-            f"{quote('v_' + s)})",
-        )
+        e, m, x = (quote(p + col.name) for p in ("e_", "m_", "x_"))
+        _insert_problems(con, table, tf, col.name, typed, line, e, m, x)
+        if col.kind is Kind.TIMESTAMP and anomalies:
+            n, z = quote("n_" + col.name), quote("z_" + col.name)
+            text = f"strftime({n}, '%Y-%m-%dT%H:%M:%S')"
+            kind = f"CASE WHEN {z} IS NULL THEN {anomaly_sql(n, anomalies)} END"
+            _insert_problems(
+                con, table, tf, col.name, typed, line,
+                f"CASE {kind} WHEN 'ambiguous' THEN 'ambiguous_local_time' "
+                "WHEN 'skipped' THEN 'skipped_local_time' END",
+                f"{text} || CASE {kind} WHEN 'ambiguous' THEN {sql_str(AMBIGUOUS)} "
+                f"ELSE {sql_str(SKIPPED)} END",
+                text,
+            )  # fmt: skip
 
 
-def _record_anomalies(
-    con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str, col: Column
+def _exclude_bad_intervals(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    tf: TableFile,
+    typed: str,
+    line: str,
+    utc: dict[str, str],
 ) -> None:
-    a, v = quote("a_" + col.name), quote("v_" + col.name)
-    _problem_insert(
-        con,
-        Code.AMBIGUOUS_LOCAL_TIME,
-        table,
-        tf,
-        col.name,
-        typed,
-        f"{a} = 'ambiguous'",
-        f"format('{{}} occurs twice as clocks go back; read as the first occurrence. "
-        f"Give a UTC offset to choose the second', {v})",
-        v,
-    )
-    _problem_insert(
-        con,
-        Code.SKIPPED_LOCAL_TIME,
-        table,
-        tf,
-        col.name,
-        typed,
-        f"{a} = 'skipped'",
-        f"format('{{}} does not exist as clocks go forward; moved forward by the skip. "
-        f"Check the source clock', {v})",
-        v,
+    """``end`` before ``start`` (and, for shifts, ``end == start``) on otherwise valid rows."""
+    if not table.interval:
+        return
+    sn, en = table.interval
+    s, e = utc[sn], utc[en]
+    vs, ve = (f"strftime({quote('n_' + c)}, '%Y-%m-%dT%H:%M:%S')" for c in (sn, en))
+    code = f"CASE WHEN {e} < {s} THEN 'end_before_start'"
+    msg = f"CASE WHEN {e} < {s} THEN '{en} ' || {ve} || ' is before {sn} ' || {vs} || '; correct the times or remove the row'"  # noqa: E501
+    if not table.zero_length_ok:
+        code += f" WHEN {e} = {s} THEN 'zero_length_shift'"
+        msg += f" WHEN {e} = {s} THEN 'the shift ends when it starts (' || {vs} || '); correct the end or remove the row'"  # noqa: E501
+    source = f"(SELECT *, {line} AS _l FROM {typed} WHERE _keep)"
+    _insert_problems(con, table, tf, en, source, "_l", code + " END", msg + " END", "NULL")
+    con.execute(
+        f"""UPDATE {typed} SET _keep = false WHERE _keep AND ({e} < {s}
+        {"" if table.zero_length_ok else f"OR {e} = {s}"})"""
     )
 
 
-def _esc(s: str) -> str:
-    return s.replace("'", "''").replace("{", "{{").replace("}", "}}")
-
-
-def _keep(
-    con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str, load: TableLoad
+def _exclude_duplicates(
+    con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str, line: str
 ) -> None:
-    """Create the kept table: valid rows, first occurrence of each key; count exclusions."""
-    extras = [c for c in tf.header if c not in {col.name for col in table.columns}]
-    cols = ", ".join(
-        [
-            *(
-                f"CAST({quote(c.name)} AS {SQL_TYPE[c.kind]}) AS {quote(c.name)}"
-                for c in table.columns
-            ),
-            *(quote(x) for x in extras),
-            "_line",
-        ]
+    """Among otherwise valid rows, later uses of a key are row errors; the first is kept."""
+    if not table.key:
+        return
+    k = quote(table.key)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _dup_rows AS
+        SELECT line, key, first_line FROM (
+            SELECT {line} AS line, {k} AS key, min({line}) OVER (PARTITION BY {k}) AS first_line
+            FROM {typed} SEMI JOIN (SELECT {k} FROM {typed} WHERE _keep
+                                    GROUP BY {k} HAVING count(*) > 1) USING ({k})
+            WHERE _keep)
+        WHERE line > first_line"""
     )
-    name = quote(table.name)
-    if table.key:
-        k = quote(table.key)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _dups AS
-            SELECT {k} AS key, min(_line) AS first_line FROM {typed} WHERE _valid
-            GROUP BY {k} HAVING count(*) > 1"""
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _dup_rows AS
-            SELECT t._line, t.{k} AS key, d.first_line FROM {typed} t JOIN _dups d
-            ON t.{k} = d.key WHERE t._valid AND t._line > d.first_line"""
-        )
-        _problem_insert(
-            con,
-            Code.DUPLICATE_KEY,
-            table,
-            tf,
-            table.key,
-            "_dup_rows",
-            "true",
-            f"format('{table.key} {{}} was already used on line {{}}; the first row is kept. "
-            f"Give this row its own id or remove it', key, first_line)",
-            "key",
-        )
-        con.execute(
-            f"""CREATE OR REPLACE TABLE {name} AS SELECT {cols} FROM {typed}
-            WHERE _valid AND _line NOT IN (SELECT _line FROM _dup_rows) ORDER BY _line"""
-        )
-        con.execute("DROP TABLE _dups; DROP TABLE _dup_rows")
-    else:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {name} AS "
-            f"SELECT {cols} FROM {typed} WHERE _valid ORDER BY _line"
-        )
-    rows = con.execute(f"SELECT count(*) FROM {typed}").fetchone()
-    kept = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    _insert_problems(
+        con, table, tf, table.key, "_dup_rows", "line", "'duplicate_key'",
+        f"format('{table.key} {{}} was already used on line {{}}; the first row is kept. "
+        "Give this row its own id or remove it', key, first_line)",
+        "key",
+    )  # fmt: skip
+    con.execute(f"UPDATE {typed} SET _keep = false WHERE {line} IN (SELECT line FROM _dup_rows)")
+    con.execute("DROP TABLE _dup_rows")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str) -> TableLoad:
+    load = TableLoad(table.name, tf.name, tf.fmt)
+    counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _keep) FROM {typed}").fetchone()
+    assert counts is not None
     by_code = con.execute(
         """SELECT code, count(DISTINCT line) FROM _problems
         WHERE "table" = ? AND severity = 'row' GROUP BY code ORDER BY code""",
         [table.name],
     ).fetchall()
     load.excluded = dict(by_code)
-    load.rows_kept = kept[0] if kept else 0
-    load.rows_read = (rows[0] if rows else 0) + load.excluded.get(Code.MALFORMED_ROW.value, 0)
-    con.execute(f"DROP TABLE {typed}")
+    load.rows_kept = counts[1]
+    load.rows_read = counts[0] + load.excluded.get(Code.MALFORMED_ROW.value, 0)
+    return load
