@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onrecord.cli import check, demo, importing
+from onrecord.cli import audit, check, demo, importing, policy
 
 app = typer.Typer(
     name="onrecord",
@@ -16,6 +16,8 @@ app = typer.Typer(
 app.command("check")(check.check)
 app.command("import")(importing.import_package)
 app.command("demo-data")(demo.demo_data)
+app.add_typer(policy.app, name="policy")
+app.command("audit")(audit.audit)
 
 
 def main() -> None:

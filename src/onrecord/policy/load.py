@@ -1,0 +1,137 @@
+"""Find and read a policy (a built-in id or a YAML file) with errors that say what to fix."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Hashable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from onrecord.policy.model import Policy
+
+
+class PolicyError(Exception):
+    """A policy that cannot be used. Each message names the file, the key path and what was
+    expected; the CLI prints them all and exits with status 2."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def _profiles() -> dict[str, str]:
+    """Built-in profile texts by id (the file stem)."""
+    folder = resources.files("onrecord.policy") / "profiles"
+    return {
+        Path(entry.name).stem: entry.read_text(encoding="utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
+
+
+def builtin_ids() -> list[str]:
+    return sorted(_profiles())
+
+
+def builtin_policies() -> list[Policy]:
+    """Every built-in profile, in id order."""
+    return [load_policy(i) for i in builtin_ids()]
+
+
+def load_policy(ref: str | Path, base_dir: Path | None = None) -> Policy:
+    """Read a policy from a built-in id or a YAML file path.
+
+    Ids are tried first, so ``policy: mandate-all`` in a department.yaml always means the built-in.
+    A relative path is taken from ``base_dir`` when given (a department's package folder), else
+    from the working directory.
+    """
+    profiles = _profiles()
+    if str(ref) in profiles:
+        return parse_policy(profiles[str(ref)], origin="built-in")
+    path = Path(ref)
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    if not path.is_file():
+        raise PolicyError(
+            [
+                f"{ref}: no such policy file ({path}) and no built-in policy of that id; "
+                f"the built-in ids are {', '.join(sorted(profiles))}"
+            ]
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise PolicyError([f"{path}: cannot be read: {e}"]) from None
+    return parse_policy(text, origin=str(path))
+
+
+def parse_policy(text: str, origin: str = "<text>") -> Policy:
+    """Validate policy YAML text; ``origin`` (a file name) starts every error message."""
+    try:
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise PolicyError([f"{origin}{where}: not valid YAML: {problem}"]) from None
+    if doc is None:
+        raise PolicyError([f"{origin}: is empty; a policy needs at least id: and title:"])
+    if not isinstance(doc, dict):
+        raise PolicyError(
+            [f"{origin}: expected a mapping of keys with at least id: and title:, got {doc!r}"]
+        )
+    try:
+        return Policy.from_document(doc, text, origin)
+    except ValidationError as e:
+        raise PolicyError([f"{origin}: {_message(err)}" for err in e.errors()]) from None
+
+
+def _message(err: ErrorDetails) -> str:
+    """One validation error as ``key.path: what was wrong and what the key expects``."""
+    loc = tuple(str(p) for p in err["loc"])
+    path = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        keys = _keys(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], keys, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        return f"{path}: unknown key{hint} (expected one of: {', '.join(keys)})"
+    if err["type"] == "missing":
+        return f"{path}: required key is missing"
+    if err["type"] == "model_type":
+        return (
+            f"{path}: expected a mapping of the keys {', '.join(_keys(loc))}, got {err['input']!r}"
+        )
+    return f"{path}: expected {err['msg']}, got {err['input']!r}"
+
+
+def _keys(loc: tuple[str, ...]) -> list[str]:
+    """The keys allowed in the mapping at ``loc`` (the top level for an empty path)."""
+    model: type[BaseModel] = Policy
+    for name in loc:
+        model = model.model_fields[name].annotation  # type: ignore[assignment]
+    return list(model.model_fields)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice, which would otherwise silently keep the last."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, Hashable) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is given twice", key_node.start_mark
+            )
+        if isinstance(key, Hashable):
+            seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
