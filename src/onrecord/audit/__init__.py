@@ -1,0 +1,96 @@
+"""The compliance audit: every shift and encounter of a package measured against a policy.
+
+``run_audit`` is the library entry point behind ``onrecord audit``: it runs the engine under the
+policy (and, with ``compare``, under a second one), writes the row-level outputs, the summary and
+the report, and returns the summaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onrecord.audit import engine, outputs, summary
+from onrecord.audit.outputs import Format
+from onrecord.audit.public import public_summary
+from onrecord.audit.report import render_report
+from onrecord.package.loader import Package, load
+from onrecord.policy import Policy, PolicyError, load_policy
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class AuditResult:
+    summary: dict[str, Any]
+    compare: dict[str, Any] | None
+    files: list[Path] = field(default_factory=list)
+
+
+def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
+    """The policy given, else the package's ``department.yaml`` default; never a guess."""
+    if isinstance(ref, Policy):
+        return ref
+    if ref is None:
+        ref = pkg.department.policy
+    if ref is None:
+        raise PolicyError(
+            [
+                f"{pkg.root}: no policy given and department.yaml names none; pass --policy "
+                "with a built-in id (onrecord policy list) or a policy file"
+            ]
+        )
+    return load_policy(ref, base_dir=pkg.root)
+
+
+def _run_one(
+    pkg: Package, policy: Policy, out: Path, fmt: Format, public: bool, say: Progress
+) -> tuple[dict[str, Any], list[Path]]:
+    engine.run(pkg, policy, say)
+    say("computing rates")
+    doc = summary.build(pkg, policy)
+    files: list[Path] = []
+    if public:
+        doc = public_summary(doc)
+    else:
+        tz = pkg.department.timezone
+        written = outputs.write_rows(pkg.con, out, tz, fmt, policy.recording_required.whole_shift)
+        files += written.values()
+    out.mkdir(parents=True, exist_ok=True)
+    files.append(outputs.write_summary(doc, out))
+    return doc, files
+
+
+def run_audit(
+    package: str | Path | Package,
+    out: str | Path,
+    *,
+    policy: str | Path | Policy | None = None,
+    compare: str | Path | Policy | None = None,
+    fmt: Format = "csv",
+    public: bool = False,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Audit ``package`` into ``out``: ``shifts.csv``, ``encounters.csv`` (not with ``public``),
+    ``summary.json`` and ``report.html``; with ``compare``, the second policy's outputs go to
+    ``out/compare/`` and the report shows both side by side.
+
+    Raises ``StructuralError`` for an unreadable package and ``PolicyError`` for a bad policy.
+    """
+    say = progress or (lambda _msg: None)
+    pkg = package if isinstance(package, Package) else load(package, progress=say)
+    main_policy = resolve_policy(policy, pkg)
+    other = resolve_policy(compare, pkg) if compare is not None else None
+    out = Path(out)
+    doc, files = _run_one(pkg, main_policy, out, fmt, public, say)
+    compare_doc = None
+    if other is not None:
+        compare_doc, more = _run_one(pkg, other, out / "compare", fmt, public, say)
+        files += more
+    say("writing the report")
+    report = out / "report.html"
+    report.write_text(render_report(doc, compare_doc), encoding="utf-8")
+    files.append(report)
+    return AuditResult(doc, compare_doc, files)

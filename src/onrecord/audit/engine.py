@@ -1,0 +1,298 @@
+"""The audit engine: every shift and every encounter against a policy, in a few DuckDB queries.
+
+Definitions are those of the methodology (``shared/spec/audit.md``; ``docs/methodology.md``).
+Nothing loops over rows in Python: unions of intervals become indexed islands
+(``intervals.py``) and each shift or encounter is measured with ASOF lookups into them. The
+plain-Python reference in ``tests/reference_audit.py`` implements the same definitions directly
+and the property tests require both to agree on every row.
+
+Results are two DuckDB tables on the package's connection, ``audit_shifts`` and
+``audit_encounters``, with one row per kept shift or encounter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from onrecord.audit.intervals import build_islands, prefix_sql
+from onrecord.audit.possession import device_possession_sql
+from onrecord.package.loader import Package
+from onrecord.package.values import sql_str
+from onrecord.policy import Policy
+
+US = 1_000_000
+Con = duckdb.DuckDBPyConnection
+Progress = Callable[[str], None]
+
+
+def _in_list(expr: str, words: list[str] | str) -> str:
+    """``expr IN (words)``, or true when the policy says ``all``."""
+    if words == "all":
+        return "true"
+    if not words:
+        return "false"
+    return f"{expr} IN ({', '.join(sql_str(w) for w in words)})"
+
+
+def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
+    """Create ``audit_shifts`` and ``audit_encounters`` for ``pkg`` under ``policy``."""
+    con, tz = pkg.con, sql_str(pkg.department.timezone)
+    say = progress or (lambda _msg: None)
+    has = set(pkg.tables)
+    say("merging recordings")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rec AS SELECT officer_id AS o, epoch_us(start) AS s,
+           epoch_us("end") AS e, stop_reason FROM recordings WHERE officer_id IS NOT NULL"""
+    )
+    allowed = policy.deactivation.allowed_reasons
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _ok_ends AS SELECT DISTINCT o, e FROM _rec
+            WHERE {_in_list("stop_reason", allowed)}"""
+    )
+    build_islands(con, "_r_isl", "SELECT o, s, e FROM _rec")
+    _add_gap_counts(con, policy)
+
+    if "shifts" in has:
+        say("measuring shifts")
+        possession = "SELECT o, s, e FROM _rec"
+        if "device_events" in has:
+            dev = device_possession_sql("cameras" in has, policy.equipment.max_possession_hours)
+            possession += f" UNION ALL {dev}"
+        build_islands(con, "_p_isl", possession)
+        _shifts(con, policy, tz, "officers" in has)
+    else:
+        _no_shifts(con)
+    if "encounters" in has:
+        say("measuring encounters")
+        _encounters(con, policy, tz, "officers" in has)
+    else:
+        _no_encounters(con)
+    con.execute("DROP TABLE _rec; DROP TABLE _ok_ends; DROP TABLE _r_isl")
+    if "shifts" in has:
+        con.execute("DROP TABLE _p_isl")
+
+
+def _add_gap_counts(con: Con, policy: Policy) -> None:
+    """Per island: is the gap after it long (> max_gap_s), and excused (a recording with an
+    allowed reason ends where it begins); and how many of each come before the island."""
+    max_gap = round(policy.recording_required.max_gap_s * US)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _r_isl AS
+        WITH g AS (
+            SELECT i.*, first_value(i.s) OVER (PARTITION BY i.o ORDER BY i.k) AS first_s,
+                   (i.next_s - i.e > {max_gap}) AND ok.e IS NULL AS g_unexc,
+                   (i.next_s - i.e > {max_gap}) AND ok.e IS NOT NULL AS g_exc
+            FROM _r_isl i LEFT JOIN _ok_ends ok ON ok.o = i.o AND ok.e = i.e)
+        SELECT *,
+            coalesce(sum(g_unexc::INT) OVER w, 0) AS u_before,
+            coalesce(sum(g_exc::INT) OVER w, 0) AS x_before
+        FROM g WINDOW w AS (PARTITION BY o ORDER BY k
+                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"""
+    )
+
+
+def _officer_join(has_officers: bool) -> str:
+    if has_officers:
+        return "LEFT JOIN officers ofc ON ofc.officer_id = x.officer_id"
+    return (
+        "LEFT JOIN (SELECT NULL::VARCHAR AS officer_id, NULL::VARCHAR AS unit, "
+        "NULL::VARCHAR AS station_id, NULL::DATE AS trained_on) ofc "
+        "ON ofc.officer_id = x.officer_id"
+    )
+
+
+def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
+    cr = policy.camera_required
+    rr = policy.recording_required
+    kind_ok = _in_list("x.kind", cr.shift_kinds)
+    uniformed_ok = "x.uniformed" if cr.uniformed_only else "true"
+    unit_ok = _in_list("coalesce(x.unit, ofc.unit)", cr.units)
+    trained_ok = (
+        f"coalesce(ofc.trained_on <= CAST(timezone({tz}, x.start) AS DATE), false)"
+        if cr.trained_only
+        else "true"
+    )
+    recording = ""
+    if rr.whole_shift:
+        recording = f""",
+            CASE WHEN NOT required THEN 'not_required'
+                 WHEN recorded_ratio >= {rr.min_shift_recorded_ratio} THEN 'recorded'
+                 ELSE 'under_recorded' END AS recording"""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE audit_shifts AS
+        WITH base AS (
+            SELECT x.shift_id, x.officer_id, x.kind,
+                   coalesce(x.station_id, ofc.station_id) AS station_id,
+                   coalesce(x.unit, ofc.unit) AS unit, x.start, x."end",
+                   epoch_us(x.start) AS a, epoch_us(x."end") AS b, x.uniformed,
+                   strftime(timezone({tz}, x.start), '%Y-%m') AS month,
+                   ({kind_ok}) AND ({uniformed_ok}) AND ({unit_ok}) AS eligible,
+                   {trained_ok} AS trained, x._line
+            FROM shifts x {_officer_join(has_officers)}),
+        measured AS (
+            SELECT base.*,
+                   {prefix_sql("rb", "b")} - {prefix_sql("ra", "a")} AS recorded_us,
+                   {prefix_sql("pb", "b")} - {prefix_sql("pa", "a")} AS possessed_us
+            FROM base
+            ASOF LEFT JOIN _r_isl ra ON ra.o = base.officer_id AND base.a >= ra.s
+            ASOF LEFT JOIN _r_isl rb ON rb.o = base.officer_id AND base.b >= rb.s
+            ASOF LEFT JOIN _p_isl pa ON pa.o = base.officer_id AND base.a >= pa.s
+            ASOF LEFT JOIN _p_isl pb ON pb.o = base.officer_id AND base.b >= pb.s),
+        rated AS (
+            SELECT *, eligible AND trained AS required,
+                   (b - a) / {US}.0 / 3600 AS hours,
+                   possessed_us / (b - a)::DOUBLE AS possession_ratio,
+                   recorded_us / (b - a)::DOUBLE AS recorded_ratio
+            FROM measured)
+        SELECT shift_id, officer_id, kind, station_id, unit, start, "end", hours, required,
+               possession_ratio, recorded_ratio,
+               CASE WHEN eligible AND NOT trained THEN 'untrained'
+                    WHEN NOT required THEN 'not_required'
+                    WHEN possession_ratio >= {policy.equipment.min_possession_ratio}
+                         THEN 'equipped'
+                    ELSE 'unequipped' END AS equipment{recording},
+               month, possessed_us, recorded_us, a, b, _line
+        FROM rated ORDER BY _line"""
+    )
+
+
+def _no_shifts(con: Con) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE audit_shifts (shift_id VARCHAR, officer_id VARCHAR,
+        kind VARCHAR, station_id VARCHAR, unit VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ,
+        hours DOUBLE, required BOOLEAN, possession_ratio DOUBLE, recorded_ratio DOUBLE,
+        equipment VARCHAR, month VARCHAR, possessed_us BIGINT, recorded_us BIGINT, a BIGINT,
+        b BIGINT, _line BIGINT)"""
+    )
+
+
+def _context(con: Con) -> None:
+    """``_ctx``: each encounter's context shift (largest overlap; ties: earliest start, then
+    smallest shift_id; an instant takes the shift with start <= t < end).
+
+    An officer's candidate shifts are a contiguous run in start order: from the first whose
+    running-maximum end passes ``a`` to the last that starts before ``b``. Only that run is
+    joined, so the work follows the overlaps, not officers × shifts.
+    """
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _sr AS
+        SELECT officer_id AS o, shift_id, a AS s, b AS e, required, kind, station_id, unit,
+               row_number() OVER w AS r, max(b) OVER w AS reach
+        FROM audit_shifts WINDOW w AS (PARTITION BY officer_id ORDER BY a, shift_id
+                                       ROWS UNBOUNDED PRECEDING)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _reach AS
+        SELECT o, reach, max(r) AS r FROM _sr GROUP BY o, reach"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _ctx AS
+        WITH bounds AS (
+            SELECT en.encounter_id, en.o, en.a, en.b,
+                   coalesce(lo.r, 0) + 1 AS r_lo, hi.r AS r_hi
+            FROM _enc en
+            ASOF LEFT JOIN _reach lo ON lo.o = en.o AND en.a >= lo.reach
+            ASOF LEFT JOIN _sr hi ON hi.o = en.o AND en.hi_key > hi.s),
+        cand AS (
+            SELECT encounter_id, o, a, b, unnest(range(r_lo, r_hi + 1)) AS r
+            FROM bounds WHERE r_hi >= r_lo),
+        scored AS (
+            SELECT c.encounter_id, sr.shift_id, sr.s, sr.required, sr.kind, sr.station_id,
+                   sr.unit, least(c.b, sr.e) - greatest(c.a, sr.s) AS ov, c.a, c.b, sr.e
+            FROM cand c JOIN _sr sr ON sr.o = c.o AND sr.r = c.r)
+        SELECT encounter_id, shift_id FROM scored
+        WHERE CASE WHEN a = b THEN s <= a AND a < e ELSE ov > 0 END
+        QUALIFY row_number() OVER (PARTITION BY encounter_id ORDER BY ov DESC, s, shift_id) = 1
+        """
+    )
+
+
+def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
+    rr = policy.recording_required
+    sg, eg = round(rr.start_grace_s * US), round(rr.end_grace_s * US)
+    type_ok = _in_list("x.type", rr.encounter_types)
+    outside = "true" if rr.outside_required_shifts else "false"
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _enc AS SELECT encounter_id, officer_id AS o,
+           epoch_us(start) AS a, epoch_us("end") AS b,
+           -- an instant's shift starts at or before it; an interval's starts before its end
+           CASE WHEN start = "end" THEN epoch_us(start) + 1 ELSE epoch_us("end") END AS hi_key
+           FROM encounters"""
+    )
+    _context(con)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE audit_encounters AS
+        WITH base AS (
+            SELECT x.encounter_id, x.officer_id, x.type, x.start, x."end", x.incident_id,
+                   epoch_us(x.start) AS a, epoch_us(x."end") AS b, ctx.shift_id,
+                   coalesce(sh.kind, 'unscheduled') AS shift_kind,
+                   coalesce(sh.station_id, ofc.station_id) AS station_id,
+                   coalesce(sh.unit, ofc.unit) AS unit,
+                   strftime(timezone({tz}, x.start), '%Y-%m') AS month,
+                   ({type_ok}) AND (coalesce(sh.required, false) OR {outside}
+                                    OR ctx.shift_id IS NULL) AS required, x._line
+            FROM encounters x
+            LEFT JOIN _ctx ctx USING (encounter_id)
+            LEFT JOIN audit_shifts sh ON sh.shift_id = ctx.shift_id
+            {_officer_join(has_officers)}),
+        looked AS (
+            SELECT base.*,
+                   ia.k AS ka, ia.e AS ea, ia.next_s AS na, ia.u_before AS ua,
+                   ia.x_before AS xa, ia.g_unexc AS gua, ia.g_exc AS gxa,
+                   ib.k AS kb, ib.e AS eb, ib.first_s AS fb, ib.u_before AS ub,
+                   ib.x_before AS xb,
+                   {prefix_sql("ib", "b")} - {prefix_sql("ia", "a")} AS covered
+            FROM base
+            ASOF LEFT JOIN _r_isl ia ON ia.o = base.officer_id AND base.a >= ia.s
+            ASOF LEFT JOIN _r_isl ib ON ib.o = base.officer_id AND base.b > ib.s),
+        bounds AS (
+            SELECT *,
+                CASE WHEN a = b THEN ka IS NOT NULL AND a < ea ELSE covered > 0 END AS has_video,
+                CASE WHEN ka IS NOT NULL AND a < ea THEN a
+                     WHEN ka IS NOT NULL THEN na ELSE fb END AS first,
+                CASE WHEN a = b THEN a ELSE least(b, eb) END AS last,
+                coalesce(ua, 0) + CASE WHEN ka IS NOT NULL AND a >= ea THEN gua::INT ELSE 0 END
+                    AS u_first,
+                coalesce(xa, 0) + CASE WHEN ka IS NOT NULL AND a >= ea THEN gxa::INT ELSE 0 END
+                    AS x_first
+            FROM looked),
+        flags AS (
+            SELECT bounds.*,
+                has_video AND first > a + {sg} AS late_start,
+                has_video AND last < b - {eg} AS stopped_early,
+                has_video AND a < b AND ub - u_first > 0 AS unexcused_gap,
+                has_video AND a < b AND xb - x_first > 0 AS excused_gap,
+                ok.e IS NOT NULL AS stop_allowed,
+                CASE WHEN a = b THEN has_video::INT::DOUBLE
+                     ELSE covered / (b - a)::DOUBLE END AS coverage_ratio
+            FROM bounds LEFT JOIN _ok_ends ok ON ok.o = bounds.officer_id AND ok.e = bounds.last)
+        SELECT encounter_id, officer_id, type, start, "end", shift_id, shift_kind, station_id,
+               unit, required,
+               CASE WHEN NOT required THEN 'not_required'
+                    WHEN NOT has_video THEN 'no_video'
+                    WHEN late_start THEN 'late_start'
+                    WHEN stopped_early AND NOT stop_allowed THEN 'early_stop'
+                    WHEN unexcused_gap THEN 'gap'
+                    WHEN (stopped_early AND stop_allowed) OR excused_gap THEN 'excused'
+                    ELSE 'compliant' END AS outcome,
+               coverage_ratio, late_start,
+               stopped_early AND NOT stop_allowed AS early_stop,
+               unexcused_gap,
+               (stopped_early AND stop_allowed) OR excused_gap AS excused,
+               month, incident_id, a, b, _line
+        FROM flags ORDER BY _line"""
+    )
+    con.execute("DROP TABLE _enc; DROP TABLE _sr; DROP TABLE _reach; DROP TABLE _ctx")
+
+
+def _no_encounters(con: Con) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE audit_encounters (encounter_id VARCHAR,
+        officer_id VARCHAR, type VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ,
+        shift_id VARCHAR, shift_kind VARCHAR, station_id VARCHAR, unit VARCHAR,
+        required BOOLEAN, outcome VARCHAR, coverage_ratio DOUBLE, late_start BOOLEAN,
+        early_stop BOOLEAN, unexcused_gap BOOLEAN, excused BOOLEAN, month VARCHAR,
+        incident_id VARCHAR, a BIGINT, b BIGINT, _line BIGINT)"""
+    )

@@ -1,0 +1,117 @@
+"""``onrecord audit PACKAGE``: every shift and encounter against a policy, with a Rich summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from onrecord.audit import run_audit
+from onrecord.audit.outputs import Format
+from onrecord.package.problems import StructuralError
+from onrecord.policy import PolicyError
+
+
+def _pct(r: dict[str, Any] | None) -> str:
+    if not r or r.get("rate") is None:
+        return "—"
+    return f"{r['rate']:.1%} ({r['numerator']:,.0f} of {r['denominator']:,.0f})"
+
+
+def audit(
+    package: Annotated[Path, typer.Argument(help="The data package folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Built-in policy id or YAML file; default: department.yaml's policy."),
+    ] = None,
+    compare: Annotated[
+        str | None, typer.Option(help="A second policy to audit the same data under.")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Row-level outputs as csv or parquet.")
+    ] = "csv",
+    public: Annotated[
+        bool,
+        typer.Option(
+            help="Public edition: aggregates only, no officer rows, cells under 5 hidden."
+        ),
+    ] = False,
+) -> None:
+    """Audit a data package: shifts.csv, encounters.csv, summary.json and report.html in OUT."""
+    console = Console()
+    if fmt not in ("csv", "parquet"):
+        console.print(f"[red]--format must be csv or parquet, not {fmt!r}[/]")
+        raise typer.Exit(2)
+    try:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=console, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("starting", total=None)
+            result = run_audit(
+                package, out, policy=policy, compare=compare, fmt=_format(fmt), public=public,
+                progress=lambda msg: bar.update(task, description=msg),
+            )  # fmt: skip
+    except StructuralError as e:
+        console.print(f"[bold]{package}[/] cannot be read (run `onrecord check {package}`):")
+        for p in e.problems:
+            console.print(f"  [red]✗[/] {p.where()}: {p.message}")
+        raise typer.Exit(2) from None
+    except PolicyError as e:
+        for msg in e.messages:
+            console.print(f"[red]✗[/] {msg}")
+        raise typer.Exit(2) from None
+    _print_summary(console, result.summary, result.compare)
+    console.print(f"Report: [bold]{out / 'report.html'}[/]")
+
+
+def _format(fmt: str) -> Format:
+    return "parquet" if fmt == "parquet" else "csv"
+
+
+def _print_summary(console: Console, doc: dict[str, Any], other: dict[str, Any] | None) -> None:
+    pkg, dq = doc["package"], doc["data_quality"]
+    period = pkg["period"]
+    console.print(f"[bold]{pkg['name']}[/], {period['from']} to {period['to']} ({pkg['timezone']})")
+    excluded = sum(t["rows_excluded"] for t in dq["tables"])
+    console.print(
+        f"{excluded:,} row(s) excluded by row errors; {dq['findings']:,} finding(s) "
+        "(see the report's data quality section)"
+    )
+    docs = [doc, *([other] if other else [])]
+    t = Table(title="Headline", title_justify="left")
+    t.add_column("measure")
+    for d in docs:
+        t.add_column(d["policy"]["id"])
+    for label, key in (
+        ("shifts requiring a camera", "required_shifts"),
+        ("encounters requiring recording", "required_encounters"),
+    ):
+        t.add_row(label, *(f"{d['rates']['overall'][key] or 0:,}" for d in docs))
+    for label, key in (
+        ("equipment rate (equipped / required shifts)", "equipment_rate"),
+        ("shift hours on camera (all shifts)", "hours_on_camera_rate"),
+        ("compliance rate ((compliant + excused) / required)", "compliance_rate"),
+    ):
+        t.add_row(label, *(_pct(d["rates"]["overall"].get(key)) for d in docs))
+    console.print(t)
+
+    k = Table(title=f"By shift kind ({doc['policy']['id']})", title_justify="left")
+    for col in ("shift kind", "shifts", "hours", "hours on camera", "equipment", "compliance"):
+        k.add_column(col, justify="left" if col == "shift kind" else "right")
+    for row in doc["rates"]["by"]["shift_kind"]:
+        shifts = row.get("shifts")
+        k.add_row(
+            str(row["key"]),
+            "—" if shifts is None else f"{shifts:,}",
+            "—" if row.get("hours") is None else f"{row['hours']:,.0f}",
+            _pct(row.get("hours_on_camera_rate")),
+            _pct(row.get("equipment_rate")),
+            _pct(row.get("compliance_rate")),
+        )
+    console.print(k)
