@@ -60,6 +60,11 @@ class TableLoad:
         return self.rows_read - self.rows_kept
 
 
+def json_key(name: str) -> str:
+    """A JSON path step for a column name (quoted, so any header text is a valid key)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header or tf.header) + "}"
     return f"""read_csv({sql_str(str(tf.path))}, columns={cols}, header=true,
@@ -166,20 +171,32 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
             out.append(f"CASE WHEN {v} IS NULL THEN {default_sql(col)} ELSE {p} END AS {q}")
         if col not in present:
             continue
-        missing = f"{v} IS NULL" if col.required else "false"
-        invalid = f"{v} IS NOT NULL AND {p} IS NULL"
         can_fail = col.kind not in (Kind.ID, Kind.TEXT, Kind.WORD)
-        missing_msg = sql_str(f"{col.name} is required but empty; fill it in or remove the row")
-        whens = [(missing, "'missing_value'", missing_msg, "NULL")]
-        if can_fail:
-            invalid_msg = sql_str(f" is not {expected(col)}; correct it or remove the row")
-            whens.append((invalid, "'invalid_value'", f"{v} || {invalid_msg}", v))
-        for i, name in ((1, "e_"), (2, "m_"), (3, "x_")):
-            cases = " ".join(f"WHEN {w[0]} THEN {w[i]}" for w in whens)
-            out.append(f"CASE {cases} END AS {quote(name + col.name)}")
+        if col.required or can_fail:
+            missing = f"{v} IS NULL" if col.required else "false"
+            invalid = f"{v} IS NOT NULL AND {p} IS NULL" if can_fail else "false"
+            out.append(
+                f"CASE WHEN {missing} THEN {MISSING} WHEN {invalid} THEN {INVALID} END::UTINYINT "
+                f"AS {quote('e_' + col.name)}"
+            )
+        out.append(v)
     stage = f"SELECT {', '.join(out)} FROM ({stage})"
-    keep = " AND ".join(f"e_{c.name} IS NULL" for c in present) or "true"
-    return f"SELECT *, {keep} AS _keep FROM ({stage})"
+    # Only rows with an error keep their source text (for the messages), in one JSON value:
+    # per-cell message columns would cost memory on every good row too.
+    flags = [f"e_{c.name}" for c in present if c.required or c.kind not in FREE_TEXT]
+    keep = " AND ".join(f"{e} IS NULL" for e in flags) or "true"
+    texts = ", ".join(f"{sql_str(c.name)}, {quote('v_' + c.name)}" for c in present)
+    texts_sql = f"json_object({texts})" if texts else "NULL"
+    drop = ", ".join(quote("v_" + c.name) for c in present)
+    exclude = f" EXCLUDE ({drop})" if drop else ""
+    return (
+        f"SELECT *{exclude}, {keep} AS _keep, CASE WHEN NOT ({keep}) THEN {texts_sql} END AS _bad "
+        f"FROM ({stage})"
+    )
+
+
+MISSING, INVALID = 1, 2
+FREE_TEXT = (Kind.ID, Kind.TEXT, Kind.WORD)
 
 
 def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str:
@@ -329,8 +346,22 @@ def _record_cell_problems(
     for col in table.columns:
         if col.name not in tf.header:
             continue
-        e, m, x = (quote(p + col.name) for p in ("e_", "m_", "x_"))
-        _insert_problems(con, table, tf, col.name, typed, line, e, m, x)
+        if col.required or col.kind not in FREE_TEXT:
+            e = quote("e_" + col.name)
+            text = f"json_extract_string(_bad, {sql_str('$.' + json_key(col.name))})"
+            missing_msg = sql_str(f"{col.name} is required but empty; fill it in or remove the row")
+            invalid_msg = (
+                sql_str(f" is not {expected(col)}; correct it or remove the row")
+                if col.kind not in FREE_TEXT
+                else "''"
+            )
+            _insert_problems(
+                con, table, tf, col.name, typed, line,
+                f"CASE {e} WHEN {MISSING} THEN 'missing_value' WHEN {INVALID} "
+                "THEN 'invalid_value' END",
+                f"CASE {e} WHEN {MISSING} THEN {missing_msg} ELSE {text} || {invalid_msg} END",
+                f"CASE {e} WHEN {INVALID} THEN {text} END",
+            )  # fmt: skip
         if col.kind is Kind.TIMESTAMP and anomalies:
             n, z = quote("n_" + col.name), quote("z_" + col.name)
             text = f"strftime({n}, '%Y-%m-%dT%H:%M:%S')"
