@@ -103,6 +103,18 @@ def _officer_join(has_officers: bool) -> str:
     )
 
 
+def _window_lengths(con: Con, name: str, source: str, islands: str) -> None:
+    """``name`` (_line, us): the length of each window ``[a, b)`` of ``source`` (_line, o, a, b)
+    covered by the union in ``islands``, from two ASOF lookups on narrow rows."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT x._line, {prefix_sql("ib", "x.b")} - {prefix_sql("ia", "x.a")} AS us
+        FROM {source} x
+        ASOF LEFT JOIN {islands} ia ON ia.o = x.o AND x.a >= ia.s
+        ASOF LEFT JOIN {islands} ib ON ib.o = x.o AND x.b >= ib.s"""
+    )
+
+
 def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
     cr = policy.camera_required
     rr = policy.recording_required
@@ -121,31 +133,29 @@ def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                  WHEN recorded_ratio >= {rr.min_shift_recorded_ratio} THEN 'recorded'
                  ELSE 'under_recorded' END AS recording"""
     con.execute(
+        """CREATE OR REPLACE TEMP TABLE _sh AS
+        SELECT _line, officer_id AS o, epoch_us(start) AS a, epoch_us("end") AS b FROM shifts"""
+    )
+    _window_lengths(con, "_sh_r", "_sh", "_r_isl")
+    _window_lengths(con, "_sh_p", "_sh", "_p_isl")
+    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE audit_shifts AS
         WITH base AS (
             SELECT x.shift_id, x.officer_id, x.kind,
                    coalesce(x.station_id, ofc.station_id) AS station_id,
                    coalesce(x.unit, ofc.unit) AS unit, x.start, x."end",
-                   epoch_us(x.start) AS a, epoch_us(x."end") AS b, x.uniformed,
+                   epoch_us(x.start) AS a, epoch_us(x."end") AS b,
                    strftime(timezone({tz}, x.start), '%Y-%m') AS month,
                    ({kind_ok}) AND ({uniformed_ok}) AND ({unit_ok}) AS eligible,
-                   {trained_ok} AS trained, x._line
-            FROM shifts x {_officer_join(has_officers)}),
-        measured AS (
-            SELECT base.*,
-                   {prefix_sql("rb", "b")} - {prefix_sql("ra", "a")} AS recorded_us,
-                   {prefix_sql("pb", "b")} - {prefix_sql("pa", "a")} AS possessed_us
-            FROM base
-            ASOF LEFT JOIN _r_isl ra ON ra.o = base.officer_id AND base.a >= ra.s
-            ASOF LEFT JOIN _r_isl rb ON rb.o = base.officer_id AND base.b >= rb.s
-            ASOF LEFT JOIN _p_isl pa ON pa.o = base.officer_id AND base.a >= pa.s
-            ASOF LEFT JOIN _p_isl pb ON pb.o = base.officer_id AND base.b >= pb.s),
+                   {trained_ok} AS trained, r.us AS recorded_us, p.us AS possessed_us, x._line
+            FROM shifts x {_officer_join(has_officers)}
+            JOIN _sh_r r ON r._line = x._line JOIN _sh_p p ON p._line = x._line),
         rated AS (
             SELECT *, eligible AND trained AS required,
                    (b - a) / {US}.0 / 3600 AS hours,
                    possessed_us / (b - a)::DOUBLE AS possession_ratio,
                    recorded_us / (b - a)::DOUBLE AS recorded_ratio
-            FROM measured)
+            FROM base)
         SELECT shift_id, officer_id, kind, station_id, unit, start, "end", hours, required,
                possession_ratio, recorded_ratio,
                CASE WHEN eligible AND NOT trained THEN 'untrained'
@@ -154,8 +164,9 @@ def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                          THEN 'equipped'
                     ELSE 'unequipped' END AS equipment{recording},
                month, possessed_us, recorded_us, a, b, _line
-        FROM rated ORDER BY _line"""
+        FROM rated"""
     )
+    con.execute("DROP TABLE _sh; DROP TABLE _sh_r; DROP TABLE _sh_p")
 
 
 def _no_shifts(con: Con) -> None:
@@ -178,7 +189,7 @@ def _context(con: Con) -> None:
     """
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sr AS
-        SELECT officer_id AS o, shift_id, a AS s, b AS e, required, kind, station_id, unit,
+        SELECT officer_id AS o, shift_id, _line, a AS s, b AS e,
                row_number() OVER w AS r, max(b) OVER w AS reach
         FROM audit_shifts WINDOW w AS (PARTITION BY officer_id ORDER BY a, shift_id
                                        ROWS UNBOUNDED PRECEDING)"""
@@ -190,63 +201,44 @@ def _context(con: Con) -> None:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _ctx AS
         WITH bounds AS (
-            SELECT en.encounter_id, en.o, en.a, en.b,
+            SELECT en._line, en.o, en.a, en.b,
                    coalesce(lo.r, 0) + 1 AS r_lo, hi.r AS r_hi
             FROM _enc en
             ASOF LEFT JOIN _reach lo ON lo.o = en.o AND en.a >= lo.reach
             ASOF LEFT JOIN _sr hi ON hi.o = en.o AND en.hi_key > hi.s),
         cand AS (
-            SELECT encounter_id, o, a, b, unnest(range(r_lo, r_hi + 1)) AS r
+            SELECT _line, o, a, b, unnest(range(r_lo, r_hi + 1)) AS r
             FROM bounds WHERE r_hi >= r_lo),
         scored AS (
-            SELECT c.encounter_id, sr.shift_id, sr.s, sr.required, sr.kind, sr.station_id,
-                   sr.unit, least(c.b, sr.e) - greatest(c.a, sr.s) AS ov, c.a, c.b, sr.e
+            SELECT c._line, sr._line AS shift_line, sr.shift_id, sr.s,
+                   least(c.b, sr.e) - greatest(c.a, sr.s) AS ov, c.a, c.b, sr.e
             FROM cand c JOIN _sr sr ON sr.o = c.o AND sr.r = c.r)
-        SELECT encounter_id, shift_id FROM scored
+        SELECT _line, shift_line FROM scored
         WHERE CASE WHEN a = b THEN s <= a AND a < e ELSE ov > 0 END
-        QUALIFY row_number() OVER (PARTITION BY encounter_id ORDER BY ov DESC, s, shift_id) = 1
+        QUALIFY row_number() OVER (PARTITION BY _line ORDER BY ov DESC, s, shift_id) = 1
         """
     )
 
 
-def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
+def _coverage(con: Con, policy: Policy) -> None:
+    """``_cov`` (_line, flags…): how each encounter window is covered by R(o), on narrow rows.
+
+    ``first``/``last`` are the earliest and latest covered instants; the gaps between them are
+    the holes between the islands they fall in, counted by the islands' running totals.
+    """
     rr = policy.recording_required
     sg, eg = round(rr.start_grace_s * US), round(rr.end_grace_s * US)
-    type_ok = _in_list("x.type", rr.encounter_types)
-    outside = "true" if rr.outside_required_shifts else "false"
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _enc AS SELECT encounter_id, officer_id AS o,
-           epoch_us(start) AS a, epoch_us("end") AS b,
-           -- an instant's shift starts at or before it; an interval's starts before its end
-           CASE WHEN start = "end" THEN epoch_us(start) + 1 ELSE epoch_us("end") END AS hi_key
-           FROM encounters"""
-    )
-    _context(con)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE audit_encounters AS
-        WITH base AS (
-            SELECT x.encounter_id, x.officer_id, x.type, x.start, x."end", x.incident_id,
-                   epoch_us(x.start) AS a, epoch_us(x."end") AS b, ctx.shift_id,
-                   coalesce(sh.kind, 'unscheduled') AS shift_kind,
-                   coalesce(sh.station_id, ofc.station_id) AS station_id,
-                   coalesce(sh.unit, ofc.unit) AS unit,
-                   strftime(timezone({tz}, x.start), '%Y-%m') AS month,
-                   ({type_ok}) AND (coalesce(sh.required, false) OR {outside}
-                                    OR ctx.shift_id IS NULL) AS required, x._line
-            FROM encounters x
-            LEFT JOIN _ctx ctx USING (encounter_id)
-            LEFT JOIN audit_shifts sh ON sh.shift_id = ctx.shift_id
-            {_officer_join(has_officers)}),
-        looked AS (
-            SELECT base.*,
+        f"""CREATE OR REPLACE TEMP TABLE _cov AS
+        WITH looked AS (
+            SELECT x._line, x.o, x.a, x.b,
                    ia.k AS ka, ia.e AS ea, ia.next_s AS na, ia.u_before AS ua,
                    ia.x_before AS xa, ia.g_unexc AS gua, ia.g_exc AS gxa,
-                   ib.k AS kb, ib.e AS eb, ib.first_s AS fb, ib.u_before AS ub,
-                   ib.x_before AS xb,
-                   {prefix_sql("ib", "b")} - {prefix_sql("ia", "a")} AS covered
-            FROM base
-            ASOF LEFT JOIN _r_isl ia ON ia.o = base.officer_id AND base.a >= ia.s
-            ASOF LEFT JOIN _r_isl ib ON ib.o = base.officer_id AND base.b > ib.s),
+                   ib.e AS eb, ib.first_s AS fb, ib.u_before AS ub, ib.x_before AS xb,
+                   {prefix_sql("ib", "x.b")} - {prefix_sql("ia", "x.a")} AS covered
+            FROM _enc x
+            ASOF LEFT JOIN _r_isl ia ON ia.o = x.o AND x.a >= ia.s
+            ASOF LEFT JOIN _r_isl ib ON ib.o = x.o AND x.b > ib.s),
         bounds AS (
             SELECT *,
                 CASE WHEN a = b THEN ka IS NOT NULL AND a < ea ELSE covered > 0 END AS has_video,
@@ -257,17 +249,49 @@ def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                     AS u_first,
                 coalesce(xa, 0) + CASE WHEN ka IS NOT NULL AND a >= ea THEN gxa::INT ELSE 0 END
                     AS x_first
-            FROM looked),
-        flags AS (
-            SELECT bounds.*,
-                has_video AND first > a + {sg} AS late_start,
-                has_video AND last < b - {eg} AS stopped_early,
-                has_video AND a < b AND ub - u_first > 0 AS unexcused_gap,
-                has_video AND a < b AND xb - x_first > 0 AS excused_gap,
-                ok.e IS NOT NULL AS stop_allowed,
-                CASE WHEN a = b THEN has_video::INT::DOUBLE
-                     ELSE covered / (b - a)::DOUBLE END AS coverage_ratio
-            FROM bounds LEFT JOIN _ok_ends ok ON ok.o = bounds.officer_id AND ok.e = bounds.last)
+            FROM looked)
+        SELECT _line, has_video,
+               has_video AND first > a + {sg} AS late_start,
+               has_video AND last < b - {eg} AS stopped_early,
+               has_video AND a < b AND ub - u_first > 0 AS unexcused_gap,
+               has_video AND a < b AND xb - x_first > 0 AS excused_gap,
+               ok.e IS NOT NULL AS stop_allowed,
+               CASE WHEN a = b THEN has_video::INT::DOUBLE
+                    ELSE covered / (b - a)::DOUBLE END AS coverage_ratio
+        FROM bounds LEFT JOIN _ok_ends ok ON ok.o = bounds.o AND ok.e = bounds.last"""
+    )
+
+
+def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
+    rr = policy.recording_required
+    type_ok = _in_list("x.type", rr.encounter_types)
+    outside = "true" if rr.outside_required_shifts else "false"
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _enc AS SELECT _line, officer_id AS o,
+           epoch_us(start) AS a, epoch_us("end") AS b,
+           -- an instant's shift starts at or before it; an interval's starts before its end
+           CASE WHEN start = "end" THEN epoch_us(start) + 1 ELSE epoch_us("end") END AS hi_key
+           FROM encounters"""
+    )
+    _context(con)
+    _coverage(con, policy)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE audit_encounters AS
+        WITH base AS (
+            SELECT x.encounter_id, x.officer_id, x.type, x.start, x."end", x.incident_id,
+                   epoch_us(x.start) AS a, epoch_us(x."end") AS b, sh.shift_id,
+                   coalesce(sh.kind, 'unscheduled') AS shift_kind,
+                   coalesce(sh.station_id, ofc.station_id) AS station_id,
+                   coalesce(sh.unit, ofc.unit) AS unit,
+                   strftime(timezone({tz}, x.start), '%Y-%m') AS month,
+                   ({type_ok}) AND (coalesce(sh.required, false) OR {outside}
+                                    OR sh.shift_id IS NULL) AS required,
+                   c.*, x._line
+            FROM encounters x
+            JOIN _cov c ON c._line = x._line
+            LEFT JOIN _ctx ctx ON ctx._line = x._line
+            LEFT JOIN audit_shifts sh ON sh._line = ctx.shift_line
+            {_officer_join(has_officers)})
         SELECT encounter_id, officer_id, type, start, "end", shift_id, shift_kind, station_id,
                unit, required,
                CASE WHEN NOT required THEN 'not_required'
@@ -282,9 +306,10 @@ def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                unexcused_gap,
                (stopped_early AND stop_allowed) OR excused_gap AS excused,
                month, incident_id, a, b, _line
-        FROM flags ORDER BY _line"""
+        FROM base"""
     )
     con.execute("DROP TABLE _enc; DROP TABLE _sr; DROP TABLE _reach; DROP TABLE _ctx")
+    con.execute("DROP TABLE _cov")
 
 
 def _no_encounters(con: Con) -> None:
