@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +107,25 @@ class Package:
                 yield Problem(**dict(zip(names, r, strict=True)))
 
 
-def load(path: str | Path, progress: Progress | None = None) -> Package:
+def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection in UTC. With ``memory_limit`` (e.g. ``"3GB"``; default: the
+    ``ONRECORD_MEMORY_LIMIT`` environment variable, else DuckDB's own limit) DuckDB spills to a
+    temporary folder instead of growing past it."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    limit = memory_limit or os.environ.get("ONRECORD_MEMORY_LIMIT")
+    if limit:
+        con.execute("SET memory_limit = ?", [limit])
+        spill = tempfile.mkdtemp(prefix="onrecord-spill-")
+        con.execute("SET temp_directory = ?", [spill])
+        weakref.finalize(con, shutil.rmtree, spill, True)
+    return con
+
+
+def load(
+    path: str | Path, progress: Progress | None = None, memory_limit: str | None = None
+) -> Package:
     """Read and check the package at ``path``.
 
     Raises :class:`StructuralError` (listing every structural problem) when the package cannot
@@ -117,9 +139,7 @@ def load(path: str | Path, progress: Progress | None = None) -> Package:
     if problems:
         raise StructuralError(problems)
 
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
+    con = connect(memory_limit)
     con.execute(PROBLEMS_DDL)
     pkg = Package(root, department, con)
     for name in TABLES:  # contract order, so references load before they are used
