@@ -19,6 +19,7 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
+	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -29,6 +30,7 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/check_speed.py
+	$(BIN)/python bench/audit_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,103 @@
+"""Benchmark: the audit against DuckDB merely parsing the same CSV files, and a large city's year.
+
+1. The 20,000-officer year of ``check_speed.py`` (``checker-bench`` profile, cached under
+   bench/out/): in alternating fresh processes, DuckDB parsing every CSV (the baseline), the
+   audit proper (``engine.run`` + rates on the loaded package: ``audit_s``), and the whole
+   ``onrecord audit`` (load and check, audit, write shifts.csv, encounters.csv, summary.json and
+   report.html: ``end_to_end_s``).
+2. A 24,000-officer year of the realistic demo department (about 10M encounters), audited end
+   to end once, with its wall time and peak memory.
+
+    .venv/bin/python bench/audit_speed.py [--repeats 3] [--skip-large] [--large-format parquet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from statistics import median
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).parent))
+from check_speed import OUT, baseline_code, build
+from measure import run
+
+
+def audit_code(path: Path) -> str:
+    return f"""
+import onrecord
+from onrecord.audit import engine, rates
+from onrecord.policy import load_policy
+pkg = onrecord.load({str(path)!r})
+t0 = time.perf_counter()  # the audit proper, after loading
+engine.run(pkg, load_policy("boston-rule-405-2019"))
+rates.compute(pkg.con, False)
+"""
+
+
+def end_to_end_code(path: Path, out: Path) -> str:
+    return f"""
+from onrecord.audit import run_audit
+run_audit({str(path)!r}, {str(out)!r}, policy="boston-rule-405-2019")
+"""
+
+
+def large(fmt: str, out: Path) -> dict[str, object]:
+    from onrecord.demo import generate
+
+    path = OUT / f"realistic-24000x365-{fmt}"
+    if not (path / "department.yaml").exists():
+        generate(path, officers=24_000, days=365, seed=1, fmt=fmt)  # type: ignore[arg-type]
+    con = duckdb.connect()
+    reader = "read_parquet" if fmt == "parquet" else "read_csv"
+    rows = {
+        p.stem: con.execute(f"SELECT count(*) FROM {reader}('{p}')").fetchall()[0][0]
+        for p in sorted(path.glob(f"*.{fmt}"))
+    }
+    r = run(end_to_end_code(path, out / "large"))
+    return {"package": str(path), "format": fmt, "rows": rows, "wall_s": r.wall,
+            "peak_gb": r.peak / 1e9}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--large-format", choices=["csv", "parquet"], default="parquet")
+    args = ap.parse_args()
+    path = build(20_000, 365)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        runs: dict[str, list] = {"baseline": [], "audit": [], "end_to_end": []}
+        for _ in range(args.repeats):
+            runs["baseline"].append(run(baseline_code(path)))
+            runs["audit"].append(run(audit_code(path)))
+            runs["end_to_end"].append(run(end_to_end_code(path, out / "e2e")))
+            shutil.rmtree(out / "e2e", ignore_errors=True)
+        base = [r.wall for r in runs["baseline"]]
+        result: dict[str, object] = {
+            "package": str(path),
+            "machine": f"{platform.machine()}, Python {platform.python_version()}, "
+            f"duckdb {duckdb.__version__}",
+            "baseline_s": median(base),
+            **{f"{k}_s": median(r.wall for r in v) for k, v in runs.items() if k != "baseline"},
+            **{
+                f"{k}_ratio": median(r.wall / b for r, b in zip(v, base, strict=True))
+                for k, v in runs.items()
+                if k != "baseline"
+            },
+            **{f"{k}_peak_gb": max(r.peak for r in v) / 1e9 for k, v in runs.items()},
+        }
+        if not args.skip_large:
+            result["large"] = large(args.large_format, out)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
