@@ -28,12 +28,12 @@ Progress = Callable[[str], None]
 
 
 def _in_list(expr: str, words: list[str] | str) -> str:
-    """``expr IN (words)``, or true when the policy says ``all``."""
+    """``expr IN (words)`` (false for a missing value), or true when the policy says ``all``."""
     if words == "all":
         return "true"
     if not words:
         return "false"
-    return f"{expr} IN ({', '.join(sql_str(w) for w in words)})"
+    return f"coalesce({expr} IN ({', '.join(sql_str(w) for w in words)}), false)"
 
 
 def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
@@ -194,9 +194,14 @@ def _context(con: Con) -> None:
         FROM audit_shifts WINDOW w AS (PARTITION BY officer_id ORDER BY a, shift_id
                                        ROWS UNBOUNDED PRECEDING)"""
     )
+    # ASOF returns one row among equal keys: keep the last rank for each start and each reach.
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _reach AS
         SELECT o, reach, max(r) AS r FROM _sr GROUP BY o, reach"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _starts AS
+        SELECT o, s, max(r) AS r FROM _sr GROUP BY o, s"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _ctx AS
@@ -205,7 +210,7 @@ def _context(con: Con) -> None:
                    coalesce(lo.r, 0) + 1 AS r_lo, hi.r AS r_hi
             FROM _enc en
             ASOF LEFT JOIN _reach lo ON lo.o = en.o AND en.a >= lo.reach
-            ASOF LEFT JOIN _sr hi ON hi.o = en.o AND en.hi_key > hi.s),
+            ASOF LEFT JOIN _starts hi ON hi.o = en.o AND en.hi_key > hi.s),
         cand AS (
             SELECT _line, o, a, b, unnest(range(r_lo, r_hi + 1)) AS r
             FROM bounds WHERE r_hi >= r_lo),
@@ -308,7 +313,8 @@ def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                month, incident_id, a, b, _line
         FROM base"""
     )
-    con.execute("DROP TABLE _enc; DROP TABLE _sr; DROP TABLE _reach; DROP TABLE _ctx")
+    con.execute("DROP TABLE _enc; DROP TABLE _sr; DROP TABLE _reach; DROP TABLE _starts")
+    con.execute("DROP TABLE _ctx")
     con.execute("DROP TABLE _cov")
 
 
