@@ -19,6 +19,7 @@ from onrecord.package.schema import TABLES, header_columns
 
 Format = Literal["csv", "parquet"]
 SUFFIXES: dict[str, Format] = {".csv": "csv", ".parquet": "parquet"}
+RESERVED_PREFIX = "__onrecord_"  # the reader's own working columns
 
 
 @dataclass(frozen=True)
@@ -140,21 +141,35 @@ def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
 
 def _header_problems(table: str, file: str, header: tuple[str, ...]) -> list[Problem]:
     problems = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # lower-cased name -> name as written
     for name in header:
-        if name in seen:
+        if name.lower() in seen:
+            first = seen[name.lower()]
+            twice = (
+                "twice" if first == name else f"twice ({first!r} and {name!r} differ only in case)"
+            )
             problems.append(
                 _structural(
                     Code.DUPLICATE_COLUMN,
-                    f"column {name!r} appears twice in the header; rename or remove one",
+                    f"column {name!r} appears {twice} in the header; rename or remove one",
                     file,
                     name,
                 )
             )
-        seen.add(name)
+        elif name == "_line" or name.startswith(RESERVED_PREFIX):
+            problems.append(
+                _structural(
+                    Code.RESERVED_COLUMN,
+                    f"column name {name!r} is reserved by OnRecord (it numbers the source lines); "
+                    "rename the column",
+                    file,
+                    name,
+                )
+            )
+        seen.setdefault(name.lower(), name)
     lower = {h.lower(): h for h in header}
     for col in header_columns(TABLES[table]):
-        if col in seen:
+        if col in header:
             continue
         hint = ""
         if col in lower:

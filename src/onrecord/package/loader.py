@@ -148,7 +148,7 @@ def load(
                 progress(f"reading {files[name].name}")
             try:
                 pkg.loads[name] = read_table(con, files[name], department.timezone)
-            except duckdb.Error as e:
+            except (duckdb.Error, ValueError) as e:
                 raise StructuralError(
                     [
                         Problem(

@@ -27,6 +27,7 @@ class Code(StrEnum):
     MISSING_TABLE = "missing_table"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
+    RESERVED_COLUMN = "reserved_column"
     BAD_DEPARTMENT = "bad_department"
     # row errors
     MALFORMED_ROW = "malformed_row"
@@ -58,6 +59,7 @@ SEVERITY: dict[Code, Severity] = {
             Code.MISSING_TABLE,
             Code.MISSING_COLUMN,
             Code.DUPLICATE_COLUMN,
+            Code.RESERVED_COLUMN,
             Code.BAD_DEPARTMENT,
         )
     },
@@ -83,7 +85,8 @@ DESCRIPTION: dict[Code, str] = {
     Code.DUPLICATE_TABLE: "a table is given both as CSV and as Parquet",
     Code.MISSING_TABLE: "a table the audit needs is missing",
     Code.MISSING_COLUMN: "a required column is missing",
-    Code.DUPLICATE_COLUMN: "a column name appears twice in the header",
+    Code.DUPLICATE_COLUMN: "a column name appears twice in the header (ignoring case)",
+    Code.RESERVED_COLUMN: "a column named _line or __onrecord_…, which OnRecord uses itself",
     Code.BAD_DEPARTMENT: "department.yaml is invalid",
     Code.MALFORMED_ROW: "a CSV row that cannot be split into the header's columns",
     Code.MISSING_VALUE: "a required value is empty",

@@ -12,6 +12,7 @@ years actually present, which are only known once the file is read.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,14 @@ CREATE TABLE IF NOT EXISTS _problems (
     severity VARCHAR, code VARCHAR, "table" VARCHAR, file VARCHAR, line BIGINT,
     "column" VARCHAR, message VARCHAR, value VARCHAR
 )"""
+
+# The reader's own columns carry this prefix, so that no column of the file can collide with them
+# (header names with it, and ``_line``, are refused by ``files.py``).
+INTERNAL = "__onrecord_"
+# Surrounding white space trimmed from every value: space, tab, line feed, carriage return,
+# vertical tab, form feed (DuckDB's one-argument trim() takes spaces only).
+BLANKS = "' ' || chr(9) || chr(10) || chr(13) || chr(11) || chr(12)"
+LINE, KEEP, BAD = INTERNAL + "line", INTERNAL + "keep", INTERNAL + "bad"
 
 AMBIGUOUS = (
     " occurs twice as clocks go back; read as the first occurrence. "
@@ -77,7 +86,7 @@ def _parquet_source(tf: TableFile) -> str:
     """Every column cast to text, so that one set of rules applies to both formats."""
     cols = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in tf.header)
     return (
-        f"(SELECT {cols}, file_row_number AS _line "
+        f"(SELECT {cols}, file_row_number AS {LINE} "
         f"FROM read_parquet({sql_str(str(tf.path))}, file_row_number=true))"
     )
 
@@ -89,7 +98,7 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     typed = f"_typed_{table.name}"
     source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source)}")
-    line = "_line"
+    line = LINE
     if tf.fmt == "csv":
         line = _csv_lines(con, tf, typed)
     present = [c for c in table.columns if c.name in tf.header]
@@ -107,13 +116,13 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {quote(table.name)} AS "
-        f"SELECT {', '.join([*cols, *extras, f'{line} AS _line'])} FROM {typed} WHERE _keep"
+        f"SELECT {', '.join([*cols, *extras, f'{line} AS _line'])} FROM {typed} WHERE {KEEP}"
     )
     return _count(con, table, tf, typed)
 
 
 def _utc_sql(column: str, steps: list) -> str:
-    n, z = quote("n_" + column), quote("z_" + column)
+    n, z = quote(INTERNAL + "n_" + column), quote(INTERNAL + "z_" + column)
     return f"CAST({n} - to_seconds(coalesce({z}, {offset_sql(n, steps)})) AS TIMESTAMPTZ)"
 
 
@@ -126,30 +135,32 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
     """
     extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
     present = [c for c in table.columns if c.name in tf.header]
-    line = ["_line"] if tf.fmt == "parquet" else []
+    line = [LINE] if tf.fmt == "parquet" else []
     text = [*line, *extras]
     parts: list[str] = []
     parsed: list[str] = []
     for col in present:
-        v = quote("v_" + col.name)
-        text.append(f"nullif(trim({quote(col.name)}), '') AS {v}")
+        v = quote(INTERNAL + "v_" + col.name)
+        text.append(f"nullif(trim({quote(col.name)}, {BLANKS}), '') AS {v}")
         if col.kind is Kind.TIMESTAMP:
-            m = quote("m_" + col.name)
+            m = quote(INTERNAL + "m_" + col.name)
             parts.append(f"regexp_extract({v}, {sql_str(TIMESTAMP_RE)}, ['d', 't', 'z']) AS {m}")
             parsed.append(
                 f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) "
-                f"AS {quote('n_' + col.name)}"
+                f"AS {quote(INTERNAL + 'n_' + col.name)}"
             )
             zoff = offset_seconds_sql(f"{m}.z")
-            parsed.append(f"CASE WHEN {m}.z <> '' THEN {zoff} END AS {quote('z_' + col.name)}")
+            parsed.append(
+                f"CASE WHEN {m}.z <> '' THEN {zoff} END AS {quote(INTERNAL + 'z_' + col.name)}"
+            )
             # NULL when the text does not parse: a bad date, or an offset out of range.
             parsed.append(
                 f"CASE WHEN {m}.z = '' OR {zoff} IS NOT NULL THEN "
                 f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) END "
-                f"AS {quote('p_' + col.name)}"
+                f"AS {quote(INTERNAL + 'p_' + col.name)}"
             )
         else:
-            parsed.append(f"{typed_sql(col, v)} AS {quote('p_' + col.name)}")
+            parsed.append(f"{typed_sql(col, v)} AS {quote(INTERNAL + 'p_' + col.name)}")
     stage = f"SELECT {', '.join(text)} FROM {source}"
     if parts:
         stage = f"SELECT *, {', '.join(parts)} FROM ({stage})"
@@ -158,9 +169,13 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
 
     out: list[str] = [*line, *extras]
     for col in table.columns:
-        q, v, p = quote(col.name), quote("v_" + col.name), quote("p_" + col.name)
+        q, v, p = (
+            quote(col.name),
+            quote(INTERNAL + "v_" + col.name),
+            quote(INTERNAL + "p_" + col.name),
+        )
         if col.kind is Kind.TIMESTAMP:
-            n, z = quote("n_" + col.name), quote("z_" + col.name)
+            n, z = quote(INTERNAL + "n_" + col.name), quote(INTERNAL + "z_" + col.name)
             if col in present:
                 out += [f"CASE WHEN {p} IS NOT NULL THEN {n} END AS {n}", z]
             else:
@@ -177,21 +192,23 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
             invalid = f"{v} IS NOT NULL AND {p} IS NULL" if can_fail else "false"
             out.append(
                 f"CASE WHEN {missing} THEN {MISSING} WHEN {invalid} THEN {INVALID} END::UTINYINT "
-                f"AS {quote('e_' + col.name)}"
+                f"AS {quote(INTERNAL + 'e_' + col.name)}"
             )
         out.append(v)
     stage = f"SELECT {', '.join(out)} FROM ({stage})"
     # Only rows with an error keep their source text (for the messages), in one JSON value:
     # per-cell message columns would cost memory on every good row too.
-    flags = [f"e_{c.name}" for c in present if c.required or c.kind not in FREE_TEXT]
+    flags = [
+        quote(INTERNAL + "e_" + c.name) for c in present if c.required or c.kind not in FREE_TEXT
+    ]
     keep = " AND ".join(f"{e} IS NULL" for e in flags) or "true"
-    texts = ", ".join(f"{sql_str(c.name)}, {quote('v_' + c.name)}" for c in present)
+    texts = ", ".join(f"{sql_str(c.name)}, {quote(INTERNAL + 'v_' + c.name)}" for c in present)
     texts_sql = f"json_object({texts})" if texts else "NULL"
-    drop = ", ".join(quote("v_" + c.name) for c in present)
+    drop = ", ".join(quote(INTERNAL + "v_" + c.name) for c in present)
     exclude = f" EXCLUDE ({drop})" if drop else ""
     return (
-        f"SELECT *{exclude}, {keep} AS _keep, CASE WHEN NOT ({keep}) THEN {texts_sql} END AS _bad "
-        f"FROM ({stage})"
+        f"SELECT *{exclude}, {keep} AS {KEEP}, "
+        f"CASE WHEN NOT ({keep}) THEN {texts_sql} END AS {BAD} FROM ({stage})"
     )
 
 
@@ -202,9 +219,10 @@ FREE_TEXT = (Kind.ID, Kind.TEXT, Kind.WORD)
 def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str:
     """Record malformed rows and return the SQL for each typed row's physical line number.
 
-    Rows are stored in file order, so row k of the typed table is record k: its line is
-    ``k + 2`` unless rejected records or values spanning lines come before it; only then is
-    the file read again as plain text to count them.
+    Rows are stored in file order, so row k of the typed table is the file's k-th accepted
+    record: its line is ``k + 2`` when every record is one line and none was rejected. Otherwise
+    (values spanning lines, blank lines, malformed rows) the file is read once more with
+    Python's csv module to find where each record starts.
     """
     rejects = con.execute(
         """SELECT line, min(line_byte_position), string_agg(DISTINCT error_type, '; '),
@@ -212,43 +230,42 @@ def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str
            FROM _rej GROUP BY line ORDER BY line"""
     ).fetchall()
     con.execute("DROP TABLE _rej; DROP TABLE _rejscan")
-    _insert_rejects(con, tf, rejects, _physical_lines(tf.path, [r[1] for r in rejects]))
-    accepted = con.execute(f"SELECT count(*) FROM {typed}").fetchone()
-    if not rejects and accepted and _line_breaks(tf.path) == accepted[0] + 1:
+    rejected = _physical_lines(tf.path, [r[1] for r in rejects])
+    _insert_rejects(con, tf, rejects, rejected)
+    count = con.execute(f"SELECT count(*) FROM {typed}").fetchone()
+    accepted = count[0] if count else 0
+    if not rejects and _line_breaks(tf.path) == accepted + 1:
         return "(rowid + 2)"
-
-    # Line of accepted row k = 2 + k + rejected records before it + newlines inside the values
-    # of earlier records. Accepted row k follows reject i (1-based, record line r_i) when
-    # k >= r_i - 1 - i; adjacent rejects share that threshold and the last of them counts.
-    steps: dict[int, tuple[int, int]] = {}
-    nl_total = 0
-    for i, (line, _pos, _err, csv_line) in enumerate(rejects, start=1):
-        nl_total += (csv_line or "").rstrip("\r\n").count("\n")
-        steps[line - 1 - i] = (i, nl_total)
-    con.execute("CREATE OR REPLACE TEMP TABLE _rej_steps (k BIGINT, n BIGINT, nl BIGINT)")
-    if steps:
-        con.executemany(
-            "INSERT INTO _rej_steps VALUES (?, ?, ?)", [(k, n, nl) for k, (n, nl) in steps.items()]
+    skip = set(rejected)
+    lines = [n for n in _record_starts(tf.path) if n not in skip]
+    if len(lines) != accepted:
+        raise ValueError(
+            f"{tf.name}: {accepted} rows were read but {len(lines)} records found; "
+            "the file's quoting is inconsistent: check it with a CSV validator"
         )
-    text = " || ".join(f"coalesce({quote(c)}, '')" for c in tf.header)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT {text} AS t FROM {_csv_source(tf)}")
-    con.execute("DROP TABLE _rej; DROP TABLE _rejscan")
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _lines AS
-        SELECT 2 + r.k + coalesce(s.n, 0) + coalesce(s.nl, 0)
-               + coalesce(sum(r.nl) OVER (ORDER BY r.k ROWS BETWEEN UNBOUNDED PRECEDING
-                                          AND 1 PRECEDING), 0) AS _line
-        FROM (SELECT rowid AS k, length(t) - length(replace(t, chr(10), '')) AS nl
-              FROM _raw) r
-        ASOF LEFT JOIN _rej_steps s ON r.k >= s.k
-        ORDER BY r.k"""
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _lines (line BIGINT)")
+    if lines:
+        con.execute("INSERT INTO _lines SELECT unnest(?)", [lines])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {typed} AS
-        SELECT t.*, l._line FROM {typed} t POSITIONAL JOIN _lines l"""
+        SELECT t.*, l.line AS {LINE} FROM {typed} t POSITIONAL JOIN _lines l"""
     )
-    con.execute("DROP TABLE _raw; DROP TABLE _lines; DROP TABLE _rej_steps")
-    return "_line"
+    con.execute("DROP TABLE _lines")
+    return LINE
+
+
+def _record_starts(path: Path) -> list[int]:
+    """The line where each non-blank record after the header starts."""
+    starts: list[int] = []
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        consumed = reader.line_num
+        for row in reader:
+            if row:
+                starts.append(consumed + 1)
+            consumed = reader.line_num
+    return starts
 
 
 def _line_breaks(path: Path) -> int:
@@ -300,7 +317,7 @@ def _years(con: duckdb.DuckDBPyConnection, typed: str, stamps: list[str]) -> lis
     from the first to the last, or the distinct years when a typo makes the span implausible."""
     if not stamps:
         return []
-    local = [(quote("n_" + c), quote("z_" + c)) for c in stamps]
+    local = [(quote(INTERNAL + "n_" + c), quote(INTERNAL + "z_" + c)) for c in stamps]
     spans = ", ".join(f"min(year({n})), max(year({n}))" for n, _ in local)
     bounds = [b for b in (con.execute(f"SELECT {spans} FROM {typed}").fetchone() or ()) if b]
     if not bounds:
@@ -347,8 +364,8 @@ def _record_cell_problems(
         if col.name not in tf.header:
             continue
         if col.required or col.kind not in FREE_TEXT:
-            e = quote("e_" + col.name)
-            text = f"json_extract_string(_bad, {sql_str('$.' + json_key(col.name))})"
+            e = quote(INTERNAL + "e_" + col.name)
+            text = f"json_extract_string({BAD}, {sql_str('$.' + json_key(col.name))})"
             missing_msg = sql_str(f"{col.name} is required but empty; fill it in or remove the row")
             invalid_msg = (
                 sql_str(f" is not {expected(col)}; correct it or remove the row")
@@ -363,15 +380,17 @@ def _record_cell_problems(
                 f"CASE {e} WHEN {INVALID} THEN {text} END",
             )  # fmt: skip
         if col.kind is Kind.TIMESTAMP and anomalies:
-            n, z = quote("n_" + col.name), quote("z_" + col.name)
+            n, z = quote(INTERNAL + "n_" + col.name), quote(INTERNAL + "z_" + col.name)
             text = f"strftime({n}, '%Y-%m-%dT%H:%M:%S')"
-            kind = f"CASE WHEN {z} IS NULL THEN {anomaly_sql(n, anomalies)} END"
+            local = f"{z} IS NULL"
+            codes = {"ambiguous": "'ambiguous_local_time'", "skipped": "'skipped_local_time'"}
+            notes = {
+                k: f"{text} || {sql_str(v)}"
+                for k, v in (("ambiguous", AMBIGUOUS), ("skipped", SKIPPED))
+            }
             _insert_problems(
                 con, table, tf, col.name, typed, line,
-                f"CASE {kind} WHEN 'ambiguous' THEN 'ambiguous_local_time' "
-                "WHEN 'skipped' THEN 'skipped_local_time' END",
-                f"{text} || CASE {kind} WHEN 'ambiguous' THEN {sql_str(AMBIGUOUS)} "
-                f"ELSE {sql_str(SKIPPED)} END",
+                anomaly_sql(n, anomalies, codes, local), anomaly_sql(n, anomalies, notes, local),
                 text,
             )  # fmt: skip
 
@@ -389,16 +408,18 @@ def _exclude_bad_intervals(
         return
     sn, en = table.interval
     s, e = utc[sn], utc[en]
-    vs, ve = (f"strftime({quote('n_' + c)}, '%Y-%m-%dT%H:%M:%S')" for c in (sn, en))
+    vs, ve = (f"strftime({quote(INTERNAL + 'n_' + c)}, '%Y-%m-%dT%H:%M:%S')" for c in (sn, en))
     code = f"CASE WHEN {e} < {s} THEN 'end_before_start'"
     msg = f"CASE WHEN {e} < {s} THEN '{en} ' || {ve} || ' is before {sn} ' || {vs} || '; correct the times or remove the row'"  # noqa: E501
     if not table.zero_length_ok:
         code += f" WHEN {e} = {s} THEN 'zero_length_shift'"
         msg += f" WHEN {e} = {s} THEN 'the shift ends when it starts (' || {vs} || '); correct the end or remove the row'"  # noqa: E501
-    source = f"(SELECT *, {line} AS _l FROM {typed} WHERE _keep)"
-    _insert_problems(con, table, tf, en, source, "_l", code + " END", msg + " END", "NULL")
+    source = f"(SELECT *, {line} AS __onrecord_l FROM {typed} WHERE {KEEP})"
+    _insert_problems(
+        con, table, tf, en, source, "__onrecord_l", code + " END", msg + " END", "NULL"
+    )
     con.execute(
-        f"""UPDATE {typed} SET _keep = false WHERE _keep AND ({e} < {s}
+        f"""UPDATE {typed} SET {KEEP} = false WHERE {KEEP} AND ({e} < {s}
         {"" if table.zero_length_ok else f"OR {e} = {s}"})"""
     )
 
@@ -414,9 +435,9 @@ def _exclude_duplicates(
         f"""CREATE OR REPLACE TEMP TABLE _dup_rows AS
         SELECT line, key, first_line FROM (
             SELECT {line} AS line, {k} AS key, min({line}) OVER (PARTITION BY {k}) AS first_line
-            FROM {typed} SEMI JOIN (SELECT {k} FROM {typed} WHERE _keep
+            FROM {typed} SEMI JOIN (SELECT {k} FROM {typed} WHERE {KEEP}
                                     GROUP BY {k} HAVING count(*) > 1) USING ({k})
-            WHERE _keep)
+            WHERE {KEEP})
         WHERE line > first_line"""
     )
     _insert_problems(
@@ -425,13 +446,13 @@ def _exclude_duplicates(
         "Give this row its own id or remove it', key, first_line)",
         "key",
     )  # fmt: skip
-    con.execute(f"UPDATE {typed} SET _keep = false WHERE {line} IN (SELECT line FROM _dup_rows)")
+    con.execute(f"UPDATE {typed} SET {KEEP} = false WHERE {line} IN (SELECT line FROM _dup_rows)")
     con.execute("DROP TABLE _dup_rows")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str) -> TableLoad:
     load = TableLoad(table.name, tf.name, tf.fmt)
-    counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _keep) FROM {typed}").fetchone()
+    counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {KEEP}) FROM {typed}").fetchone()
     assert counts is not None
     by_code = con.execute(
         """SELECT code, count(DISTINCT line) FROM _problems

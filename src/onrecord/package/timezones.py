@@ -52,17 +52,21 @@ def transitions(zone_name: str, years: list[int]) -> tuple[list[tuple[datetime, 
     zone = ZoneInfo(zone_name)
     steps: list[tuple[datetime, int]] = []
     anomalies: list[tuple[datetime, datetime, str]] = []
+    first_day, last_day = datetime(1, 1, 2), datetime(9999, 12, 30)  # room for any offset
     for year in sorted(set(years)):
-        if not 1 <= year <= 9998:
+        if not 1 <= year <= 9999:
             continue
         jan1 = datetime(year, 1, 1)
-        steps.append((jan1, _offset(zone, jan1 - timedelta(seconds=_offset(zone, jan1)))))
-        day, prev = jan1 - timedelta(days=1), None
-        while day < datetime(year + 1, 1, 2):
+        start_off = zone.utcoffset(jan1)  # the fold=0 reading of local midnight
+        assert start_off is not None
+        steps.append((jan1, int(start_off.total_seconds())))
+        day = max(jan1, first_day + timedelta(days=1)) - timedelta(days=1)
+        end = min(datetime(year, 12, 31), last_day - timedelta(days=1)) + timedelta(days=1)
+        prev: tuple[datetime, int] | None = None
+        while day <= end:
             off = _offset(zone, day)
             if prev is not None and off != prev[1]:
-                t = _bisect(zone, prev[0], day)
-                tr = Transition(t, prev[1], off)
+                tr = Transition(_bisect(zone, prev[0], day), prev[1], off)
                 if tr.threshold.year == year:
                     steps.append((tr.threshold, tr.after))
                 lo, hi, kind = tr.anomaly
@@ -101,12 +105,20 @@ def offset_sql(local: str, steps: list[tuple[datetime, int]]) -> str:
     return f"(CASE {whens} ELSE {steps[0][1]} END)"
 
 
-def anomaly_sql(local: str, anomalies: list[tuple[datetime, datetime, str]]) -> str:
-    """SQL naming the anomaly (``'ambiguous'``/``'skipped'``) a local time falls in, else NULL."""
+def anomaly_sql(
+    local: str,
+    anomalies: list[tuple[datetime, datetime, str]],
+    labels: dict[str, str] | None = None,
+    guard: str = "true",
+) -> str:
+    """SQL naming the anomaly a local time falls in (``'ambiguous'``/``'skipped'``, or the SQL
+    expressions in ``labels``), when ``guard`` holds; else NULL. One flat CASE: DuckDB 2.0 fails
+    to bind some CASE-over-CASE forms."""
     if not anomalies:
         return "CAST(NULL AS VARCHAR)"
+    names = labels or {"ambiguous": "'ambiguous'", "skipped": "'skipped'"}
     whens = " ".join(
-        f"WHEN {local} >= {_lit(lo)} AND {local} < {_lit(hi)} THEN '{kind}'"
+        f"WHEN {guard} AND {local} >= {_lit(lo)} AND {local} < {_lit(hi)} THEN {names[kind]}"
         for lo, hi, kind in anomalies
     )
     return f"(CASE {whens} END)"
