@@ -1,0 +1,46 @@
+"""The audit report: one self-contained HTML file for a council hearing.
+
+Everything the page needs (styles, charts, the small sorting script) is inside the file, and a
+Content-Security-Policy forbids fetching anything, so the report opens offline, can be emailed
+or archived as it is, and prints to PDF from any browser.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from onrecord.audit.report import compare as compare_view
+from onrecord.audit.report import sections
+from onrecord.audit.report.cells import share_of
+from onrecord.policy import format_value
+
+_ENV = Environment(
+    loader=PackageLoader("onrecord.audit.report", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ENV.filters["rule"] = format_value
+_ENV.filters["share"] = share_of
+
+
+def _asset(name: str) -> Markup:
+    """A file beside the templates, inlined as is (it is ours, not data, so it is not escaped)."""
+    return Markup((resources.files(__name__) / "templates" / name).read_text(encoding="utf-8"))
+
+
+def render_report(summary: dict[str, Any], compare: dict[str, Any] | None = None) -> str:
+    """The report for ``summary`` (``summary.json``'s content); with ``compare``, the same
+    package audited under a second policy, shown side by side after the headline."""
+    return _ENV.get_template("report.html.j2").render(
+        v=sections.build(summary),
+        c=compare_view.build(summary, compare) if compare is not None else None,
+        other_policy=sections.policy_view(compare["policy"]) if compare is not None else None,
+        css=_asset("style.css"),
+        script=_asset("sort.js"),
+    )

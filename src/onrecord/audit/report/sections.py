@@ -1,0 +1,111 @@
+"""The report's content, built from one summary: every number formatted, every sentence written.
+
+The template only lays things out; what a figure means and how it is worded is decided in these
+modules, in plain Python that tests can call, so the report and ``summary.json`` cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from onrecord.audit.report import encounters, quality, shifts
+from onrecord.audit.report.view import Chart, Metric, PolicyView, Table, policy_view
+
+
+@dataclass
+class ReportView:
+    """Everything the template shows for one summary (the compare section is separate)."""
+
+    department: str
+    timezone: str
+    period: str
+    version: str
+    methodology: str
+    public: bool
+    suppression: str
+    policy: PolicyView
+    whole_shift: bool
+    metrics: list[Metric]
+    kinds: Table
+    kind_chart: Chart
+    kind_sentences: list[str]
+    stations: Table
+    station_chart: Chart
+    units: Table
+    unit_chart: Chart
+    months: Table
+    month_chart: Chart
+    month_note: str
+    types: Table
+    type_chart: Chart
+    outcomes: Table
+    outcome_chart: Chart
+    outcome_sentences: list[str]
+    flags: Table
+    officers: Table | None
+    officer_note: str
+    load_table: Table
+    groups: Table
+    quality_sentence: str
+    rules: dict[str, Any]
+
+
+def _period(package: dict[str, Any]) -> str:
+    period = package.get("period") or {}
+    lo, hi = period.get("from"), period.get("to")
+    return f"{lo} to {hi}" if lo and hi else "no dated records"
+
+
+def build(summary: dict[str, Any]) -> ReportView:
+    """The view of one summary, public or not."""
+    overall, by = summary["rates"]["overall"], summary["rates"]["by"]
+    rules = summary["policy"].get("rules") or {}
+    whole = bool(rules.get("recording_required.whole_shift"))
+    public = bool(summary.get("public"))
+    dq = summary["data_quality"]
+    months = by.get("month", [])
+    has_officers = not public and "officer" in by
+    return ReportView(
+        department=summary["package"]["name"],
+        timezone=summary["package"].get("timezone") or "",
+        period=_period(summary["package"]),
+        version=summary.get("onrecord_version", ""),
+        methodology=summary.get("methodology", ""),
+        public=public,
+        suppression=(summary.get("suppression") or {}).get("rule", ""),
+        policy=policy_view(summary["policy"]),
+        whole_shift=whole,
+        metrics=shifts.metrics(overall, rules),
+        kinds=shifts.breakdown(
+            by["shift_kind"], whole, "Kind of shift", "By kind of shift", kinds=True
+        ),
+        kind_chart=shifts.kind_chart(by["shift_kind"]),
+        kind_sentences=shifts.kind_sentences(by["shift_kind"]),
+        stations=shifts.breakdown(by["station"], whole, "Station", "By station"),
+        station_chart=shifts.rate_pair_chart(
+            "chart-stations", "Rates by station", by["station"], "station"
+        ),
+        units=shifts.breakdown(by["unit"], whole, "Unit", "By unit"),
+        unit_chart=shifts.rate_pair_chart("chart-units", "Rates by unit", by["unit"], "unit"),
+        months=shifts.breakdown(months, whole, "Month", "By month"),
+        month_chart=shifts.month_chart(months),
+        month_note=(
+            "The period covers a single month, so there is no trend to draw yet; the point "
+            "shows that month's rates."
+            if len(months) == 1
+            else ""
+        ),
+        types=encounters.type_table(by["encounter_type"]),
+        type_chart=encounters.type_chart(by["encounter_type"]),
+        outcomes=encounters.outcome_table(overall),
+        outcome_chart=encounters.outcome_chart(overall),
+        outcome_sentences=encounters.outcome_sentences(overall, rules),
+        flags=encounters.flag_table(overall),
+        officers=encounters.officer_table(by["officer"]) if has_officers else None,
+        officer_note=encounters.OFFICER_NOTE,
+        load_table=quality.load_table(dq),
+        groups=quality.group_table(dq, public),
+        quality_sentence=quality.quality_sentence(dq),
+        rules=rules,
+    )

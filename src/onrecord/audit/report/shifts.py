@@ -1,0 +1,251 @@
+"""Shift-side sections: the headline figures and the breakdowns by kind of shift, station,
+unit and month, with the overtime and paid-detail gap put in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onrecord.audit.report import cells, charts
+from onrecord.audit.report.cells import Cell
+from onrecord.audit.report.view import Chart, Metric, Table, rate_bar
+
+SPOTLIGHT_KINDS = ("overtime", "paid_detail")
+
+RATES = {
+    "equipment_rate": "Equipment rate",
+    "compliance_rate": "Compliance rate",
+    "whole_shift_rate": "Whole shifts recorded",
+}
+
+
+def _metric(
+    key: str, label: str, doc: dict[str, Any], of_what: str, explain: str, hours: bool = False
+) -> Metric:
+    fmt = cells.hours if hours else cells.count
+    return Metric(
+        key=key,
+        label=label,
+        value=cells.rate(doc),
+        numerator=fmt(doc.get("numerator")),
+        denominator=fmt(doc.get("denominator")),
+        of_what=of_what,
+        explain=explain,
+    )
+
+
+def metrics(overall: dict[str, Any], rules: dict[str, Any]) -> list[Metric]:
+    """The headline figures, in the order a hearing asks about them."""
+    ratio = cells.share_of(rules.get("equipment.min_possession_ratio", 0.9))
+    out = [
+        _metric(
+            "equipment_rate",
+            "Equipment rate",
+            overall["equipment_rate"],
+            "required shifts had a camera",
+            f"A required shift counts as equipped when the officer held a camera for at least "
+            f"{ratio} of it.",
+        ),
+        _metric(
+            "hours_on_camera_rate",
+            "Shift hours on camera",
+            overall["hours_on_camera_rate"],
+            "shift hours, of every kind, were worked holding a camera",
+            "Counted over all shifts, required or not, so hours outside the policy show too.",
+            hours=True,
+        ),
+        _metric(
+            "compliance_rate",
+            "Compliance rate",
+            overall["compliance_rate"],
+            "required encounters were recorded as the policy asks",
+            "Compliant or excused encounters, over every encounter the policy required recorded.",
+        ),
+    ]
+    if "whole_shift_rate" in overall:
+        share = cells.share_of(rules.get("recording_required.min_shift_recorded_ratio", 0.9))
+        out.append(
+            _metric(
+                "whole_shift_rate",
+                "Whole shifts recorded",
+                overall["whole_shift_rate"],
+                "required shifts were recorded end to end",
+                f"The policy asks for the whole shift on camera; a shift counts when at least "
+                f"{share} of it was recorded.",
+            )
+        )
+    return out
+
+
+def _columns(whole_shift: bool, first: str) -> list[str]:
+    cols = [
+        first,
+        "Shifts",
+        "Required shifts",
+        "Equipment rate",
+        "Shift hours",
+        "Share of hours on camera",
+        "Required encounters",
+        "Compliance rate",
+    ]
+    return [*cols, RATES["whole_shift_rate"]] if whole_shift else cols
+
+
+def _breakdown_row(row: dict[str, Any], whole_shift: bool, name: str) -> list[Cell]:
+    """One row of a shift-and-encounter breakdown; rows of kinds with no shifts (``unscheduled``)
+    or no encounters simply have zeros there. Numerators are left to summary.json: with the
+    denominator and the rate beside it, a table stays narrow enough to print."""
+    out = [
+        cells.text(name),
+        cells.count(row.get("shifts", 0)),
+        cells.count(row.get("required_shifts", 0)),
+        cells.rate(row.get("equipment_rate", cells.EMPTY_RATE)),
+        cells.hours(row.get("hours")),
+        cells.rate(row.get("hours_on_camera_rate", cells.EMPTY_RATE)),
+        cells.count(row.get("required_encounters", 0)),
+        cells.rate(row.get("compliance_rate", cells.EMPTY_RATE)),
+    ]
+    if whole_shift:
+        out.append(cells.rate(row.get("whole_shift_rate", cells.EMPTY_RATE)))
+    return out
+
+
+def _joined(names: list[str]) -> str:
+    """``["Equipment rate", "Compliance rate"]`` as "Equipment rate and compliance rate"."""
+    return " and ".join([names[0], *(n[0].lower() + n[1:] for n in names[1:])])
+
+
+def charted_rates(rows: list[dict[str, Any]]) -> list[str]:
+    """The (at most two) rates worth drawing for a breakdown: those with a value somewhere, in
+    the order equipment, compliance, whole shift. A series of dashes only would be noise."""
+    present = [
+        key
+        for key in RATES
+        if any(
+            cells.rate(r.get(key, cells.EMPTY_RATE)).state is not cells.State.EMPTY for r in rows
+        )
+    ]
+    return (present or ["equipment_rate"])[:2]
+
+
+def kind_label(key: Any) -> str:
+    return "no shift (unscheduled)" if key == "unscheduled" else cells.label(key)
+
+
+def breakdown(
+    rows: list[dict[str, Any]], whole_shift: bool, first: str, caption: str, kinds: bool = False
+) -> Table:
+    name = kind_label if kinds else cells.label
+    return Table(
+        columns=_columns(whole_shift, first),
+        rows=[_breakdown_row(r, whole_shift, name(r["key"])) for r in rows],
+        caption=caption,
+        sortable=True,
+    )
+
+
+def rate_pair_chart(cid: str, title: str, rows: list[dict[str, Any]], name: str) -> Chart:
+    """The charted rates side by side for each row of a breakdown."""
+    keys = charted_rates(rows)
+    bars = [
+        charts.Row(
+            cells.label(r["key"]),
+            tuple(rate_bar(r.get(key, cells.EMPTY_RATE), i) for i, key in enumerate(keys)),
+        )
+        for r in rows
+    ]
+    names = [RATES[k] for k in keys]
+    svg = charts.bar_chart(
+        cid,
+        title,
+        f"{_joined(names)} by {name}.",
+        bars,
+        axis="Rate (% of required shifts or encounters)",
+        series=names,
+    )
+    return Chart(title, svg)
+
+
+def kind_chart(rows: list[dict[str, Any]]) -> Chart:
+    """Hours on and off camera by shift kind, on one scale, so the size of each gap shows."""
+    title = "Shift hours on and off camera, by kind of shift"
+    stacks = []
+    for r in rows:
+        if not r.get("hours"):
+            continue
+        on, total = r.get("hours_possessed") or 0.0, r["hours"]
+        share = cells.rate(r["hours_on_camera_rate"]).text
+        stacks.append(
+            charts.Stack(
+                kind_label(r["key"]),
+                (on, max(total - on, 0.0)),
+                f"{cells.hours(total).text} h, {share} on camera",
+            )
+        )
+    svg = charts.stacked_chart(
+        "chart-kinds",
+        title,
+        "Hours worked by kind of shift, split into hours holding a camera and hours without.",
+        stacks,
+        parts=("On camera", "Not on camera"),
+        axis="Shift hours",
+    )
+    return Chart(title, svg)
+
+
+def _required_clause(kind: str, required: int | None, shifts: int | None) -> str:
+    if required == 0:
+        return "the policy did not require a camera on them"
+    if required is None or shifts is None:
+        return f"the policy required a camera on fewer than 5 {kind} shifts"
+    if required == shifts:
+        return f"the policy required a camera on every {kind} shift"
+    return f"the policy required a camera on {required:,} of the {shifts:,} {kind} shifts"
+
+
+def _encounter_clause(kind: str, row: dict[str, Any]) -> str:
+    encounters, required = row.get("encounters", 0), row.get("required_encounters", 0)
+    if encounters is None or required is None:
+        return f"The counts of encounters during {kind} shifts are too small to publish."
+    if not encounters:
+        return f"No encounters were logged during {kind} shifts."
+    head = f"Of {encounters:,} encounters during {kind} shifts, "
+    if required == 0:
+        return head + "none had to be recorded under this policy."
+    return head + (
+        f"{required:,} had to be recorded, and "
+        f"{cells.rate(row['compliance_rate']).text} of those were recorded as required."
+    )
+
+
+def kind_sentences(rows: list[dict[str, Any]]) -> list[str]:
+    """The overtime and paid-detail gap in words: hours, share on camera, what was required."""
+    out = []
+    for r in rows:
+        if r["key"] not in SPOTLIGHT_KINDS or not r.get("hours"):
+            continue
+        kind = cells.label(r["key"])
+        share = cells.rate(r["hours_on_camera_rate"]).text
+        clause = _required_clause(kind, r.get("required_shifts"), r.get("shifts"))
+        out.append(
+            f"Of {cells.hours(r['hours']).text} {kind} hours, {share} were on camera; {clause}. "
+            + _encounter_clause(kind, r)
+        )
+    return out or ["The data has no overtime or paid-detail shifts."]
+
+
+def month_chart(rows: list[dict[str, Any]]) -> Chart:
+    keys = charted_rates(rows)
+    names = [RATES[k] for k in keys]
+    title = f"{_joined(names)} by month"
+    svg = charts.line_chart(
+        "chart-months",
+        title,
+        f"{title}; a month with no rate has no point.",
+        [cells.label(r["key"]) for r in rows],
+        [
+            charts.Line(RATES[k], tuple(r.get(k, cells.EMPTY_RATE)["rate"] for r in rows))
+            for k in keys
+        ],
+        axis="Month (of the shift's or encounter's start, local time)",
+    )
+    return Chart(title, svg)
