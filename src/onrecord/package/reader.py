@@ -141,7 +141,7 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
     parsed: list[str] = []
     for col in present:
         v = quote(INTERNAL + "v_" + col.name)
-        text.append(f"nullif(trim({quote(col.name)}, {BLANKS}), '') AS {v}")
+        text.append(f"nullif({_trimmed(quote(col.name))}, '') AS {v}")
         if col.kind is Kind.TIMESTAMP:
             m = quote(INTERNAL + "m_" + col.name)
             parts.append(f"regexp_extract({v}, {sql_str(TIMESTAMP_RE)}, ['d', 't', 'z']) AS {m}")
@@ -214,6 +214,12 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
 
 MISSING, INVALID = 1, 2
 FREE_TEXT = (Kind.ID, Kind.TEXT, Kind.WORD)
+
+
+def _trimmed(x: str) -> str:
+    """``x`` without surrounding white space; values that need no trimming are passed through
+    untouched, which is most of them and much faster than trimming every value."""
+    return f"CASE WHEN ascii({x}) > 32 AND ord({x}[-1]) > 32 THEN {x} ELSE trim({x}, {BLANKS}) END"
 
 
 def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str:
