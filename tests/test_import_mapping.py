@@ -136,7 +136,7 @@ def test_unquoted_number_in_a_value_map_says_to_quote(tmp_path: Path) -> None:
 def test_duplicate_yaml_key_is_refused_with_its_line(tmp_path: Path) -> None:
     text = VALID.replace("kind: {value: regular}", "kind: {value: regular}\n          kind: x")
     error = error_of(tmp_path, text)
-    assert "appears twice" in str(error)
+    assert "is given twice" in str(error)
     assert error.row == 13
 
 

@@ -8,11 +8,9 @@ are rejected) because a typo in a mapping would otherwise silently produce an em
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -27,7 +25,9 @@ from pydantic import (
     model_validator,
 )
 
+from onrecord import strict_yaml
 from onrecord.importers.errors import ImporterError
+from onrecord.package.department import iana_zone
 from onrecord.package.schema import TABLES, header_columns
 
 PROVENANCE_COLUMNS = ("source_file", "source_row")
@@ -225,40 +225,13 @@ class Department(Strict):
     timezone: str = "UTC"
     policy: str | None = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _iana(cls, zone: str) -> str:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"{zone!r} is not an IANA time zone such as America/Chicago") from e
-        return zone
+    _zone = field_validator("timezone")(lambda v: iana_zone(v))
 
 
 class Mapping(Strict):
     description: str | None = None
     department: Department
     tables: dict[str, TableSpec] = Field(min_length=1)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys; in a mapping that hides a mistake, so refuse it."""
-
-
-def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, Hashable) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} appears twice", key_node.start_mark
-            )
-        if isinstance(key, Hashable):
-            seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def shipped_mappings() -> dict[str, Path]:
@@ -289,7 +262,7 @@ def load_mapping(ref: str | Path) -> Mapping:
     """Read and validate a mapping; every problem becomes an ImporterError naming the key path."""
     path = resolve_mapping(ref)
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        doc = strict_yaml.load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as e:
         line = e.problem_mark.line + 1 if e.problem_mark else None
         raise ImporterError(

@@ -11,6 +11,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from onrecord.package.problems import Code, Problem, Severity
 
 
+def iana_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone; pydantic validators use it to reject the rest."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"{name!r} is not an IANA time zone such as America/New_York") from e
+    return name
+
+
 class Department(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -18,14 +27,7 @@ class Department(BaseModel):
     timezone: str = "UTC"
     policy: str | None = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"{v!r} is not an IANA time zone such as America/New_York") from e
-        return v
+    _zone = field_validator("timezone")(lambda v: iana_zone(v))
 
 
 def read_department(root: Path) -> tuple[Department, list[Problem]]:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Hashable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from onrecord import strict_yaml
 from onrecord.policy.model import Policy
 
 
@@ -73,7 +72,7 @@ def load_policy(ref: str | Path, base_dir: Path | None = None) -> Policy:
 def parse_policy(text: str, origin: str = "<text>") -> Policy:
     """Validate policy YAML text; ``origin`` (a file name) starts every error message."""
     try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)
+        doc = strict_yaml.load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -115,23 +114,3 @@ def _keys(loc: tuple[str, ...]) -> list[str]:
     for name in loc:
         model = model.model_fields[name].annotation  # type: ignore[assignment]
     return list(model.model_fields)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key given twice, which would otherwise silently keep the last."""
-
-
-def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Hashable] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, Hashable) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"the key {key!r} is given twice", key_node.start_mark
-            )
-        if isinstance(key, Hashable):
-            seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)

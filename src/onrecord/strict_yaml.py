@@ -1,0 +1,36 @@
+"""YAML for files people write by hand (policies, import mappings): a key given twice is an error.
+
+PyYAML keeps the last of two equal keys, which would hide a mistake in a rule or a mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a mapping key given twice."""
+
+
+def _unique_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Hashable] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, Hashable) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is given twice", key_node.start_mark
+            )
+        if isinstance(key, Hashable):
+            seen.add(key)
+    return loader.construct_mapping(node)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def load(text: str) -> Any:
+    """Parse ``text``; raises ``yaml.YAMLError`` (with the line) on bad YAML or a repeated key."""
+    return yaml.load(text, Loader=UniqueKeyLoader)
