@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
 import onrecord
-from onrecord import StructuralError
 import reference_package as ref
+from onrecord import StructuralError
 from onrecord.package import schema
 from onrecord.package.loader import Package
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
