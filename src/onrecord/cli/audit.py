@@ -16,9 +16,12 @@ from onrecord.package.problems import StructuralError
 from onrecord.policy import PolicyError
 
 
-def _pct(r: dict[str, Any] | None) -> str:
+def _pct(r: dict[str, Any] | None, counts: bool = True) -> str:
+    """A rate as a percentage (with its numerator and denominator); "—" when it is empty."""
     if not r or r.get("rate") is None:
         return "—"
+    if not counts:
+        return f"{r['rate']:.1%}"
     return f"{r['rate']:.1%} ({r['numerator']:,.0f} of {r['denominator']:,.0f})"
 
 
@@ -94,9 +97,9 @@ def _print_summary(console: Console, doc: dict[str, Any], other: dict[str, Any] 
     ):
         t.add_row(label, *(f"{d['rates']['overall'][key] or 0:,}" for d in docs))
     for label, key in (
-        ("equipment rate (equipped / required shifts)", "equipment_rate"),
-        ("shift hours on camera (all shifts)", "hours_on_camera_rate"),
-        ("compliance rate ((compliant + excused) / required)", "compliance_rate"),
+        ("equipment rate", "equipment_rate"),
+        ("shift hours on camera", "hours_on_camera_rate"),
+        ("compliance rate", "compliance_rate"),
     ):
         t.add_row(label, *(_pct(d["rates"]["overall"].get(key)) for d in docs))
     console.print(t)
@@ -110,8 +113,12 @@ def _print_summary(console: Console, doc: dict[str, Any], other: dict[str, Any] 
             str(row["key"]),
             "—" if shifts is None else f"{shifts:,}",
             "—" if row.get("hours") is None else f"{row['hours']:,.0f}",
-            _pct(row.get("hours_on_camera_rate")),
-            _pct(row.get("equipment_rate")),
-            _pct(row.get("compliance_rate")),
+            _pct(row.get("hours_on_camera_rate"), counts=False),
+            _pct(row.get("equipment_rate"), counts=False),
+            _pct(row.get("compliance_rate"), counts=False),
         )
     console.print(k)
+    console.print(
+        "[dim]equipment = equipped / required shifts; hours on camera over all shifts; "
+        "compliance = (compliant + excused) / required encounters; — = none required[/]"
+    )
