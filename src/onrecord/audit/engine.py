@@ -42,9 +42,18 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
     say = progress or (lambda _msg: None)
     has = set(pkg.tables)
     say("merging recordings")
+    # Officers are numbered once: every window, ASOF lookup and join below then keys on an
+    # integer. Only officers with shifts or encounters matter to the audit.
+    sources = [f"SELECT officer_id FROM {t}" for t in ("shifts", "encounters") if t in has]
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _rec AS SELECT officer_id AS o, epoch_us(start) AS s,
-           epoch_us("end") AS e, stop_reason FROM recordings WHERE officer_id IS NOT NULL"""
+        f"""CREATE OR REPLACE TEMP TABLE _oid AS
+        SELECT officer_id, row_number() OVER (ORDER BY officer_id) AS oi
+        FROM (SELECT DISTINCT officer_id FROM ({" UNION ALL ".join(sources)}))"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _rec AS SELECT i.oi AS o, epoch_us(r.start) AS s,
+           epoch_us(r."end") AS e, r.stop_reason
+           FROM recordings r JOIN _oid i ON i.officer_id = r.officer_id"""
     )
     allowed = policy.deactivation.allowed_reasons
     con.execute(
@@ -59,7 +68,10 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
         possession = "SELECT o, s, e FROM _rec"
         if "device_events" in has:
             dev = device_possession_sql("cameras" in has, policy.equipment.max_possession_hours)
-            possession += f" UNION ALL {dev}"
+            possession += (
+                f" UNION ALL SELECT i.oi AS o, d.s, d.e FROM ({dev}) d "
+                "JOIN _oid i ON i.officer_id = d.o"
+            )
         build_islands(con, "_p_isl", possession)
         _shifts(con, policy, tz, "officers" in has)
     else:
@@ -69,7 +81,7 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
         _encounters(con, policy, tz, "officers" in has)
     else:
         _no_encounters(con)
-    con.execute("DROP TABLE _rec; DROP TABLE _ok_ends; DROP TABLE _r_isl")
+    con.execute("DROP TABLE _rec; DROP TABLE _ok_ends; DROP TABLE _r_isl; DROP TABLE _oid")
     if "shifts" in has:
         con.execute("DROP TABLE _p_isl")
 
@@ -134,7 +146,8 @@ def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                  ELSE 'under_recorded' END AS recording"""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sh AS
-        SELECT _line, officer_id AS o, epoch_us(start) AS a, epoch_us("end") AS b FROM shifts"""
+        SELECT x._line, i.oi AS o, epoch_us(x.start) AS a, epoch_us(x."end") AS b
+        FROM shifts x JOIN _oid i USING (officer_id)"""
     )
     _window_lengths(con, "_sh_r", "_sh", "_r_isl")
     _window_lengths(con, "_sh_p", "_sh", "_p_isl")
@@ -189,10 +202,10 @@ def _context(con: Con) -> None:
     """
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sr AS
-        SELECT officer_id AS o, shift_id, _line, a AS s, b AS e,
-               row_number() OVER w AS r, max(b) OVER w AS reach
-        FROM audit_shifts WINDOW w AS (PARTITION BY officer_id ORDER BY a, shift_id
-                                       ROWS UNBOUNDED PRECEDING)"""
+        SELECT i.oi AS o, x.shift_id, x._line, x.a AS s, x.b AS e,
+               row_number() OVER w AS r, max(x.b) OVER w AS reach
+        FROM audit_shifts x JOIN _oid i USING (officer_id)
+        WINDOW w AS (PARTITION BY i.oi ORDER BY x.a, x.shift_id ROWS UNBOUNDED PRECEDING)"""
     )
     # ASOF returns one row among equal keys: keep the last rank for each start and each reach.
     con.execute(
@@ -272,11 +285,12 @@ def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
     type_ok = _in_list("x.type", rr.encounter_types)
     outside = "true" if rr.outside_required_shifts else "false"
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _enc AS SELECT _line, officer_id AS o,
-           epoch_us(start) AS a, epoch_us("end") AS b,
+        """CREATE OR REPLACE TEMP TABLE _enc AS SELECT x._line, i.oi AS o,
+           epoch_us(x.start) AS a, epoch_us(x."end") AS b,
            -- an instant's shift starts at or before it; an interval's starts before its end
-           CASE WHEN start = "end" THEN epoch_us(start) + 1 ELSE epoch_us("end") END AS hi_key
-           FROM encounters"""
+           CASE WHEN x.start = x."end" THEN epoch_us(x.start) + 1 ELSE epoch_us(x."end") END
+               AS hi_key
+           FROM encounters x JOIN _oid i USING (officer_id)"""
     )
     _context(con)
     _coverage(con, policy)
