@@ -218,22 +218,6 @@ class Policy(BaseModel):
             width=100,
         )
 
-    def requires_kind(self, kind: str | None) -> bool:
-        """Does the policy's ``shift_kinds`` include this (already lower-cased) shift kind?"""
-        return _has(self.camera_required.shift_kinds, kind)
-
-    def requires_unit(self, unit: str | None) -> bool:
-        """Does ``units`` include this unit? A missing unit is only included by ``all``."""
-        return _has(self.camera_required.units, unit)
-
-    def requires_type(self, encounter_type: str | None) -> bool:
-        """Does ``encounter_types`` include this (already lower-cased) encounter type?"""
-        return _has(self.recording_required.encounter_types, encounter_type)
-
-
-def _has(words: Words, word: str | None) -> bool:
-    return words == ALL or (word is not None and word in words)
-
 
 class _Dumper(yaml.SafeDumper):
     """Writes the layout of the profiles: sections as blocks, word lists on one line, multi-line
