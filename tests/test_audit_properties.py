@@ -58,6 +58,9 @@ EDGE_OFFSETS = tuple(
 # Pauses between one recording's end and the next's start.
 PAUSES = (0, 0, 1, 30 * US, 30 * US + 1, 60 * US, 60 * US + 1, 5 * M)
 LENGTHS = (0, 1, 30 * US, 60 * US, 5 * M, 20 * M, H, 3 * H)
+SEGMENTS = (0, 1, 30 * US, 60 * US, 2 * M, 5 * M, 20 * M)
+OFFICER = st.sampled_from(("o1", "o1", "o2", "o2", "o3"))
+EVENT_OFFICER = st.sampled_from(("", "", "o1", "o2", "o3"))
 SHARES = (0, 0.25, 0.5, 0.75, 0.875, 0.9, 1)
 # About 0.4 s an example (the load dominates); set ONRECORD_AUDIT_EXAMPLES for a deeper run.
 EXAMPLES = int(os.environ.get("ONRECORD_AUDIT_EXAMPLES", "100"))
@@ -136,7 +139,7 @@ def gen_packages(draw: DrawFn) -> Gen:
     n = draw(st.integers(0, 5))
     ids = draw(st.permutations([f"s{i}" for i in range(n)]))
     for sid in ids:
-        start, officer = grid(draw, 15 * M, 20), draw(st.sampled_from(OFFICERS))
+        start, officer = grid(draw, 15 * M, 20), draw(OFFICER)
         if g.shifts and not draw(st.integers(0, 2)):  # the same start as another shift
             other = draw(st.sampled_from(g.shifts))
             start, officer = other["s"], other["officer"]
@@ -152,21 +155,23 @@ def gen_packages(draw: DrawFn) -> Gen:
         if g.shifts and draw(st.booleans()):  # near a shift's boundary: spans or just touches
             sh = draw(st.sampled_from(g.shifts))
             start = sh[draw(st.sampled_from("se"))] + draw(st.sampled_from((-20 * M, 0, 10 * M)))
-            officer = sh["officer"] if draw(st.integers(0, 3)) else draw(st.sampled_from(OFFICERS))
+            officer = sh["officer"] if draw(st.integers(0, 3)) else draw(OFFICER)
         else:
-            start, officer = grid(draw, 5 * M, 72), draw(st.sampled_from(OFFICERS))
+            start, officer = grid(draw, 5 * M, 72), draw(OFFICER)
         length = draw(st.sampled_from((0, 0, M, 10 * M, 40 * M, 2 * H)))
         g.encounters.append({"id": f"e{i}", "officer": officer, "s": start, "e": start + length,
                              "type": draw(st.sampled_from(TYPES))})  # fmt: skip
 
-    for i in range(draw(st.integers(0, 10))):
-        g.recordings.append(_recording(draw, g, i))
-
-    for _ in range(draw(st.integers(0, 7))):
+    for _ in range(draw(st.integers(0, 3))):
+        _recording_session(draw, g)
+    for _ in range(draw(st.integers(0, 4))):
+        _recording(draw, g)
+    for _ in range(draw(st.integers(0, 3))):
+        _possession_session(draw, g)
+    for _ in range(draw(st.integers(0, 3))):
         g.events.append({
             "camera": draw(st.sampled_from(CAMERAS)), "at": _moment(draw, g),
-            "event": draw(st.sampled_from(EVENTS)),
-            "officer": draw(st.sampled_from(("", "", *OFFICERS))),
+            "event": draw(st.sampled_from(EVENTS)), "officer": draw(EVENT_OFFICER),
         })  # fmt: skip
     return g
 
@@ -179,30 +184,65 @@ def _moment(draw: DrawFn, g: Gen) -> int:
     return grid(draw, 5 * M, 72)
 
 
-def _recording(draw: DrawFn, g: Gen, i: int) -> dict[str, Any]:
-    how = draw(st.sampled_from(["encounter", "encounter", "after", "moment"]))
-    # mostly the officer of what it is anchored to; sometimes anyone, or nobody ("")
-    officer = draw(st.sampled_from(("", *OFFICERS))) if not draw(st.integers(0, 5)) else None
-    if how == "encounter" and g.encounters:
+def _add_recording(draw: DrawFn, g: Gen, officer: str, start: int, end: int) -> None:
+    g.recordings.append({
+        "id": f"r{len(g.recordings)}", "officer": officer, "s": start, "e": max(start, end),
+        "camera": draw(st.sampled_from(("", *CAMERAS))),
+        "reason": draw(st.sampled_from(("", "", *REASONS))),
+    })  # fmt: skip
+
+
+def _recording_session(draw: DrawFn, g: Gen) -> None:
+    """Consecutive recordings through an encounter: starting at an exact offset from its
+    start, paused by exact amounts (touching, at and just past the gap limits), the last
+    often ending at an exact offset from its end."""
+    if g.encounters:
         en = draw(st.sampled_from(g.encounters))
-        start = en["s"] + draw(st.sampled_from(EDGE_OFFSETS))
-        officer = en["officer"] if officer is None else officer
-    elif how == "after" and g.recordings:
+        officer, t, stop = en["officer"], en["s"] + draw(st.sampled_from(EDGE_OFFSETS)), en["e"]
+    else:
+        officer, t = draw(OFFICER), grid(draw, 5 * M, 72)
+        stop = t + 10 * M
+    if not draw(st.integers(0, 5)):
+        officer = draw(st.sampled_from(("", *OFFICERS)))  # someone else's, or nobody's
+    n = draw(st.integers(1, 3))
+    for k in range(n):
+        end = t + draw(st.sampled_from(SEGMENTS))
+        if k == n - 1 and draw(st.booleans()):
+            end = stop + draw(st.sampled_from(EDGE_OFFSETS))
+        _add_recording(draw, g, officer, t, end)
+        t = max(t, end) + draw(st.sampled_from(PAUSES))
+
+
+def _recording(draw: DrawFn, g: Gen) -> None:
+    """One recording from a moment, or just after another recording."""
+    if g.recordings and draw(st.booleans()):
         prev = draw(st.sampled_from(g.recordings))
-        start = prev["e"] + draw(st.sampled_from(PAUSES))
-        officer = prev["officer"] if officer is None else officer
+        start, officer = prev["e"] + draw(st.sampled_from(PAUSES)), prev["officer"]
     else:
-        start = _moment(draw, g)
-    if g.encounters and draw(st.booleans()):  # end at an exact offset from an encounter's end
-        end = max(start, draw(st.sampled_from(g.encounters))["e"] +
-                  draw(st.sampled_from(EDGE_OFFSETS)))  # fmt: skip
-    else:
-        end = start + draw(st.sampled_from(LENGTHS))
-    if officer is None:
-        officer = draw(st.sampled_from(OFFICERS))
-    return {"id": f"r{i}", "officer": officer, "s": start,
-            "e": end, "camera": draw(st.sampled_from(("", *CAMERAS))),
-            "reason": draw(st.sampled_from(("", "", *REASONS)))}  # fmt: skip
+        start, officer = _moment(draw, g), draw(OFFICER)
+    _add_recording(draw, g, officer, start, start + draw(st.sampled_from(LENGTHS)))
+
+
+def _possession_session(draw: DrawFn, g: Gen) -> None:
+    """A checkout or undock (by a shift's officer, or by nobody), perhaps power and battery
+    events, and perhaps a closing event after a set time (15 min = max_possession_hours 0.25)."""
+    camera = draw(st.sampled_from(CAMERAS))
+    officer = draw(st.sampled_from([x["officer"] for x in g.shifts])) if g.shifts else draw(OFFICER)
+    if not draw(st.integers(0, 3)):
+        officer = ""
+    at = draw(st.sampled_from([x["s"] for x in g.shifts])) if g.shifts else _moment(draw, g)
+    at += draw(st.sampled_from((0, 0, -5 * M, 10 * M)))
+    g.events.append({"camera": camera, "at": at, "officer": officer,
+                     "event": draw(st.sampled_from(("checkout", "undock")))})  # fmt: skip
+    if draw(st.booleans()):
+        power = draw(st.sampled_from(("power_on", "power_off", "battery")))
+        g.events.append({"camera": camera, "at": at + 5 * M, "officer": officer, "event": power})
+    if draw(st.integers(0, 3)):
+        g.events.append({
+            "camera": camera, "at": at + draw(st.sampled_from((0, 10 * M, 15 * M, 45 * M, 2 * H))),
+            "event": draw(st.sampled_from(("checkin", "dock", "checkout", "undock"))),
+            "officer": draw(EVENT_OFFICER),
+        })  # fmt: skip
 
 
 def write(draw: DrawFn, root: Path, g: Gen) -> None:
