@@ -21,19 +21,11 @@ from onrecord.audit.possession import device_possession_sql
 from onrecord.package.loader import Package
 from onrecord.package.values import sql_str
 from onrecord.policy import Policy
+from onrecord.policy.requirement import in_list, officer_join, shift_requirement
 
 US = 1_000_000
 Con = duckdb.DuckDBPyConnection
 Progress = Callable[[str], None]
-
-
-def _in_list(expr: str, words: list[str] | str) -> str:
-    """``expr IN (words)`` (false for a missing value), or true when the policy says ``all``."""
-    if words == "all":
-        return "true"
-    if not words:
-        return "false"
-    return f"coalesce({expr} IN ({', '.join(sql_str(w) for w in words)}), false)"
 
 
 def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
@@ -58,7 +50,7 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
     allowed = policy.deactivation.allowed_reasons
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ok_ends AS SELECT DISTINCT o, e FROM _rec
-            WHERE {_in_list("stop_reason", allowed)}"""
+            WHERE {in_list("stop_reason", allowed)}"""
     )
     build_islands(con, "_r_isl", "SELECT o, s, e FROM _rec")
     _add_gap_counts(con, policy)
@@ -105,16 +97,6 @@ def _add_gap_counts(con: Con, policy: Policy) -> None:
     )
 
 
-def _officer_join(has_officers: bool) -> str:
-    if has_officers:
-        return "LEFT JOIN officers ofc ON ofc.officer_id = x.officer_id"
-    return (
-        "LEFT JOIN (SELECT NULL::VARCHAR AS officer_id, NULL::VARCHAR AS unit, "
-        "NULL::VARCHAR AS station_id, NULL::DATE AS trained_on) ofc "
-        "ON ofc.officer_id = x.officer_id"
-    )
-
-
 def _window_lengths(con: Con, name: str, source: str, islands: str) -> None:
     """``name`` (_line, us): the length of each window ``[a, b)`` of ``source`` (_line, o, a, b)
     covered by the union in ``islands``, from two ASOF lookups on narrow rows."""
@@ -128,16 +110,8 @@ def _window_lengths(con: Con, name: str, source: str, islands: str) -> None:
 
 
 def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
-    cr = policy.camera_required
     rr = policy.recording_required
-    kind_ok = _in_list("x.kind", cr.shift_kinds)
-    uniformed_ok = "x.uniformed" if cr.uniformed_only else "true"
-    unit_ok = _in_list("coalesce(x.unit, ofc.unit)", cr.units)
-    trained_ok = (
-        f"coalesce(ofc.trained_on <= CAST(timezone({tz}, x.start) AS DATE), false)"
-        if cr.trained_only
-        else "true"
-    )
+    req = shift_requirement(policy, tz)
     recording = ""
     if rr.whole_shift:
         recording = f""",
@@ -159,9 +133,9 @@ def _shifts(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
                    coalesce(x.unit, ofc.unit) AS unit, x.start, x."end",
                    epoch_us(x.start) AS a, epoch_us(x."end") AS b,
                    strftime(timezone({tz}, x.start), '%Y-%m') AS month,
-                   ({kind_ok}) AND ({uniformed_ok}) AND ({unit_ok}) AS eligible,
-                   {trained_ok} AS trained, r.us AS recorded_us, p.us AS possessed_us, x._line
-            FROM shifts x {_officer_join(has_officers)}
+                   {req.eligible} AS eligible, {req.trained} AS trained,
+                   r.us AS recorded_us, p.us AS possessed_us, x._line
+            FROM shifts x {officer_join(has_officers)}
             JOIN _sh_r r ON r._line = x._line JOIN _sh_p p ON p._line = x._line),
         rated AS (
             SELECT *, eligible AND trained AS required,
@@ -282,7 +256,7 @@ def _coverage(con: Con, policy: Policy) -> None:
 
 def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
     rr = policy.recording_required
-    type_ok = _in_list("x.type", rr.encounter_types)
+    type_ok = in_list("x.type", rr.encounter_types)
     outside = "true" if rr.outside_required_shifts else "false"
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _enc AS SELECT x._line, i.oi AS o,
@@ -310,7 +284,7 @@ def _encounters(con: Con, policy: Policy, tz: str, has_officers: bool) -> None:
             JOIN _cov c ON c._line = x._line
             LEFT JOIN _ctx ctx ON ctx._line = x._line
             LEFT JOIN audit_shifts sh ON sh._line = ctx.shift_line
-            {_officer_join(has_officers)})
+            {officer_join(has_officers)})
         SELECT encounter_id, officer_id, type, start, "end", shift_id, shift_kind, station_id,
                unit, required,
                CASE WHEN NOT required THEN 'not_required'
