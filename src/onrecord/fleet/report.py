@@ -13,8 +13,9 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from onrecord.audit.report import asset, cells, charts, quality
-from onrecord.audit.report.view import Chart, Table, policy_view
+from onrecord.audit.report.view import Chart, Table
 from onrecord.fleet.plan import Reason
+from onrecord.policy import format_value
 
 _ENV = Environment(
     loader=ChoiceLoader(
@@ -61,7 +62,7 @@ class PlanView:
     parameters: Table
     load_table: Table
     quality_sentence: str
-    policy: Any
+    requirement: Table | None
     method: str
 
 
@@ -111,7 +112,7 @@ def _occupancy(series: list[dict[str, Any]]) -> list[Chart]:
         at = datetime.fromisoformat(s["peak_at"]).strftime("%Y-%m-%d %H:%M")
         svg = charts.step_chart(
             f"chart-occupancy-{k}",
-            f"{s['station_id']}: pool cameras occupied",
+            f"{s['station_id']}: needs {s['peak']:,}, has {s['have']:,}",
             f"Pool cameras out or recharging at {s['station_id']}, the most at any instant in "
             f"each {_bin_words(s['bin_minutes'])}.",
             values,
@@ -124,6 +125,12 @@ def _occupancy(series: list[dict[str, Any]]) -> list[Chart]:
     return out
 
 
+def _when(iso: str | None) -> cells.Cell:
+    """A local time to the minute, kept on one line; "—" for a station that needs nothing."""
+    text = (iso or "—").replace("T", " ")[:16]
+    return cells.Cell(text, iso or "")
+
+
 def _stations(rows: list[dict[str, Any]]) -> Table:
     body = []
     for r in sorted(rows, key=lambda r: (-r["pool_needed"], r["station_id"])):
@@ -134,7 +141,7 @@ def _stations(rows: list[dict[str, Any]]) -> Table:
                 cells.count(r["pool_needed"]),
                 cells.count(r["pool_have"]),
                 cells.count(r["shortfall"]),
-                cells.text((r["peak_at"] or "—").replace("T", " ")[:16]),
+                _when(r["peak_at"]),
                 cells.count(r["pool_shifts"]),
                 cells.count(r["personal_shifts"]),
                 cells.count(r["uncovered_shifts"]),
@@ -222,6 +229,20 @@ def _parameters(p: dict[str, Any]) -> Table:
     )
 
 
+def _requirement(policy: dict[str, Any]) -> Table:
+    """The policy's rules that decide which shifts need a camera, as the audit prints them."""
+    rows = [
+        [cells.text(k.removeprefix("camera_required.")), cells.text(format_value(v))]
+        for k, v in policy["rules"].items()
+        if k.startswith("camera_required.")
+    ]
+    return Table(
+        ["Rule", "Value"],
+        rows,
+        caption=f"Which shifts need a camera: {policy['title']} ({policy['id']})",
+    )
+
+
 def _period(sel: dict[str, Any]) -> str:
     lo, hi = sel["from"] or sel["first_start"], sel["to"] or sel["last_start"]
     return f"{lo} to {hi}" if lo and hi else "no shifts"
@@ -257,7 +278,7 @@ def build(doc: dict[str, Any]) -> PlanView:
         parameters=_parameters(doc["parameters"]),
         load_table=quality.load_table(doc["data_quality"]),
         quality_sentence=quality.quality_sentence(doc["data_quality"]),
-        policy=policy_view(policy) if policy else None,
+        requirement=_requirement(policy) if policy else None,
         method=doc["method"],
     )
 

@@ -141,7 +141,8 @@ def count_scale(value: float) -> Scale:
         return Scale(1.0, 0.25, as_percent=False)
     rough = max(value / 4, 1.0)  # counts and hours: no fractional ticks
     power = 10 ** math.floor(math.log10(rough))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    steps = (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 5, 10)  # whole-number ticks
+    step = next(m * power for m in steps if m * power >= rough)
     return Scale(step * math.ceil(value / step), step, as_percent=False)
 
 
@@ -335,7 +336,7 @@ def line_chart(
 
 def step_chart(
     cid: str,
-    title: str,
+    heading: str,
     summary: str,
     values: Sequence[float],
     ticks: Sequence[tuple[int, str]],
@@ -343,12 +344,13 @@ def step_chart(
     peak: tuple[int, str],
     reference: tuple[float, str] | None = None,
     axis: str,
-    height: float = 130.0,
+    height: float = 110.0,
 ) -> Markup:
-    """A count over time as a filled step outline (one step per bin of ``values``), with the
-    bin ``peak[0]`` marked and labelled ``peak[1]``, and an optional dashed ``reference`` level
-    (a capacity, say). ``ticks`` label bins on the time axis. Small enough to stack several."""
-    left, right, top = 56.0, 16.0, 22.0
+    """A count over time as a filled step outline (one step per bin of ``values``) under a bold
+    ``heading``, with the bin ``peak[0]`` marked and labelled ``peak[1]``, and an optional
+    dashed ``reference`` level (a capacity, say) labelled in the right margin. ``ticks`` label
+    bins on the time axis. Small enough to stack several as small multiples."""
+    left, right, top = 56.0, 70.0, 40.0
     plot_w = WIDTH - left - right
     ref_value = reference[0] if reference else 0.0
     scale = count_scale(max([*values, ref_value], default=0.0))
@@ -357,7 +359,7 @@ def step_chart(
     def y(v: float) -> float:
         return top + height * (1 - v / scale.maximum)
 
-    body: list[str] = []
+    body = [_text(0, 10, heading, cls="heading")]
     for v, tick in scale.ticks():
         body.append(
             f'<line x1="{_n(left)}" y1="{_n(y(v))}" x2="{_n(left + plot_w)}" y2="{_n(y(v))}"'
@@ -365,7 +367,9 @@ def step_chart(
         )
         body.append(_text(left - 6, y(v), tick, "end", "tick"))
     for j, label in ticks:
-        body.append(_text(left + step * (j + 0.5), top + height + 14, label, "middle", "tick"))
+        x = left + step * (j + 0.5)
+        if x + len(label) * CHAR_W / 2 <= WIDTH:  # never cut a label at the edge
+            body.append(_text(x, top + height + 14, label, "middle", "tick"))
     body.append(_text(left + plot_w / 2, top + height + 34, axis, "middle", "axis"))
     pts = [f"{_n(left)},{_n(y(0))}"]
     for j, v in enumerate(values):
@@ -376,11 +380,12 @@ def step_chart(
         ' stroke-width="1.2"/>'
     )
     if reference:
+        ry = y(ref_value)
         body.append(
-            f'<line x1="{_n(left)}" y1="{_n(y(ref_value))}" x2="{_n(left + plot_w)}"'
-            f' y2="{_n(y(ref_value))}" stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+            f'<line x1="{_n(left)}" y1="{_n(ry)}" x2="{_n(left + plot_w)}" y2="{_n(ry)}"'
+            f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
         )
-        body.append(_text(left + plot_w - 4, y(ref_value) - 8, reference[1], "end", "value"))
+        body.append(_text(left + plot_w + 6, ry, reference[1], cls="value"))
     j, text = peak
     px, py = left + step * (j + 0.5), y(values[j]) if values else y(0)
     body.append(
@@ -388,6 +393,6 @@ def step_chart(
         ' stroke-width=".5"/>'
     )
     anchor = "start" if px < left + plot_w * 0.6 else "end"
-    body.append(_text(px + (8 if anchor == "start" else -8), top - 10, text, anchor, "value"))
+    body.append(_text(px + (9 if anchor == "start" else -9), py - 8, text, anchor, "value"))
     desc = f"{summary} Highest: {text}."
-    return _svg(cid, title, desc, top + height + 44, body)
+    return _svg(cid, heading, desc, top + height + 44, body)
