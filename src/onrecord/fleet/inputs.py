@@ -174,16 +174,13 @@ def read_schedule(pkg: Package, sel: Selection) -> Schedule:
 def read_fleet(pkg: Package, n_stations: int, params: PlanParameters) -> Fleet:
     """The in-service cameras by station and by officer (codes of ``read_schedule``)."""
     con = pkg.con
-    battery = (
-        f"{params.battery_hours}"
-        if params.battery_hours
-        else f"coalesce(c.battery_hours, {BATTERY_HOURS})"
-    )
-    recharge = (
-        f"{params.recharge_hours}"
-        if params.recharge_hours
-        else f"coalesce(c.recharge_hours, {RECHARGE_HOURS})"
-    )
+
+    def hours(override: float | None, column: str, default: float) -> str:
+        value = override if override else f"coalesce(c.{column}, {default})"
+        return f"CAST({value} AS DOUBLE)"
+
+    battery = hours(params.battery_hours, "battery_hours", BATTERY_HOURS)
+    recharge = hours(params.recharge_hours, "recharge_hours", RECHARGE_HOURS)
     default_b = params.battery_hours or BATTERY_HOURS
     default_r = params.recharge_hours or RECHARGE_HOURS
     pool_ids: list[list[str]] = [[] for _ in range(n_stations)]

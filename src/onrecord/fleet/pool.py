@@ -100,8 +100,9 @@ def assign(start: I64, k: I64, part_end: I64, capacity: int | None) -> Assignmen
         while busy and busy[0][0] <= s:
             push(free, pop(busy)[1])
         n = ks[i]
-        if len(free) + limit - opened < n:
-            free_when[i] = len(free)
+        available = len(free) + limit - opened  # free, or never used yet
+        if available < n:
+            free_when[i] = available
             p += n
             continue
         for _ in range(n):
