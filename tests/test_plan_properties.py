@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 
 import numpy as np
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,7 @@ def build(data: tuple, stations: int) -> tuple[Schedule, Fleet]:
         dock_slots=np.zeros(stations, dtype=np.int64),
         in_range=len(shifts),
         home_station=0,
+        rows=pa.table({"s": start}),  # the text columns only the outputs read
     )
     fleet = Fleet(
         pool_ids=[[f"S{i}-C{j}" for j in range(n)] for i, n in enumerate(have)],

@@ -2,8 +2,9 @@
 
 The selection is SQL on the package's connection (so 6M shifts never pass through Python one by
 one); the result is NumPy arrays of integer codes, in the order the model places shifts: by start,
-then ``shift_id``. The selected rows stay on the connection as ``_plan_shifts`` (column ``i`` is
-the array index) so that outputs join ids back without carrying strings through the computation.
+then ``shift_id``, with the text columns kept beside them in Arrow for the outputs. The codes of
+officers and stations stay on the connection (``_plan_officers``, ``_plan_stations``) so that the
+cameras are read in the same codes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import date
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from onrecord.fleet.battery import BATTERY_HOURS, RECHARGE_HOURS
 from onrecord.fleet.params import PersonalCameras, PlanParameters
@@ -58,6 +61,7 @@ class Schedule:
     dock_slots: I64  # per station; 0 = unknown
     in_range: int  # shifts in the date range, needing a camera or not
     home_station: int  # shifts placed at the officer's home station (the shift names none)
+    rows: pa.Table  # shift_id, officer_id, station_id, kind, s, e (µs) in the same order
 
 
 @dataclass
@@ -88,36 +92,44 @@ def _where(pkg: Package, sel: Selection) -> str:
     return " AND ".join(parts)
 
 
+def _codes(column: pa.ChunkedArray) -> tuple[I64, list[str]]:
+    """Dictionary codes of a text column (−1 for null) and the dictionary."""
+    enc = pc.dictionary_encode(column).combine_chunks()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(enc.is_valid().to_numpy(zero_copy_only=False), codes, -1)
+    return codes.astype(np.int64), enc.dictionary.to_pylist()
+
+
 def read_schedule(pkg: Package, sel: Selection) -> Schedule:
-    """Select the shifts to plan for into ``_plan_shifts`` and return them as arrays."""
+    """Select the shifts to plan for, in the model's order, as arrays of codes; the text columns
+    stay in Arrow (``Schedule.rows``) for the outputs."""
     if "shifts" not in pkg.loads:
         raise PlanError([f"{pkg.root}: the package has no shifts table; the planner needs one"])
     con = pkg.con
     has_officers = "officers" in pkg.loads
     tz = sql_str(pkg.department.timezone)
     required = shift_requirement(sel.policy, tz).required if sel.policy else "true"
-    where = _where(pkg, sel)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _plan_range AS
-            SELECT x.shift_id, x.officer_id, x.kind, x.start, x."end",
-                   coalesce(x.station_id, ofc.station_id) AS station_id,
-                   x.station_id IS NULL AND ofc.station_id IS NOT NULL AS home_station,
-                   {required} AS needs_camera
-            FROM shifts x {officer_join(has_officers)} WHERE {where}"""
+    source = f"FROM shifts x {officer_join(has_officers)} WHERE {_where(pkg, sel)}"
+    in_range = con.execute(f"SELECT count(*) {source}").fetchall()[0][0]
+    rows = con.sql(
+        f"""SELECT x.shift_id, x.officer_id, coalesce(x.station_id, ofc.station_id) AS station_id,
+                   x.kind, epoch_us(x.start) AS s, epoch_us(x."end") AS e,
+                   x.station_id IS NULL AND ofc.station_id IS NOT NULL AS home
+            {source} AND {required} ORDER BY x.start, x.shift_id"""
+    ).to_arrow_table()
+    shift_station, station_dict = _codes(rows["station_id"])
+    officer, officer_dict = _codes(rows["officer_id"])
+    kind_code, kind_dict = _codes(rows["kind"])
+    officer_codes = pa.table(
+        {"code": np.arange(len(officer_dict)), "officer_id": pa.array(officer_dict, pa.string())}
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _plan_shifts AS
-           SELECT row_number() OVER (ORDER BY start, shift_id) - 1 AS i, *
-           FROM _plan_range WHERE needs_camera"""
-    )
-    in_range, home = con.execute(
-        "SELECT count(*), count(*) FILTER (home_station AND needs_camera) FROM _plan_range"
-    ).fetchone() or (0, 0)
-    station_sources = ["SELECT station_id FROM _plan_shifts"]
-    if "stations" in pkg.loads:
-        station_sources.append("SELECT station_id FROM stations")
-    if "cameras" in pkg.loads:
-        station_sources.append("SELECT station_id FROM cameras")
+    con.register("_plan_officer_codes", officer_codes)
+    con.execute("CREATE OR REPLACE TEMP TABLE _plan_officers AS FROM _plan_officer_codes")
+    con.unregister("_plan_officer_codes")
+    shift_stations = pa.table({"station_id": pa.array(station_dict, pa.string())})
+    con.register("_plan_shift_stations", shift_stations)
+    sources = ["SELECT station_id FROM _plan_shift_stations"]
+    sources += [f"SELECT station_id FROM {t}" for t in ("stations", "cameras") if t in pkg.loads]
     slots = (
         "coalesce((SELECT max(dock_slots) FROM stations t WHERE t.station_id = s.station_id), 0)"
         if "stations" in pkg.loads
@@ -127,47 +139,33 @@ def read_schedule(pkg: Package, sel: Selection) -> Schedule:
         f"""CREATE OR REPLACE TEMP TABLE _plan_stations AS
             SELECT row_number() OVER (ORDER BY station_id) - 1 AS code, station_id,
                    {slots} AS dock_slots
-            FROM (SELECT DISTINCT station_id FROM ({" UNION ALL ".join(station_sources)})
+            FROM (SELECT DISTINCT station_id FROM ({" UNION ALL ".join(sources)})
                   WHERE station_id IS NOT NULL) s"""
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _plan_officers AS
-           SELECT row_number() OVER (ORDER BY officer_id) - 1 AS code, officer_id
-           FROM (SELECT DISTINCT officer_id FROM _plan_shifts)"""
-    )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _plan_kinds AS
-           SELECT row_number() OVER (ORDER BY kind) - 1 AS code, kind
-           FROM (SELECT DISTINCT kind FROM _plan_shifts)"""
-    )
-    kinds = [r[0] for r in con.execute("SELECT kind FROM _plan_kinds ORDER BY code").fetchall()]
-    cols = con.execute(
-        """SELECT epoch_us(p.start) AS s, epoch_us(p."end") AS e,
-                  coalesce(st.code, -1) AS station, o.code AS officer, k.code AS kind
-           FROM _plan_shifts p
-           LEFT JOIN _plan_stations st ON st.station_id = p.station_id
-           JOIN _plan_officers o ON o.officer_id = p.officer_id
-           JOIN _plan_kinds k ON k.kind = p.kind
-           ORDER BY p.i"""
-    ).fetchnumpy()
+    con.unregister("_plan_shift_stations")
     stations = con.execute(
         "SELECT station_id, dock_slots FROM _plan_stations ORDER BY code"
     ).fetchall()
+    code_of = {sid: c for c, (sid, _) in enumerate(stations)}
+    to_station = np.array([code_of[sid] for sid in station_dict] + [NO_STATION], dtype=np.int64)
+    kinds = sorted(kind_dict)
+    to_kind = np.array([kinds.index(k) for k in kind_dict] + [0], dtype=np.int64)
 
     def ints(name: str) -> I64:
-        return np.asarray(cols[name], dtype=np.int64)
+        return rows[name].to_numpy().astype(np.int64, copy=False)
 
     return Schedule(
         start=ints("s"),
         end=ints("e"),
-        station=ints("station"),
-        officer=ints("officer"),
-        kind=ints("kind"),
+        station=to_station[shift_station],  # a −1 code picks the trailing NO_STATION
+        officer=officer,
+        kind=to_kind[kind_code],
         stations=[r[0] for r in stations],
         kinds=kinds,
         dock_slots=np.array([int(r[1]) for r in stations], dtype=np.int64),
         in_range=int(in_range),
-        home_station=int(home),
+        home_station=int(pc.sum(rows["home"]).as_py() or 0),
+        rows=rows.select(["shift_id", "officer_id", "station_id", "kind", "s", "e"]),
     )
 
 
