@@ -149,9 +149,11 @@ def test_pool_needed_is_the_peak_overlap_and_the_assignment_reaches_it(
     assert (a["pool_needed"], a["pool_have"], a["shortfall"]) == (2, 1, 1)
     assert a["peak_at"] == "2019-06-01T16:45:00-04:00"
     occ = occupations(out)
-    # lowest-numbered free camera: the real one first, a numbered new one only when needed
-    assert [occ[s][0]["camera_id"] for s in ("s1", "s2", "s3", "p3", "late")] == [
-        "CAM-A1", "NEW-A-001", "CAM-A1", "CAM-A1", "CAM-A1",
+    # the camera charged longest; a numbered new one only when none is free. s3 at 18:55 gets
+    # CAM-A1 (back at 18:55; NEW-A-001 only at 19:55); "late" (06-02 23:15) gets NEW-A-001
+    # (back since 19:55, CAM-A1 since 20:31:40); p3 (06-03) CAM-A1 (back since 06-01)
+    assert [occ[s][0]["camera_id"] for s in ("s1", "s2", "s3", "late", "p3")] == [
+        "CAM-A1", "NEW-A-001", "CAM-A1", "NEW-A-001", "CAM-A1",
     ]  # fmt: skip
     assert occ["s2"][0]["new_camera"] == "true" and occ["s1"][0]["new_camera"] == "false"
     assert (doc["totals"]["pool_needed"], doc["totals"]["pool_have"]) == (5, 2)
@@ -309,3 +311,27 @@ def test_cli_prints_the_table_and_writes_every_file(pkg: Path, tmp_path: Path) -
     for name in ("stations.csv", "assignments.csv", "uncovered.csv", "summary.json",
                  "report.html"):  # fmt: skip
         assert (out / name).exists()
+
+
+def test_an_officer_with_two_personal_cameras_uses_the_free_one(
+    write_package: WritePackage, tmp_path: Path
+) -> None:
+    pkg = write_package(
+        cameras="""
+            camera_id,station_id,assigned_officer_id
+            Q2,D,q
+            Q1,D,q
+            """,
+        shifts="""
+            shift_id,officer_id,start,end,kind,station_id
+            q1,q,2019-06-01T08:00,2019-06-01T16:00,regular,D
+            q2,q,2019-06-01T17:00,2019-06-01T19:00,regular,D
+            q3,q,2019-06-02T06:00,2019-06-03T00:00,regular,D
+            """,
+    )
+    doc, out = plan(pkg, tmp_path, all_shifts=True)
+    occ = occupations(out)
+    # Q1 (first in id order) is recharging until 18:55 when q2 picks up at 16:45: Q2 serves
+    assert [occ[s][0]["camera_id"] for s in ("q1", "q2", "q3")] == ["Q1", "Q2", "NEW-D-001"]
+    assert len(occ["q3"]) == 2  # 18 h: longer than either battery, so two pool cameras
+    assert doc["totals"]["personal_served"] == 2

@@ -93,7 +93,7 @@ def write_assignments(pkg: Package, plan: Plan, path: Path) -> None:
     s, parts, personal = plan.schedule, plan.parts, plan.personal
     pool_i = plan.pool_shift[parts.shift]
     served = np.flatnonzero(personal.state == State.SERVED)
-    personal_ids = pa.array([personal.camera[i] for i in served.tolist()], pa.string())
+    personal_ids = pa.array(personal.ids, pa.string()).take(pa.array(personal.camera[served]))
     i = np.concatenate([pool_i, served])
     part = np.concatenate([parts.part, np.zeros(len(served), dtype=np.int64)])
     order = np.lexsort((part, i))

@@ -44,7 +44,7 @@ class Plan:
     personal: Personal
     pool_shift: I64  # schedule indices of the shifts served by the pool, in start order
     parts: Parts  # their occupations (``parts.shift`` indexes ``pool_shift``)
-    part_camera: I64  # per part: camera number at its station in the plan (real ones first)
+    part_camera: I64  # per part: camera number at its station (0..have−1 real, then new ones)
     occupancy: Occupancy
     needed: I64  # per station
     peak_at: I64  # per station, µs (−1: nothing to serve)
@@ -92,12 +92,12 @@ def make_plan(s: Schedule, fleet: Fleet, params: PlanParameters) -> Plan:
         idx = order[bounds[code] : bounds[code + 1]]
         heads = idx[parts.part[idx] == 0]
         starts, ks, ends = parts.start[heads], parts.k[heads], parts.end[idx]
-        planned = assign(starts, ks, ends, None)
+        planned = assign(starts, ks, ends, int(have[code]), grow=True)
         part_camera[idx] = planned.camera
-        if planned.camera.max(initial=-1) + 1 != needed[code]:
+        if max(planned.camera.max() + 1, have[code]) != max(needed[code], have[code]):
             raise AssertionError(f"station {s.stations[code]}: assignment and peak disagree")
         if have[code] < needed[code]:
-            current = assign(starts, ks, ends, int(have[code]))
+            current = assign(starts, ks, ends, int(have[code]), grow=False)
             refused = current.free >= 0
             shifts = pool_shift[parts.shift[heads]]
             free_when[shifts[refused]] = current.free[refused]

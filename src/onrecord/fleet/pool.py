@@ -3,8 +3,9 @@
 The fewest identical cameras that serve a set of occupation intervals is the largest number of
 them that overlap at one instant (interval partitioning). ``occupancy`` finds it for every
 station at once with one sort and one cumulative sum; ``assign`` reaches it with a real
-assignment: shifts in start order each take the lowest-numbered free camera, and a new camera is
-numbered only when none is free. The same loop with a fixed number of cameras is the current
+assignment: shifts in start order each take the free camera that has charged longest (as the
+checkout service hands them out), and a new camera is numbered only when none is free, which
+never needs more than the peak. The same loop with a fixed number of cameras is the current
 fleet, first come first served, and tells which shifts go without.
 """
 
@@ -80,39 +81,63 @@ class Assignment:
     free: I64  # per shift: −1 if served, else how many cameras were free when it started
 
 
-def assign(start: I64, k: I64, part_end: I64, capacity: int | None) -> Assignment:
+def assign(start: I64, k: I64, part_end: I64, have: int, grow: bool) -> Assignment:
     """Give each shift (in start order; ``k[i]`` parts whose ends are the next ``k[i]`` entries
-    of ``part_end``) its cameras: the lowest-numbered free ones, or new ones numbered on while
-    the station has fewer than ``capacity`` (``None``: unbounded). A shift that cannot get all
-    of its k cameras gets none.
+    of ``part_end``) its cameras: those that have been back and charged longest, as a kiosk hands
+    them out, cameras ``0..have−1`` being on the dock from the start. With ``grow``, a camera is
+    numbered on (``have``, ``have+1``, …) only when none is free, so no more are added than the
+    peak needs; without, a shift that cannot get all k free cameras gets none.
+
+    One heap of ``(free from << bits) | camera`` integers: a shift needing one camera costs one
+    heap operation. Times are made relative so that the cameras already docked sort first.
     """
-    cam = np.full(len(part_end), -1, dtype=np.int64)
-    free_when = np.full(len(start), -1, dtype=np.int64)
-    starts, ks, ends = start.tolist(), k.tolist(), part_end.tolist()
-    cams: list[int] = [-1] * len(ends)
-    busy: list[tuple[int, int]] = []  # (free from, camera)
-    free: list[int] = []
-    opened = 0
-    limit = capacity if capacity is not None else len(ends)
+    n_parts = len(part_end)
+    cams = [-1] * n_parts
+    free_when = [-1] * len(start)
+    if not len(start):
+        return Assignment(np.asarray(cams, dtype=np.int64), np.asarray(free_when, dtype=np.int64))
+    bits = (n_parts + have).bit_length()
+    mask = (1 << bits) - 1
+    base = int(start.min()) - 1
+    starts, ks, ends = (start - base).tolist(), k.tolist(), (part_end - base).tolist()
+    busy = list(range(have))  # free from relative time 0: a valid heap as it is
+    opened = have
+    push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
     p = 0
-    push, pop = heapq.heappush, heapq.heappop
     for i, s in enumerate(starts):
-        while busy and busy[0][0] <= s:
-            push(free, pop(busy)[1])
+        free_from = (s + 1) << bits  # entries below this are back on the dock by ``s``
         n = ks[i]
-        available = len(free) + limit - opened  # free, or never used yet
-        if available < n:
-            free_when[i] = available
+        if n == 1:
+            if busy and busy[0] < free_from:
+                c = busy[0] & mask
+                replace(busy, (ends[p] << bits) | c)
+            elif grow:
+                c = opened
+                opened += 1
+                push(busy, (ends[p] << bits) | c)
+            else:
+                free_when[i] = 0
+                p += 1
+                continue
+            cams[p] = c
+            p += 1
+            continue
+        got = []
+        while busy and busy[0] < free_from and len(got) < n:
+            got.append(pop(busy))
+        if len(got) < n and not grow:
+            free_when[i] = len(got)
+            for e in got:
+                push(busy, e)
             p += n
             continue
-        for _ in range(n):
-            if free:
-                c = pop(free)
+        for j in range(n):
+            if j < len(got):
+                c = got[j] & mask
             else:
                 c = opened
                 opened += 1
             cams[p] = c
-            push(busy, (ends[p], c))
+            push(busy, (ends[p] << bits) | c)
             p += 1
-    cam[:] = cams
-    return Assignment(cam, free_when)
+    return Assignment(np.asarray(cams, dtype=np.int64), np.asarray(free_when, dtype=np.int64))
