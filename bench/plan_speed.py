@@ -3,7 +3,7 @@
 Builds (once, cached under bench/out/) a Parquet package straight from NumPy: 150 stations of
 160 officers; regular tours on three watches, four days on and three off less absences; about
 50 extra tours per officer-year (overtime, paid details, court), some longer than a battery and
-some reporting to another station; a personal camera for every other officer and 20 pool
+some reporting to another station; a personal camera for every other officer and 60 pool
 cameras per station. Then, alternately, each in a fresh process:
 
 - the baseline: DuckDB reading the shifts Parquet file into memory, and
@@ -37,6 +37,7 @@ OUT = Path(__file__).parent / "out"
 STATIONS = 150
 DAYS = 365
 EXTRA_PER_YEAR = 50
+POOL_PER_STATION = 60
 FIRST_DAY_US = 1_546_318_800_000_000  # 2019-01-01 00:00 in New York (UTC−5), in µs
 HOUR_US = 3_600_000_000
 
@@ -64,7 +65,7 @@ def build(officers: int, seed: int = 1) -> Path:
             {"officer_id": officer_ids, "station_id": station_ids.take(pa.array(station))}
         )
         personal = np.flatnonzero(np.arange(officers) % 2 == 0)
-        pool = np.repeat(np.arange(STATIONS), 20)
+        pool = np.repeat(np.arange(STATIONS), POOL_PER_STATION)
         w.table("cameras").write(
             {
                 "camera_id": pa.concat_arrays([_ids("PC-", len(personal)), _ids("PL-", len(pool))]),
@@ -139,38 +140,50 @@ run_plan({str(path)!r}, {str(out)!r}, all_shifts=True)
 
 
 def phases(path: Path, out: Path) -> dict[str, float]:
-    """One in-process run, timed by phase."""
+    """One in-process run of what ``run_plan`` does, timed step by step."""
     import onrecord
     from onrecord.fleet import outputs
     from onrecord.fleet import summary as plan_summary
     from onrecord.fleet.inputs import Selection, read_fleet, read_schedule
     from onrecord.fleet.params import PlanParameters
     from onrecord.fleet.plan import make_plan
+    from onrecord.fleet.report import render_report
 
-    t = {"start": time.perf_counter()}
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def done(step: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        times[step] = now - t
+        t = now
+
     pkg = onrecord.load(path)
-    t["load and check"] = time.perf_counter()
-    params = PlanParameters()
-    sel = Selection(None)
+    done("load and check")
+    params, sel = PlanParameters(), Selection(None)
     schedule = read_schedule(pkg, sel)
     fleet = read_fleet(pkg, len(schedule.stations), params)
-    t["select shifts"] = time.perf_counter()
+    done("select shifts, read cameras")
     plan = make_plan(schedule, fleet, params)
-    t["plan"] = time.perf_counter()
+    done("plan (personal, peak, assignment, current fleet)")
     doc = plan_summary.build(pkg, plan, sel)
-    t["summary"] = time.perf_counter()
+    done("summary")
     out.mkdir(parents=True, exist_ok=True)
     outputs.write_assignments(pkg, plan, out / "assignments.csv")
-    t["assignments.csv"] = time.perf_counter()
+    done("assignments.csv")
     outputs.write_uncovered(pkg, plan, out / "uncovered.csv")
-    t["uncovered.csv"] = time.perf_counter()
-    keys = list(t)
-    times = {k: t[k] - t[p] for p, k in zip(keys, keys[1:], strict=False)}
-    times["shifts"] = len(schedule.start)
-    times["occupations"] = len(plan.parts.shift) + int(doc["totals"]["personal_served"])
-    times["pool_needed"] = doc["totals"]["pool_needed"]
-    times["uncovered"] = doc["totals"]["uncovered"]
-    return times
+    done("uncovered.csv")
+    (out / "report.html").write_text(render_report(doc), encoding="utf-8")
+    done("report.html")
+    return {
+        **times,
+        "shifts": len(schedule.start),
+        "pool_occupations": len(plan.parts.shift),
+        "personal_served": doc["totals"]["personal_served"],
+        "pool_needed": doc["totals"]["pool_needed"],
+        "pool_have": doc["totals"]["pool_have"],
+        "uncovered": doc["totals"]["uncovered"],
+    }
 
 
 def main() -> None:
