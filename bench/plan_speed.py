@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 import duckdb
 import numpy as np
@@ -202,6 +204,8 @@ def main() -> None:
             "machine": f"{platform.machine()}, Python {platform.python_version()}, "
             f"duckdb {duckdb.__version__}",
             **summary(base, subj),
+            "subject_cpu_s": median(r.cpu for r in subj),
+            "load_average_1min": os.getloadavg()[0],
             "phases_s": phases(path, Path(tmp) / "phases"),
         }
     print(json.dumps(result, indent=2))

@@ -112,7 +112,6 @@ def test_occupation_runs_from_pickup_to_return_plus_proportional_recharge(
     )
     # 50 minutes of a 12 h battery: 4 h × 50/720 = 16 min 40 s of recharge after 20:15
     assert s3["occupied_to"] == "2019-06-01T20:31:40-04:00"
-    assert s1["shift_start"] == "2019-06-01T08:00:00-04:00"
 
 
 def test_parameters_change_the_interval(pkg: Path, tmp_path: Path) -> None:
@@ -181,8 +180,11 @@ def test_shift_without_station_uses_home_station_or_is_counted(pkg: Path, tmp_pa
 
 def test_current_fleet_leaves_shifts_uncovered_with_reasons(pkg: Path, tmp_path: Path) -> None:
     doc, out = plan(pkg, tmp_path)
-    got = {r["shift_id"]: (r["reason"], r["station_id"], r["pool_free"])
-           for r in rows(out / "uncovered.csv")}  # fmt: skip
+    uncovered = rows(out / "uncovered.csv")
+    assert (uncovered[0]["shift_start"], uncovered[0]["shift_end"]) == (
+        "2019-06-01T06:00:00-04:00", "2019-06-02T00:00:00-04:00",
+    )  # fmt: skip
+    got = {r["shift_id"]: (r["reason"], r["station_id"], r["pool_free"]) for r in uncovered}
     assert got == {
         "s2": ("no_pool_camera", "A", "0"),
         "p2": ("personal_recharging", "B", "0"),
@@ -335,3 +337,21 @@ def test_an_officer_with_two_personal_cameras_uses_the_free_one(
     assert [occ[s][0]["camera_id"] for s in ("q1", "q2", "q3")] == ["Q1", "Q2", "NEW-D-001"]
     assert len(occ["q3"]) == 2  # 18 h: longer than either battery, so two pool cameras
     assert doc["totals"]["personal_served"] == 2
+
+
+def test_occupation_across_the_end_of_daylight_saving(
+    write_package: WritePackage, tmp_path: Path
+) -> None:
+    pkg = write_package(
+        shifts="""
+            shift_id,officer_id,start,end,kind,station_id
+            n1,o,2019-11-03T00:00,2019-11-03T08:00,regular,A
+            """,
+    )
+    _, out = plan(pkg, tmp_path, all_shifts=True)
+    n1 = occupations(out)["n1"][0]
+    # 9 hours in absolute time: recharge 4 h × 9/12 = 3 h after 08:15 EST
+    assert (n1["occupied_from"], n1["occupied_to"]) == (
+        "2019-11-02T23:45:00-04:00",
+        "2019-11-03T11:15:00-05:00",
+    )

@@ -109,8 +109,6 @@ def write_assignments(pkg: Package, plan: Plan, path: Path) -> None:
             "officer_id": rows["officer_id"],
             "station_id": rows["station_id"],
             "kind": rows["kind"],
-            "shift_start": rows["s"],
-            "shift_end": rows["e"],
             "camera_id": pa.concat_arrays(
                 [_pool_camera_ids(plan, s.station[pool_i]), personal_ids]
             ).take(take),
@@ -127,8 +125,7 @@ def write_assignments(pkg: Package, plan: Plan, path: Path) -> None:
             "occupied_to": both(parts.end, personal.end[served]),
         }
     )
-    times = ("shift_start", "shift_end", "occupied_from", "occupied_to")
-    _copy_local(pkg, plan, table, times, path)
+    _copy_local(pkg, plan, table, ("occupied_from", "occupied_to"), path)
 
 
 def write_uncovered(pkg: Package, plan: Plan, path: Path) -> None:
