@@ -159,7 +159,7 @@ def _stations(rows: list[dict[str, Any]]) -> Table:
 def _kinds(by_kind: list[dict[str, Any]]) -> Table:
     reasons = [r.code for r in Reason if r]
     return Table(
-        ["Kind of shift", "Shifts", "Personal camera", "Pool", "Longer than battery",
+        ["Kind of shift", "Shifts", "Personal camera", "Pool", "Needing 2+ cameras",
          "Uncovered now", *(REASON_TEXT[r] for r in reasons)],
         [
             [cells.text(cells.label(k["kind"])), cells.count(k["shifts"]),
