@@ -11,19 +11,8 @@ import pytest
 
 from onrecord.fleet.params import PersonalCameras, PlanParameters
 from onrecord.fleet.run import run_plan
-from onrecord.importers import load_mapping, run_import
 
 DAY = date(2019, 8, 31)
-
-
-@pytest.fixture(scope="module")
-def boston(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "boston"
-    if not data.is_dir():
-        pytest.skip(f"the real data is not beside the repository ({data})")
-    root = tmp_path_factory.mktemp("boston")
-    run_import(load_mapping("boston-2019"), data, root / "pkg")
-    return root / "pkg"
 
 
 def totals(pkg: Path, out: Path, personal: PersonalCameras, day: date | None) -> dict[str, Any]:
@@ -73,7 +62,7 @@ def totals(pkg: Path, out: Path, personal: PersonalCameras, day: date | None) ->
     ],
 )  # fmt: skip
 def test_boston_2019_headline_totals(
-    boston: Path, tmp_path: Path, personal: PersonalCameras, day: date | None,
+    boston_package: Path, tmp_path: Path, personal: PersonalCameras, day: date | None,
     expected: dict[str, Any],
 ) -> None:  # fmt: skip
-    assert totals(boston, tmp_path / "plan", personal, day) == expected
+    assert totals(boston_package, tmp_path / "plan", personal, day) == expected

@@ -4,28 +4,16 @@ is unset, and it renders and prints in a real browser."""
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from offline_browser import keep, offline_page
 from onrecord.demo import generate
 from onrecord.fleet.params import PlanParameters
 from onrecord.fleet.report import render_report
 from onrecord.fleet.run import PlanResult, run_plan
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -79,44 +67,19 @@ def test_a_schedule_with_nothing_to_plan_still_reports(demo: Path, tmp_path: Pat
 
 
 def test_report_renders_and_prints_offline_in_chromium(priced: PlanResult, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    report = priced.files[-1]
-    fetched: list[str] = []
-    errors: list[str] = []
-    doc: dict[str, Any] = priced.summary
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-
-            def refuse(route: Any) -> None:
-                if route.request.url != report.as_uri():
-                    fetched.append(route.request.url)
-                    route.abort()
-                else:
-                    route.continue_()
-
-            page.route("**/*", refuse)
-            page.goto(report.as_uri())
-            shown = page.locator("[data-metric=pool_needed]").inner_text()
-            assert shown == f"{doc['totals']['pool_needed']:,}"
-            table = page.locator("#stations table.sortable")
-            table.locator("thead th", has_text="Shortfall").click()
-            col = table.locator("tbody tr td:nth-child(4)").evaluate_all(
-                "cells => cells.map(c => Number(c.dataset.sort))"
-            )
-            assert col == sorted(col)
-            assert page.locator("svg.chart").count() >= 2
-            page.screenshot(path=str(tmp_path / "plan-report.png"), full_page=True)
-            page.emulate_media(media="print")
-            pdf = page.pdf(path=str(tmp_path / "plan-report.pdf"), format="Letter")
-        finally:
-            browser.close()
-    assert fetched == [] and errors == []
+    doc = priced.summary
+    with offline_page(priced.files[-1]) as page:
+        shown = page.locator("[data-metric=pool_needed]").inner_text()
+        assert shown == f"{doc['totals']['pool_needed']:,}"
+        table = page.locator("#stations table.sortable")
+        table.locator("thead th", has_text="Shortfall").click()
+        col = table.locator("tbody tr td:nth-child(4)").evaluate_all(
+            "cells => cells.map(c => Number(c.dataset.sort))"
+        )
+        assert col == sorted(col)
+        assert page.locator("svg.chart").count() >= 2
+        page.screenshot(path=str(tmp_path / "plan-report.png"), full_page=True)
+        page.emulate_media(media="print")
+        pdf = page.pdf(path=str(tmp_path / "plan-report.pdf"), format="Letter")
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) > 3
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp_path / "plan-report.png", ARTIFACTS / "plan-report.png")
+    keep(tmp_path / "plan-report.png", "plan-report.png")

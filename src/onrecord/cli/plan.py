@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
 from onrecord.fleet.inputs import PlanError
 from onrecord.fleet.params import PersonalCameras, PlanParameters
 from onrecord.fleet.run import run_plan
-from onrecord.package.problems import StructuralError
-from onrecord.policy import PolicyError
 
 SHOWN_STATIONS = 20
 
@@ -32,12 +29,9 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def plan(
-    package: Annotated[Path, typer.Argument(help="The data package folder.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
-    policy: Annotated[
-        str | None,
-        typer.Option(help="Built-in policy id or YAML file; default: department.yaml's policy."),
-    ] = None,
+    package: PackageArg,
+    out: OutOption,
+    policy: PolicyOption = None,
     all_shifts: Annotated[
         bool, typer.Option("--all-shifts", help="Plan for every shift, whatever the policy.")
     ] = False,
@@ -84,26 +78,12 @@ def plan(
         for err in e.errors():
             console.print(f"[red]✗[/] --{str(err['loc'][0]).replace('_', '-')}: {err['msg']}")
         raise typer.Exit(2) from None
-    try:
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=console, transient=True,
-        ) as bar:  # fmt: skip
-            task = bar.add_task("starting", total=None)
-            result = run_plan(
-                package, out, policy=policy, all_shifts=all_shifts,
-                date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"), params=params,
-                progress=lambda msg: bar.update(task, description=msg),
-            )  # fmt: skip
-    except StructuralError as e:
-        console.print(f"[bold]{package}[/] cannot be read (run `onrecord check {package}`):")
-        for p in e.problems:
-            console.print(f"  [red]✗[/] {p.where()}: {p.message}")
-        raise typer.Exit(2) from None
-    except (PolicyError, PlanError) as e:
-        for msg in e.messages:
-            console.print(f"[red]✗[/] {msg}")
-        raise typer.Exit(2) from None
+    with exit_on_bad_input(console, package, PlanError), spinner(console) as say:
+        result = run_plan(
+            package, out, policy=policy, all_shifts=all_shifts,
+            date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"), params=params,
+            progress=say,
+        )  # fmt: skip
     _print_summary(console, result.summary)
     console.print(f"Report: [bold]{out / 'report.html'}[/]")
 
