@@ -41,3 +41,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the real data is not beside the repository ({SHARED_DATA})")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def boston_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Boston's 2019 records imported with the shipped mapping, once per run (read only)."""
+    data = SHARED_DATA / "boston"
+    if not data.is_dir():
+        pytest.skip(f"the real data is not beside the repository ({data})")
+    from onrecord.importers import load_mapping, run_import
+
+    root = tmp_path_factory.mktemp("boston-package")
+    run_import(load_mapping("boston-2019"), data, root / "pkg")
+    return root / "pkg"

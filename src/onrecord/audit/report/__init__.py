@@ -29,7 +29,7 @@ _ENV.filters["rule"] = format_value
 _ENV.filters["share"] = share_of
 
 
-def _asset(name: str) -> Markup:
+def asset(name: str) -> Markup:
     """A file beside the templates, inlined as is (it is ours, not data, so it is not escaped)."""
     return Markup((resources.files(__name__) / "templates" / name).read_text(encoding="utf-8"))
 
@@ -41,6 +41,6 @@ def render_report(summary: dict[str, Any], compare: dict[str, Any] | None = None
         v=sections.build(summary),
         c=compare_view.build(summary, compare) if compare is not None else None,
         other_policy=sections.policy_view(compare["policy"]) if compare is not None else None,
-        css=_asset("style.css"),
-        script=_asset("sort.js"),
+        css=asset("style.css"),
+        script=asset("sort.js"),
     )
