@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from onrecord.package.timezones import local_iso_sql, utc_offset_sql
 from onrecord.package.values import sql_str
 
 Format = Literal["csv", "parquet"]
@@ -26,28 +27,28 @@ ENCOUNTER_COLUMNS = (
 )  # fmt: skip
 
 
-def local_iso_sql(ts: str, tz: str) -> str:
-    """``ts`` (TIMESTAMPTZ) as local ISO 8601 text with its offset: 2019-08-31T07:30:00-04:00."""
-    local = f"timezone({sql_str(tz)}, {ts})"
-    off = f"((epoch_us({local}) - epoch_us({ts})) // 60000000)"
-    frac = f"CASE WHEN microsecond({ts}) % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
-    return (
-        f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || "
-        f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END || "
-        f"lpad(CAST(abs({off}) // 60 AS VARCHAR), 2, '0') || ':' || "
-        f"lpad(CAST(abs({off}) % 60 AS VARCHAR), 2, '0')"
-    )
+TIMES = {"start": "a", "end": "b"}  # output column -> its instant in µs on the audit tables
 
 
-def _select(table: str, columns: tuple[str, ...], tz: str, fmt: Format) -> str:
-    cols = []
-    for c in columns:
-        q = f'"{c}"'
-        if c in ("start", "end") and fmt == "csv":
-            cols.append(f"{local_iso_sql(q, tz)} AS {q}")
-        else:
-            cols.append(q)
-    return f"SELECT {', '.join(cols)} FROM {table} ORDER BY _line"
+def _select(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], tz: str, fmt: Format
+) -> str:
+    """The output columns in source order. In CSV, start and end are local ISO text with the
+    offset of that instant, from a short CASE on the instant (``utc_offset_sql``) rather than a
+    time-zone conversion per value; Parquet keeps them as instants."""
+    cols = [f'"{c}"' for c in columns]
+    source = table
+    if fmt == "csv":
+        years = con.execute(f'SELECT year(min(start)), year(max("end")) FROM {table}').fetchall()
+        lo, hi = years[0][0] or 1970, years[0][1] or 1970
+        offsets = {c: utc_offset_sql(us, tz, lo - 1, hi + 1) for c, us in TIMES.items()}
+        cols = [
+            f'{local_iso_sql(TIMES[c], f"_off_{TIMES[c]}")} AS "{c}"' if c in TIMES else q
+            for c, q in zip(columns, cols, strict=True)
+        ]
+        extra = ", ".join(f"{sql} AS _off_{TIMES[c]}" for c, sql in offsets.items())
+        source = f"(SELECT *, {extra} FROM {table})"
+    return f"SELECT {', '.join(cols)} FROM {source} ORDER BY _line"
 
 
 def write_rows(
@@ -62,7 +63,9 @@ def write_rows(
     ):
         path = out / f"{name}.{fmt}"
         options = "(FORMAT csv, HEADER)" if fmt == "csv" else "(FORMAT parquet)"
-        con.execute(f"COPY ({_select(table, cols, tz, fmt)}) TO {sql_str(str(path))} {options}")
+        con.execute(
+            f"COPY ({_select(con, table, cols, tz, fmt)}) TO {sql_str(str(path))} {options}"
+        )
         written[name] = path
     return written
 

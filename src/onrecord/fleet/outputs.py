@@ -24,7 +24,7 @@ from onrecord.fleet.occupation import pickup
 from onrecord.fleet.personal import State
 from onrecord.fleet.plan import Plan, Reason
 from onrecord.package.loader import Package
-from onrecord.package.timezones import utc_offset_sql
+from onrecord.package.timezones import local_iso_sql, utc_offset_sql
 from onrecord.package.values import sql_str
 
 I64 = npt.NDArray[np.int64]
@@ -34,19 +34,6 @@ STATION_COLUMNS = (
     "personal_docked", "cameras_to_dock", "over_dock_slots", "pool_shifts", "personal_shifts",
     "uncovered_shifts",
 )  # fmt: skip
-
-
-def _local_iso(us: str, off: str) -> str:
-    """SQL: the instant ``us`` (µs, UTC) at offset ``off`` (seconds) as 2019-08-31T07:30:00-04:00,
-    with fractional seconds only when there are any."""
-    local = f"make_timestamp({us} + {off} * 1000000::BIGINT)"
-    frac = f"CASE WHEN {us} % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
-    return (
-        f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || "
-        f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END || "
-        f"lpad(CAST(abs({off}) // 3600 AS VARCHAR), 2, '0') || ':' || "
-        f"lpad(CAST(abs({off}) % 3600 // 60 AS VARCHAR), 2, '0')"
-    )
 
 
 def _copy_local(
@@ -62,7 +49,9 @@ def _copy_local(
     )
     lo, hi = int(years[0]), int(years[1]) + 1  # occupations run on past the last start
     offsets = ", ".join(f"{utc_offset_sql(t, tz, lo, hi)} AS off_{t}" for t in times)
-    cols = [f"{_local_iso(c, f'off_{c}')} AS {c}" if c in times else c for c in table.column_names]
+    cols = [
+        f"{local_iso_sql(c, f'off_{c}')} AS {c}" if c in times else c for c in table.column_names
+    ]
     pkg.con.register("_plan_out", table)
     pkg.con.execute(
         f"""COPY (SELECT {", ".join(cols)} FROM (SELECT *, {offsets} FROM _plan_out))

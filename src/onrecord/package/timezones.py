@@ -100,6 +100,19 @@ def utc_offset_sql(us: str, zone_name: str, first_year: int, last_year: int) -> 
     return f"(CASE {whens} ELSE {start} END)" if steps else str(start)
 
 
+def local_iso_sql(us: str, off: str) -> str:
+    """SQL: the instant ``us`` (µs, UTC) at offset ``off`` (seconds) as 2019-08-31T07:30:00-04:00,
+    with fractional seconds only when there are any (the form every output file uses)."""
+    local = f"make_timestamp({us} + {off} * 1000000::BIGINT)"
+    frac = f"CASE WHEN {us} % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
+    return (
+        f"strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || "
+        f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END || "
+        f"lpad(CAST(abs({off}) // 3600 AS VARCHAR), 2, '0') || ':' || "
+        f"lpad(CAST(abs({off}) % 3600 // 60 AS VARCHAR), 2, '0')"
+    )
+
+
 def _bisect(zone: ZoneInfo, lo: datetime, hi: datetime) -> datetime:
     """The first UTC second at which the offset differs from the offset at ``lo``."""
     base = _offset(zone, lo)

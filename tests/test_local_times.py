@@ -1,0 +1,61 @@
+"""Local ISO text for output files: the CASE on the instant must equal a real time-zone conversion
+at every instant, daylight-saving changes and fractions of a second included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from onrecord.package.timezones import local_iso_sql, utc_offset_sql
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LO, HI = datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
+SPAN_US = (HI - LO) // timedelta(microseconds=1)
+# the instants either side of New York's changes in 2019 (2019-03-10 07:00Z, 2019-11-03 06:00Z)
+EDGES = [datetime(2019, 3, 10, 7, tzinfo=UTC), datetime(2019, 11, 3, 6, tzinfo=UTC)]
+
+
+def python_iso(us: int, zone: str) -> str:
+    t = (EPOCH + timedelta(microseconds=us)).astimezone(ZoneInfo(zone))
+    return t.isoformat(timespec="microseconds" if t.microsecond else "seconds")
+
+
+def sql_iso(values: list[int], zone: str) -> list[str]:
+    off = utc_offset_sql("us", zone, 2019, 2021)
+    return [
+        r[0]
+        for r in duckdb.execute(
+            f"SELECT {local_iso_sql('us', 'off')} FROM "
+            f"(SELECT us, {off} AS off FROM unnest(?) AS t(us))",
+            [values],
+        ).fetchall()
+    ]
+
+
+def test_either_side_of_the_changes() -> None:
+    edges = [(e - EPOCH) // timedelta(microseconds=1) for e in EDGES]
+    values = [u + d for u in edges for d in (-1, 0, 1)]
+    assert sql_iso(values, "America/New_York") == [
+        "2019-03-10T01:59:59.999999-05:00",
+        "2019-03-10T03:00:00-04:00",
+        "2019-03-10T03:00:00.000001-04:00",
+        "2019-11-03T01:59:59.999999-04:00",
+        "2019-11-03T01:00:00-05:00",
+        "2019-11-03T01:00:00.000001-05:00",
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["America/New_York", "America/Chicago", "Asia/Kolkata", "UTC"]),
+    st.lists(st.integers(0, SPAN_US), min_size=1, max_size=40),
+    st.booleans(),
+)
+def test_equals_a_time_zone_conversion(zone: str, offsets: list[int], whole: bool) -> None:
+    base = (LO - EPOCH) // timedelta(microseconds=1)
+    values = [base + (o - o % 1_000_000 if whole else o) for o in offsets]
+    assert sql_iso(values, zone) == [python_iso(v, zone) for v in values]
