@@ -108,8 +108,8 @@ def _history(
     if "device_events" not in pkg.loads:
         return {}
     rows = pkg.con.execute(
-        "SELECT camera_id, \"at\", event, officer_id, battery_pct FROM device_events "
-        "ORDER BY camera_id, \"at\", _line"
+        'SELECT camera_id, "at", event, officer_id, battery_pct FROM device_events '
+        'ORDER BY camera_id, "at", _line'
     ).fetchall()
     out: dict[str, list[PastEvent]] = defaultdict(list)
     for camera_id, at, event, officer_id, pct in rows:

@@ -108,9 +108,11 @@ class ShiftWindow:
 
 
 def current_shift(shifts: Iterable[ShiftWindow], at: datetime) -> ShiftWindow | None:
-    """The shift under way at ``at`` or starting within :data:`SHIFT_WINDOW`, earliest first."""
+    """The shift the checkout is for: of those under way at ``at`` or starting within
+    :data:`SHIFT_WINDOW`, the one that ends last, so a camera taken near the end of one tour
+    also lasts through the tour that follows it."""
     due = [s for s in shifts if s.start <= at + SHIFT_WINDOW and s.end > at]
-    return min(due, key=lambda s: (s.start, s.shift_id), default=None)
+    return max(due, key=lambda s: (s.end, s.shift_id), default=None)
 
 
 def hours_needed(shift: ShiftWindow | None, at: datetime) -> float:

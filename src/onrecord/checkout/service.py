@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from onrecord.checkout import rules
+from onrecord.checkout import db, rules
 from onrecord.checkout.models import (
     Camera,
     CameraState,
@@ -35,6 +35,7 @@ from onrecord.checkout.models import (
 from onrecord.checkout.rules import CameraStatus, Reason, Refused, ShiftWindow, local
 
 log = logging.getLogger("onrecord.checkout")
+log.addHandler(logging.NullHandler())  # the application decides where refusals are logged
 
 KILL_HOOK = "ONRECORD_TEST_KILL_AT"
 """Test hook: when this environment variable is ``checkout-claimed``, the process SIGKILLs
@@ -101,9 +102,23 @@ class CheckoutService:
             dept = s.scalar(select(Department))
         self.timezone = dept.timezone if dept else "UTC"
 
+    @classmethod
+    def open(cls, url: str) -> CheckoutService:
+        """The service over the database at ``url``; it must be initialised and up to date."""
+        engine = db.connect(url)
+        db.require_current(engine)
+        return cls(engine)
+
+    def instant(self, at: datetime | None) -> datetime:
+        """``at`` as an aware instant: now when not given, and a time without an offset is the
+        department's local time (as in a data package)."""
+        if at is None:
+            return datetime.now(UTC)
+        return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(self.timezone))
+
     def checkout(self, officer_id: str, station_id: str, at: datetime | None = None) -> Issued:
         """Issue the best camera docked at ``station_id`` to ``officer_id``, or raise Refused."""
-        at = _instant(at)
+        at = self.instant(at)
         try:
             with self.sessions.begin() as s:
                 return self._checkout(s, officer_id, station_id, at)
@@ -265,7 +280,7 @@ class CheckoutService:
         what the shift left, or from ``battery_pct`` when the dock reports it."""
         if battery_pct is not None and not 0 <= battery_pct <= 100:
             raise ValueError(f"battery_pct must be between 0 and 100, not {battery_pct}")
-        at = _instant(at)
+        at = self.instant(at)
         try:
             with self.sessions.begin() as s:
                 return self._checkin(s, camera_id, station_id, at, battery_pct)
@@ -349,8 +364,8 @@ class CheckoutService:
             )
         raise r
 
-    def cameras_at(self, station_id: str, at: datetime | None = None) -> list[CameraStatus]:
-        """Every camera docked at or last taken from ``station_id``, charge estimated at ``at``."""
+    def cameras_at(self, station_id: str) -> list[CameraStatus]:
+        """Every camera docked at or last taken from ``station_id`` (``charge_at`` estimates)."""
         with self.sessions() as s:
             _require_station(s, station_id)
             rows = s.execute(
@@ -390,12 +405,3 @@ def _require_station(
             station_id=station_id,
             camera_id=camera_id,
         )
-
-
-def _instant(at: datetime | None) -> datetime:
-    """``at`` as an aware instant; now (UTC) when not given."""
-    if at is None:
-        return datetime.now(UTC)
-    if at.tzinfo is None:
-        raise ValueError(f"{at} has no time zone; pass an aware datetime")
-    return at
