@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onrecord.cli import audit, check, checkout, demo, fleet, importing, policy
+from onrecord.cli import audit, check, checkout, demo, fleet, importing, policy, serve
 
 app = typer.Typer(
     name="onrecord",
@@ -21,6 +21,8 @@ app.command("audit")(audit.audit)
 app.add_typer(fleet.app, name="fleet")
 app.command("checkout")(checkout.checkout)
 app.command("checkin")(checkout.checkin)
+app.command("serve")(serve.serve)
+app.add_typer(serve.user_app, name="user")
 
 
 def main() -> None:
