@@ -75,9 +75,10 @@ def _panel(
                     f'height="{num(LANE_H)}" fill="{sp.fill}" stroke="{INK}" stroke-width=".5"/>'
                 )
                 if sp.note:
-                    anchor_x = x(sp.end) + 4
-                    anchor = "start" if anchor_x < charts.WIDTH - 120 else "end"
-                    nx = anchor_x if anchor == "start" else x(sp.start) - 4
+                    # after the span if the note fits there, else before it
+                    after = x(sp.end) + 4
+                    fits = after + len(sp.note) * charts.CHAR_W <= charts.WIDTH
+                    nx, anchor = (after, "start") if fits else (x(sp.start) - 4, "end")
                     out.append(text(nx, y + LANE_H / 2, sp.note, anchor, "value"))
             y += LANE_H + 4
         y += LANE_GAP
