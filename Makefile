@@ -1,8 +1,10 @@
-# Quick start on a fresh Debian 12 machine with Python 3.11: `make demo`, `make test`.
+# Quick start on a fresh Debian 12 machine with Python 3.11: `make demo` (ends serving the
+# console on http://127.0.0.1:8000/), `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := build/demo
+DEMO_DB := build/demo.db
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
@@ -20,6 +22,16 @@ demo: setup
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
+	rm -f $(DEMO_DB)
+	$(BIN)/onrecord fleet init $(DEMO) --db $(DEMO_DB)
+	@for role in admin manager supervisor auditor; do \
+	  station=$$([ $$role = supervisor ] && echo "--station A-1"); \
+	  echo "demo-$$role-password" | $(BIN)/onrecord user add $$role --role $$role $$station \
+	    --db $(DEMO_DB) --password-stdin; \
+	done
+	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor"
+	@echo "  each with the password demo-ROLE-password, e.g. auditor / demo-auditor-password"
+	$(BIN)/onrecord serve --audit $(DEMO)-audit --db $(DEMO_DB) --insecure-cookies
 
 lint: setup
 	$(BIN)/ruff check src tests bench
