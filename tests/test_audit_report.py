@@ -14,22 +14,12 @@ from typing import Any
 
 import pytest
 
+from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from onrecord.audit import run_audit
 from onrecord.audit.report import charts, render_report
 from onrecord.audit.report.cells import count, hours, percent, rate
 from onrecord.demo import generate
 from onrecord.package.loader import load
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
 
 
 @dataclass

@@ -8,26 +8,15 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
+from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from onrecord.audit.report.cells import percent
 from onrecord.web.results import ReviewFilter
 from web_support import PASSWORD, Site, build_site
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 

@@ -17,20 +17,18 @@ from onrecord.web.accounts import Account, AccountError
 from onrecord.web.auth import (
     AGGREGATES,
     ALL_ROLES,
-    OFFICER_LEVEL,
     OVERSIGHT,
     check_csrf,
     log_officer_read,
     require,
 )
 from onrecord.web.models import Role
-from onrecord.web.pages import review_filter
-from onrecord.web.results import PAGE_SIZE, Results, ReviewFilter
+from onrecord.web.results import PAGE_SIZE, Results
+from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
-OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]
 Signed = Annotated[Account, Depends(require(*ALL_ROLES))]
 Admin = Annotated[Account, Depends(require(Role.ADMIN))]
 Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
@@ -118,19 +116,9 @@ def gap(request: Request, account: Aggregates) -> dict[str, Any]:
 
 @router.get("/review")
 def review(
-    request: Request,
-    account: OfficerLevel,
-    station: str | None = None,
-    officer: str | None = None,
-    type: str | None = None,
-    month: str | None = None,
-    outcome: str | None = None,
-    offset: int = 0,
-    limit: int = PAGE_SIZE,
+    request: Request, f: QueueFilter, offset: int = 0, limit: int = PAGE_SIZE
 ) -> dict[str, Any]:
     """Required encounters with an unexcused outcome (a supervisor: their station's only)."""
-    f = review_filter(account, ReviewFilter(station, officer, type, month, outcome))
-    log_officer_read(request, account)
     page = _results(request).review(f, offset=max(offset, 0), limit=min(max(limit, 1), 500))
     return {"total": page.total, "offset": page.offset, "limit": page.limit, "rows": page.rows}
 
@@ -138,12 +126,7 @@ def review(
 @router.get("/encounters/{encounter_id}")
 def encounter(request: Request, encounter_id: str, account: OfficerLevel) -> dict[str, Any]:
     """One encounter, its shift and the officer's recordings around it."""
-    d = _results(request).encounter(encounter_id)
-    if d is None:
-        raise HTTPException(404, f"no encounter {encounter_id!r} in this audit")
-    if account.role is Role.SUPERVISOR and d.encounter["station_id"] != account.station_id:
-        raise HTTPException(403, f"encounter {encounter_id} is not at station {account.station_id}")
-    log_officer_read(request, account)
+    d = encounter_for(request, account, encounter_id)
     return {
         "encounter": d.encounter,
         "shift": d.shift,

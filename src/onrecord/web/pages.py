@@ -13,22 +13,20 @@ from onrecord.web import accounts, opendata, views
 from onrecord.web.accounts import Account, AccountError, Throttled
 from onrecord.web.auth import (
     AGGREGATES,
-    OFFICER_LEVEL,
     OVERSIGHT,
     SESSION_COOKIE,
     check_csrf,
-    log_officer_read,
     require,
 )
 from onrecord.web.models import Role
 from onrecord.web.render import render
-from onrecord.web.results import Results, ReviewFilter
+from onrecord.web.results import Results
+from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
 from onrecord.web.timeline import timeline
 
 router = APIRouter(include_in_schema=False)
 
 Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
-OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]
 Admin = Annotated[Account, Depends(require(Role.ADMIN))]
 Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
 Csrf = Depends(check_csrf)
@@ -173,27 +171,9 @@ def gap(request: Request, account: Aggregates) -> Response:
     return render(request, "gap.html.j2", {"g": views.gap_view(_results(request))})
 
 
-def review_filter(account: Account, f: ReviewFilter) -> ReviewFilter:
-    """A supervisor's queue is their station's, whatever the query asks."""
-    if account.role is Role.SUPERVISOR:
-        return ReviewFilter(account.station_id, f.officer, f.type, f.month, f.outcome)
-    return f
-
-
 @router.get("/review", response_class=HTMLResponse)
-def review(
-    request: Request,
-    account: OfficerLevel,
-    station: str | None = None,
-    officer: str | None = None,
-    type: str | None = None,
-    month: str | None = None,
-    outcome: str | None = None,
-    offset: int = 0,
-) -> Response:
+def review(request: Request, account: OfficerLevel, f: QueueFilter, offset: int = 0) -> Response:
     r = _results(request)
-    f = review_filter(account, ReviewFilter(station, officer, type, month, outcome))
-    log_officer_read(request, account)
     page = r.review(f, offset=max(offset, 0))
     template = "review_rows.html.j2" if request.headers.get("HX-Request") else "review.html.j2"
     return render(
@@ -205,14 +185,8 @@ def review(
 
 @router.get("/review/{encounter_id}", response_class=HTMLResponse)
 def encounter(request: Request, encounter_id: str, account: OfficerLevel) -> Response:
-    r = _results(request)
-    d = r.encounter(encounter_id)
-    if d is None:
-        raise HTTPException(404, f"no encounter {encounter_id!r} in this audit")
-    if account.role is Role.SUPERVISOR and d.encounter["station_id"] != account.station_id:
-        raise HTTPException(403, f"encounter {encounter_id} is not at station {account.station_id}")
-    log_officer_read(request, account)
-    rules = r.summary["policy"]["rules"]
+    d = encounter_for(request, account, encounter_id)
+    rules = _results(request).summary["policy"]["rules"]
     svg = timeline(
         d,
         rules.get("recording_required.start_grace_s", 0),
