@@ -69,5 +69,7 @@ def local(text: str) -> datetime:
 def make_fleet(write_package: WritePackage, url: str) -> CheckoutService:
     """Initialise the database at ``url`` from the test department; return its service."""
     root: Path = write_package(**TABLES)
-    init_database(db.connect(url), root)
+    engine = db.connect(url)
+    init_database(engine, root)
+    engine.dispose()
     return CheckoutService.open(url)
