@@ -110,11 +110,11 @@ class CheckoutService:
         return cls(engine)
 
     def instant(self, at: datetime | None) -> datetime:
-        """``at`` as an aware instant: now when not given, and a time without an offset is the
+        """``at`` as a UTC instant: now when not given, and a time without an offset is the
         department's local time (as in a data package)."""
         if at is None:
             return datetime.now(UTC)
-        return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(self.timezone))
+        return (at if at.tzinfo else at.replace(tzinfo=ZoneInfo(self.timezone))).astimezone(UTC)
 
     def checkout(self, officer_id: str, station_id: str, at: datetime | None = None) -> Issued:
         """Issue the best camera docked at ``station_id`` to ``officer_id``, or raise Refused."""
