@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 from typer.testing import CliRunner, Result
 
+from checkout_data import make_fleet
+from conftest import WritePackage
 from onrecord.cli.app import app
+from postgres_server import free_port
 
 runner = CliRunner()
 
@@ -92,3 +99,28 @@ def test_cli_errors(tmp_path: Path) -> None:
     assert bad_url.exit_code == 2 and "not supported" in said(bad_url)
     not_a_package = run("fleet", "init", str(tmp_path / "nowhere"), "--db", str(tmp_path / "f.db"))
     assert not_a_package.exit_code == 2 and "cannot be read" in said(not_a_package)
+
+
+def test_upgrade_and_serve(write_package: WritePackage, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    up = run("fleet", "upgrade", "--db", url)
+    assert up.exit_code == 0 and "Schema at 0001" in said(up)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from onrecord.cli.app import main; main()",
+         "fleet", "serve", "--db", url, "--port", str(port)],
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/stations/S1/cameras", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert r.status_code == 200 and [c["camera_id"] for c in r.json()] == ["C1", "C2", "P1"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -259,15 +259,17 @@ class CheckoutService:
         state = s.scalar(select(CameraState).where(CameraState.officer_id == officer_id))
         if state is None:
             return None
-        since = f" since {local(state.since, self.timezone)}" if state.since else ""
         where = f" from {state.station_id}" if state.station_id else ""
         return Refused(
             Reason.ALREADY_HOLDS,
-            f"Officer {officer_id} already holds camera {state.camera_id}{where}{since}; "
-            "check it in before taking another.",
+            f"Officer {officer_id} already holds camera {state.camera_id}{where}"
+            f"{self._since(state.since)}; check it in before taking another.",
             officer_id=officer_id,
             camera_id=state.camera_id,
         )
+
+    def _since(self, at: datetime | None) -> str:
+        return f" since {local(at, self.timezone)}" if at else ""
 
     def checkin(
         self,
@@ -308,10 +310,10 @@ class CheckoutService:
             )
         _require_station(s, station_id, camera_id=camera_id)
         if state.docked:
-            since = f" since {local(state.since, self.timezone)}" if state.since else ""
             raise Refused(
                 Reason.ALREADY_DOCKED,
-                f"Camera {camera_id} is already docked at {state.station_id}{since}; "
+                f"Camera {camera_id} is already docked at {state.station_id}"
+                f"{self._since(state.since)}; "
                 "nothing to check in.",
                 camera_id=camera_id,
                 station_id=station_id,
