@@ -175,18 +175,20 @@ def choose(
         c for c in docked if c.assigned_officer_id in (None, officer_id) and c.status != "retired"
     ]
     in_service = [c for c in usable if c.status == "in_service"]
+    now = {c.camera_id: c.charge_at(at) for c in in_service}
     ready = [
         c
         for c in in_service
-        if c.charge_at(at) + EPSILON >= charge_needed(need_hours, c.battery_hours)
+        if now[c.camera_id] + EPSILON >= charge_needed(need_hours, c.battery_hours)
     ]
     if ready:
+        epoch = datetime.min.replace(tzinfo=at.tzinfo)
         return sorted(
             ready,
             key=lambda c: (
                 c.assigned_officer_id != officer_id,
-                c.since or datetime.min.replace(tzinfo=at.tzinfo),
-                -c.charge_at(at),
+                c.since or epoch,
+                -now[c.camera_id],
                 c.camera_id,
             ),
         )
@@ -194,7 +196,7 @@ def choose(
         wait, first = min(
             (
                 hours_to_charge(
-                    c.charge_at(at), charge_needed(need_hours, c.battery_hours), c.recharge_hours
+                    now[c.camera_id], charge_needed(need_hours, c.battery_hours), c.recharge_hours
                 ),
                 c.camera_id,
             )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import ColumnElement, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,19 +77,20 @@ class Docked:
     reported: bool
 
 
-def _status(camera: Camera, state: CameraState) -> CameraStatus:
-    return CameraStatus(
-        camera_id=camera.camera_id,
-        assigned_officer_id=camera.assigned_officer_id,
-        status=camera.status,
-        battery_hours=camera.battery_hours,
-        recharge_hours=camera.recharge_hours,
-        docked=state.docked,
-        station_id=state.station_id,
-        officer_id=state.officer_id,
-        since=state.since,
-        charge=state.charge,
-    )
+def _statuses(s: Session, *where: ColumnElement[bool]) -> list[tuple[CameraStatus, int | None]]:
+    """Cameras with their state (and its version, the id of the event that set it), read as
+    plain rows: a checkout reads a station's whole dock, so no ORM objects are built."""
+    rows = s.execute(
+        select(
+            Camera.camera_id, Camera.assigned_officer_id, Camera.status, Camera.battery_hours,
+            Camera.recharge_hours, CameraState.docked, CameraState.station_id,
+            CameraState.officer_id, CameraState.since, CameraState.charge, CameraState.event_id,
+        )
+        .join(CameraState, CameraState.camera_id == Camera.camera_id)
+        .where(*where)
+        .order_by(Camera.camera_id)
+    )  # fmt: skip
+    return [(CameraStatus(*r[:-1]), r[-1]) for r in rows]
 
 
 class CheckoutService:
@@ -110,11 +111,11 @@ class CheckoutService:
         return cls(engine)
 
     def instant(self, at: datetime | None) -> datetime:
-        """``at`` as an aware instant: now when not given, and a time without an offset is the
+        """``at`` as a UTC instant: now when not given, and a time without an offset is the
         department's local time (as in a data package)."""
         if at is None:
             return datetime.now(UTC)
-        return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(self.timezone))
+        return (at if at.tzinfo else at.replace(tzinfo=ZoneInfo(self.timezone))).astimezone(UTC)
 
     def checkout(self, officer_id: str, station_id: str, at: datetime | None = None) -> Issued:
         """Issue the best camera docked at ``station_id`` to ``officer_id``, or raise Refused."""
@@ -163,19 +164,16 @@ class CheckoutService:
             (ShiftWindow(x.shift_id, x.start, x.end, x.kind) for x in shifts), at
         )
         need = rules.hours_needed(shift, at)
-        rows = s.execute(
-            select(Camera, CameraState)
-            .join(CameraState, CameraState.camera_id == Camera.camera_id)
-            .where(
-                CameraState.station_id == station_id,
-                CameraState.docked.is_(True),
-                (CameraState.since.is_(None)) | (CameraState.since <= at),
-            )
-        ).all()
-        ranked = rules.choose(
-            officer_id, station_id, [_status(c, st) for c, st in rows], need, at, self.timezone
+        docked = _statuses(
+            s,
+            CameraState.station_id == station_id,
+            CameraState.docked.is_(True),
+            CameraState.since.is_(None) | (CameraState.since <= at),
         )
-        versions = {st.camera_id: st.event_id for _, st in rows}
+        ranked = rules.choose(
+            officer_id, station_id, [c for c, _ in docked], need, at, self.timezone
+        )
+        versions = {c.camera_id: v for c, v in docked}
         for cand in ranked:
             # Lock the row only if it is still as read; a row another checkout holds is skipped.
             mine = s.scalar(
@@ -210,7 +208,8 @@ class CheckoutService:
         s.execute(
             update(CameraState)
             .where(CameraState.camera_id == cam.camera_id)
-            .values(docked=False, officer_id=officer_id, since=at, charge=charge)
+            .values(docked=False, officer_id=officer_id, since=at, charge=charge),
+            execution_options={"synchronize_session": False},
         )
         _test_kill("checkout-claimed")
         event = DeviceEvent(
@@ -228,7 +227,8 @@ class CheckoutService:
         s.execute(
             update(CameraState)
             .where(CameraState.camera_id == cam.camera_id)
-            .values(event_id=event.id)
+            .values(event_id=event.id),
+            execution_options={"synchronize_session": False},
         )
         note = None
         if shift is None:
@@ -259,15 +259,17 @@ class CheckoutService:
         state = s.scalar(select(CameraState).where(CameraState.officer_id == officer_id))
         if state is None:
             return None
-        since = f" since {local(state.since, self.timezone)}" if state.since else ""
         where = f" from {state.station_id}" if state.station_id else ""
         return Refused(
             Reason.ALREADY_HOLDS,
-            f"Officer {officer_id} already holds camera {state.camera_id}{where}{since}; "
-            "check it in before taking another.",
+            f"Officer {officer_id} already holds camera {state.camera_id}{where}"
+            f"{self._since(state.since)}; check it in before taking another.",
             officer_id=officer_id,
             camera_id=state.camera_id,
         )
+
+    def _since(self, at: datetime | None) -> str:
+        return f" since {local(at, self.timezone)}" if at else ""
 
     def checkin(
         self,
@@ -295,8 +297,11 @@ class CheckoutService:
         at: datetime,
         battery_pct: float | None,
     ) -> Docked:
-        camera = s.get(Camera, camera_id)
-        if camera is None:
+        # Lock the camera's state first: a checkin and a checkout of one camera serialise.
+        state = s.scalar(
+            select(CameraState).where(CameraState.camera_id == camera_id).with_for_update()
+        )
+        if state is None:
             raise Refused(
                 Reason.UNKNOWN_CAMERA,
                 f"Camera {camera_id} is not in the fleet; check the serial number on its back.",
@@ -304,15 +309,11 @@ class CheckoutService:
                 station_id=station_id,
             )
         _require_station(s, station_id, camera_id=camera_id)
-        state = s.scalar(
-            select(CameraState).where(CameraState.camera_id == camera_id).with_for_update()
-        )
-        assert state is not None, "every camera has a state row (fleet init writes them)"
         if state.docked:
-            since = f" since {local(state.since, self.timezone)}" if state.since else ""
             raise Refused(
                 Reason.ALREADY_DOCKED,
-                f"Camera {camera_id} is already docked at {state.station_id}{since}; "
+                f"Camera {camera_id} is already docked at {state.station_id}"
+                f"{self._since(state.since)}; "
                 "nothing to check in.",
                 camera_id=camera_id,
                 station_id=station_id,
@@ -327,7 +328,9 @@ class CheckoutService:
             )
         reported = battery_pct is not None
         charge = (
-            battery_pct / 100 if battery_pct is not None else _status(camera, state).charge_at(at)
+            battery_pct / 100
+            if reported
+            else _statuses(s, Camera.camera_id == camera_id)[0][0].charge_at(at)
         )
         out = s.get(DeviceEvent, state.event_id) if state.event_id else None
         event = DeviceEvent(
@@ -368,13 +371,7 @@ class CheckoutService:
         """Every camera docked at or last taken from ``station_id`` (``charge_at`` estimates)."""
         with self.sessions() as s:
             _require_station(s, station_id)
-            rows = s.execute(
-                select(Camera, CameraState)
-                .join(CameraState, CameraState.camera_id == Camera.camera_id)
-                .where(CameraState.station_id == station_id)
-                .order_by(Camera.camera_id)
-            ).all()
-        return [_status(c, st) for c, st in rows]
+            return [c for c, _ in _statuses(s, CameraState.station_id == station_id)]
 
     def officer_camera(self, officer_id: str) -> CameraStatus | None:
         """The camera ``officer_id`` holds now, if any."""
@@ -385,12 +382,8 @@ class CheckoutService:
                     f"Officer {officer_id} is not on the roster.",
                     officer_id=officer_id,
                 )
-            row = s.execute(
-                select(Camera, CameraState)
-                .join(CameraState, CameraState.camera_id == Camera.camera_id)
-                .where(CameraState.officer_id == officer_id)
-            ).first()
-        return _status(*row) if row else None
+            held = _statuses(s, CameraState.officer_id == officer_id)
+        return held[0][0] if held else None
 
 
 def _require_station(

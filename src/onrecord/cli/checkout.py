@@ -12,10 +12,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from onrecord.checkout import db
 from onrecord.checkout.rules import Refused, local
 from onrecord.checkout.service import CheckoutService
-from onrecord.cli.fleet import DbOption
+from onrecord.cli.fleet import DbOption, database_errors
 
 AtOption = Annotated[
     str | None,
@@ -27,11 +26,8 @@ AtOption = Annotated[
 
 
 def _open(url: str, console: Console) -> CheckoutService:
-    try:
+    with database_errors(console):
         return CheckoutService.open(url)
-    except db.DatabaseError as e:
-        console.print(f"[red]✗[/] {e}")
-        raise typer.Exit(2) from None
 
 
 def _when(text: str | None, console: Console) -> datetime | None:

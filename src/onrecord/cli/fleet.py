@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from onrecord.checkout import db
 from onrecord.checkout.package_io import export_package, init_database
+from onrecord.cli.demo import Fmt
 from onrecord.package.problems import StructuralError
 
 app = typer.Typer(
@@ -29,10 +31,11 @@ DbOption = Annotated[
 ]
 
 
-def engine_for(url: str, console: Console) -> Engine:
-    """An engine for ``url``, or exit 2 with the reason."""
+@contextmanager
+def database_errors(console: Console) -> Iterator[None]:
+    """Turn a database that cannot be used (bad URL, not initialised) into a message, exit 2."""
     try:
-        return db.connect(url)
+        yield
     except db.DatabaseError as e:
         console.print(f"[red]✗[/] {e}")
         raise typer.Exit(2) from None
@@ -49,16 +52,14 @@ def init(
 ) -> None:
     """Create the fleet database (newest schema) and load stations, officers, cameras, shifts."""
     console = Console()
-    engine = engine_for(url, console)
     try:
-        stats = init_database(engine, package, history=history)
+        with database_errors(console):
+            engine = db.connect(url)
+            stats = init_database(engine, package, history=history)
     except StructuralError as e:
         console.print(f"[bold]{package}[/] cannot be read (run `onrecord check {package}`):")
         for p in e.problems:
             console.print(f"  [red]✗[/] {p.where()}: {p.message}")
-        raise typer.Exit(2) from None
-    except db.DatabaseError as e:
-        console.print(f"[red]✗[/] {e}")
         raise typer.Exit(2) from None
     t = Table(title=f"Loaded into {engine.url.render_as_string()}")
     t.add_column("table")
@@ -84,7 +85,8 @@ def init(
 def upgrade(url: DbOption) -> None:
     """Migrate an existing fleet database to this version's schema."""
     console = Console()
-    db.upgrade(engine_for(url, console))
+    with database_errors(console):
+        db.upgrade(db.connect(url))
     console.print(f"Schema at {db.head_revision()}.")
 
 
@@ -92,18 +94,12 @@ def upgrade(url: DbOption) -> None:
 def export(
     url: DbOption,
     out: Annotated[Path, typer.Option("--out", help="Package folder to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    fmt: Annotated[Fmt, typer.Option("--format", help="Table file format.")] = Fmt.csv,
 ) -> None:
     """Write the database as a data package; its device_events are the service's history."""
     console = Console()
-    if fmt not in ("csv", "parquet"):
-        console.print(f"[red]--format must be csv or parquet, not {fmt!r}[/]")
-        raise typer.Exit(2)
-    try:
-        rows = export_package(engine_for(url, console), out, "csv" if fmt == "csv" else "parquet")
-    except db.DatabaseError as e:
-        console.print(f"[red]✗[/] {e}")
-        raise typer.Exit(2) from None
+    with database_errors(console):
+        rows = export_package(db.connect(url), out, "csv" if fmt is Fmt.csv else "parquet")
     console.print(f"Wrote [bold]{out}[/]: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()))
 
 
@@ -118,10 +114,6 @@ def serve(
 
     from onrecord.checkout.api import create_app
 
-    console = Console()
-    try:
+    with database_errors(Console()):
         application = create_app(url)
-    except db.DatabaseError as e:
-        console.print(f"[red]✗[/] {e}")
-        raise typer.Exit(2) from None
     uvicorn.run(application, host=host, port=port, log_level="warning")
