@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from onrecord.checkout import db
-from onrecord.cli.fleet import DbOption, engine_for
+from onrecord.cli.fleet import DbOption, database_errors
 
 user_app = typer.Typer(help="Accounts of the web console.", no_args_is_help=True)
 
@@ -53,8 +53,8 @@ def serve(
         secure_cookies=not insecure_cookies,
         **({"secret_key": key} if key else {}),
     )
-    engine = engine_for(url, console)
-    db.upgrade(engine)
+    with database_errors(console):
+        db.upgrade(db.connect(url))
     try:
         application = create_app(settings)
     except (ResultsError, db.DatabaseError) as e:
@@ -84,8 +84,9 @@ def add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    engine = engine_for(url, console)
-    db.upgrade(engine)
+    with database_errors(console):
+        engine = db.connect(url)
+        db.upgrade(engine)
     try:
         account = add_user(engine, name, role, password, station)
     except AccountError as e:
