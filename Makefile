@@ -22,6 +22,7 @@ demo: setup
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
+	$(BIN)/onrecord plan $(DEMO) --out $(DEMO)-plan --policy mandate-all --camera-price 550 --yearly-cost-per-camera 1250
 	rm -f $(DEMO_DB)
 	$(BIN)/onrecord fleet init $(DEMO) --db $(DEMO_DB)
 	@for role in admin manager supervisor auditor; do \

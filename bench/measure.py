@@ -18,8 +18,9 @@ t0 = time.perf_counter()
 """
 EPILOGUE = """
 wall = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"wall": wall, "peak": peak}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak, cpu = usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+print(json.dumps({"wall": wall, "peak": peak, "cpu": cpu}))
 """
 
 
@@ -27,6 +28,7 @@ print(json.dumps({"wall": wall, "peak": peak}))
 class Run:
     wall: float
     peak: int  # bytes
+    cpu: float = 0.0  # user + system seconds: what the work costs on a machine shared by others
 
 
 def run(code: str) -> Run:
@@ -35,7 +37,7 @@ def run(code: str) -> Run:
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     doc = json.loads(out.stdout.strip().splitlines()[-1])
-    return Run(doc["wall"], doc["peak"])
+    return Run(doc["wall"], doc["peak"], doc["cpu"])
 
 
 def compare(baseline: str, subject: str, repeats: int) -> tuple[list[Run], list[Run]]:

@@ -59,3 +59,16 @@ def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'fleet.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+@pytest.fixture(scope="session")
+def boston_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Boston's 2019 records imported with the shipped mapping, once per run (read only)."""
+    data = SHARED_DATA / "boston"
+    if not data.is_dir():
+        pytest.skip(f"the real data is not beside the repository ({data})")
+    from onrecord.importers import load_mapping, run_import
+
+    root = tmp_path_factory.mktemp("boston-package")
+    run_import(load_mapping("boston-2019"), data, root / "pkg")
+    return root / "pkg"

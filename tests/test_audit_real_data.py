@@ -68,13 +68,9 @@ def test_tjjd_audit_finds_zero_footage_shifts_and_two_cameras(tjjd: tuple[Path, 
 
 
 @pytest.fixture(scope="module")
-def boston(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "boston"
-    if not data.is_dir():
-        pytest.skip(f"the real data is not beside the repository ({data})")
+def boston(boston_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("boston")
-    run_import(load_mapping("boston-2019"), data, root / "pkg")
-    run_audit(root / "pkg", root / "audit", policy="boston-rule-405-2019", compare="mandate-all")
+    run_audit(boston_package, root / "audit", policy="boston-rule-405-2019", compare="mandate-all")
     return root / "audit"
 
 

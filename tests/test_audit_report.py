@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from offline_browser import keep, offline_page
 from onrecord.audit import run_audit
 from onrecord.audit.report import charts, render_report
 from onrecord.audit.report.cells import count, hours, percent, rate
@@ -315,45 +314,20 @@ def test_charts_are_accessible_svg() -> None:
 
 
 def test_report_renders_and_prints_offline_in_chromium(audits: Audits, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     report = tmp_path / "report.html"
     report.write_text(render_report(audits.full, audits.full_compare), encoding="utf-8")
-    fetched: list[str] = []
-    errors: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-
-            def refuse(route: Any) -> None:
-                if route.request.url != report.as_uri():
-                    fetched.append(route.request.url)
-                    route.abort()
-                else:
-                    route.continue_()
-
-            page.route("**/*", refuse)
-            page.goto(report.as_uri())
-            assert page.locator("[data-metric=compliance_rate]").inner_text() == percent(
-                audits.full["rates"]["overall"]["compliance_rate"]["rate"]
-            )
-            station = page.locator("#places table.sortable").first
-            station.locator("thead th", has_text="Compliance rate").click()
-            sorted_rates = station.locator("tbody tr td:last-child").evaluate_all(
-                "cells => cells.map(c => Number(c.dataset.sort))"
-            )
-            assert sorted_rates == sorted(sorted_rates)
-            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-            page.emulate_media(media="print")
-            pdf = page.pdf(path=str(tmp_path / "report.pdf"), format="Letter")
-        finally:
-            browser.close()
-    assert fetched == []
-    assert errors == []
+    with offline_page(report) as page:
+        assert page.locator("[data-metric=compliance_rate]").inner_text() == percent(
+            audits.full["rates"]["overall"]["compliance_rate"]["rate"]
+        )
+        station = page.locator("#places table.sortable").first
+        station.locator("thead th", has_text="Compliance rate").click()
+        sorted_rates = station.locator("tbody tr td:last-child").evaluate_all(
+            "cells => cells.map(c => Number(c.dataset.sort))"
+        )
+        assert sorted_rates == sorted(sorted_rates)
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        page.emulate_media(media="print")
+        pdf = page.pdf(path=str(tmp_path / "report.pdf"), format="Letter")
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) > 5
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp_path / "report.png", ARTIFACTS / "audit-report.png")
+    keep(tmp_path / "report.png", "audit-report.png")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import onrecord
 from onrecord.package.loader import Package
+from onrecord.package.values import PLAIN_TIMESTAMP_RE, TIMESTAMP_RE, sql_str
 
 SHIFTS_HEADER = "shift_id,officer_id,start,end,kind\n"
 
@@ -40,6 +44,8 @@ def shift_pkg(write_package, *lines: str, timezone: str = "America/New_York") ->
         ("2019-06-01T08:00:00.250", utc(2019, 6, 1, 12, 0, 0, 250000)),
         ("2019-01-15 08:00:00", utc(2019, 1, 15, 13)),  # local EST
         ("  2019-01-15T08:00:00  ", utc(2019, 1, 15, 13)),  # trimmed
+        ("2019-01-15t08:00:00", utc(2019, 1, 15, 13)),  # lower-case t: the general path
+        ("2019-06-01T24:00:00", utc(2019, 6, 2, 4)),  # ISO 8601's end of day: next midnight
     ],
 )
 def test_timestamp_spellings(write_package, text: str, expected: datetime) -> None:
@@ -58,6 +64,9 @@ def test_timestamp_spellings(write_package, text: str, expected: datetime) -> No
         "2019-06-01T25:00",
         "2019-06-01T08:00+25:00",
         "2019-06-01T08:00 EST",
+        "2019-02-30T08:00:00",  # the plain spelling, read by the fast path, is checked alike
+        "2019-06-01 08:60:00",
+        "2019-06-01T08:00:61",
     ],
 )
 def test_unparseable_timestamp_is_a_row_error(write_package, text: str) -> None:
@@ -65,6 +74,35 @@ def test_unparseable_timestamp_is_a_row_error(write_package, text: str) -> None:
     assert codes(pkg) == [("shifts", 2, "start", "invalid_value")]
     assert pkg.loads["shifts"].rows_kept == 0
     assert pkg.exit_code == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99),
+            st.sampled_from("T "), st.integers(0, 99), st.integers(0, 99), st.integers(0, 99),
+        ),
+        min_size=1, max_size=50,
+    )
+)  # fmt: skip
+def test_plain_timestamps_read_as_the_general_path_reads_them(parts: list[tuple]) -> None:
+    """The reader casts ``YYYY-MM-DD[T ]HH:MM:SS`` directly; any digits must give what splitting
+    it with TIMESTAMP_RE gives, including NULL for impossible dates and times."""
+    texts = [
+        f"{y:04}-{mo:02}-{d:02}{sep}{h:02}:{mi:02}:{sec:02}" for y, mo, d, sep, h, mi, sec in parts
+    ]
+    con = duckdb.connect()
+    got = con.execute(
+        f"""SELECT regexp_full_match(v, {sql_str(PLAIN_TIMESTAMP_RE)}), try_cast(v AS TIMESTAMP),
+                   (SELECT try_cast(m.d || ' ' || m.t AS TIMESTAMP) FROM
+                    (SELECT regexp_extract(v, {sql_str(TIMESTAMP_RE)}, ['d', 't', 'z']) AS m))
+            FROM unnest(?) AS t(v)""",
+        [texts],
+    ).fetchall()
+    for text, (plain, fast, general) in zip(texts, got, strict=True):
+        assert plain, text
+        assert fast == general, text
 
 
 def test_dst_end_night_shift_lasts_nine_hours(write_package) -> None:

@@ -13,12 +13,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from offline_browser import Watch, artifact, chromium, watched_page
 from onrecord.audit.report.cells import percent
 from onrecord.web.results import ReviewFilter
 from web_support import PASSWORD, Site, build_site
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -47,40 +45,22 @@ def base_url(site: Site) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright import sync_api
-
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
-def _page(browser: Any, base_url: str, errors: list[str], fetched: list[str], **kw: Any) -> Any:
-    page = browser.new_page(**kw)
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def only_ours(route: Any) -> None:
-        if route.request.url.startswith(base_url):
-            route.continue_()
-        else:
-            fetched.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_ours)
-    return page
+def _page(browser: Any, base_url: str, **options: Any) -> tuple[Any, Watch]:
+    """A page that may load only this site."""
+    return watched_page(browser, lambda url: url.startswith(base_url), **options)
 
 
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=True)
+    page.screenshot(path=str(artifact(f"web-{name}.png")), full_page=True)
 
 
 def test_public_dashboard_shows_summary_json(site: Site, base_url: str, browser: Any) -> None:
     summary = json.loads((site.audit / "summary.json").read_text())
-    errors: list[str] = []
-    fetched: list[str] = []
-    page = _page(browser, base_url, errors, fetched, viewport={"width": 1200, "height": 900})
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
     page.goto(base_url + "/")
     for key in ("equipment_rate", "compliance_rate", "hours_on_camera_rate"):
         shown = page.locator(f"[data-metric={key}]").inner_text()
@@ -90,7 +70,7 @@ def test_public_dashboard_shows_summary_json(site: Site, base_url: str, browser:
         assert denominator.replace(",", "") == f"{expected:.0f}"
     assert summary["policy"]["id"] in page.locator("[data-fact=policy]").inner_text()
     _shot(page, "public-dashboard")
-    phone = _page(browser, base_url, errors, fetched, viewport={"width": 390, "height": 844})
+    phone, phone_watch = _page(browser, base_url, viewport={"width": 390, "height": 844})
     phone.goto(base_url + "/")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the dashboard scrolls sideways on a phone ({width}px)"
@@ -99,13 +79,11 @@ def test_public_dashboard_shows_summary_json(site: Site, base_url: str, browser:
     with phone.expect_download() as download:
         phone.locator("a[href='/data/by-month.csv']").click()
     assert download.value.suggested_filename == "onrecord-by-month.csv"
-    assert errors == [] and fetched == []
+    assert watch == Watch() and phone_watch == Watch()
 
 
 def test_auditor_works_the_review_queue(site: Site, base_url: str, browser: Any) -> None:
-    errors: list[str] = []
-    fetched: list[str] = []
-    page = _page(browser, base_url, errors, fetched, viewport={"width": 1200, "height": 900})
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
     page.goto(base_url + "/review")
     assert page.locator("h1").inner_text() == "Sign in"
     page.fill("#name", "auditor")
@@ -140,4 +118,4 @@ def test_auditor_works_the_review_queue(site: Site, base_url: str, browser: Any)
     page.wait_for_url(base_url + "/")
     assert page.locator("a", has_text="Sign in").count() == 1
     # the only error is the sign-in page's own 401 status, which the browser reports
-    assert [e for e in errors if "status of 401" not in e] == [] and fetched == []
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []

@@ -69,10 +69,32 @@ def _encounter_metrics() -> str:
     return ENCOUNTER_SQL.format(outcomes=outcomes, flags=flags)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
+def _grouped(
+    con: duckdb.DuckDBPyConnection, table: str, metrics: str, dims: dict[str, str]
+) -> dict[str | None, list[dict[str, Any]]]:
+    """The metrics of ``table`` overall (key ``None``) and by each dimension, in one pass
+    (GROUPING SETS) rather than one scan per breakdown."""
+    cols = list(dims.values())
+    sets = ", ".join(["()", *(f"({c})" for c in cols)])
+    level = f"GROUPING({', '.join(cols)})"
+    cur = con.execute(
+        f"SELECT {level} AS _level, {', '.join(cols)}, {metrics} "
+        f"FROM {table} GROUP BY GROUPING SETS ({sets})"
+    )
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    # GROUPING(c1, …, cn) has bit n-1-i clear for the one column ci grouped on.
+    by_level = {(1 << len(cols)) - 1: None} | {
+        ((1 << len(cols)) - 1) ^ (1 << (len(cols) - 1 - i)): dim for i, dim in enumerate(dims)
+    }
+    out: dict[str | None, list[dict[str, Any]]] = {}
+    for values in cur.fetchall():
+        row = dict(zip(names, values, strict=True))
+        dim = by_level[row.pop("_level")]
+        key = row[dims[dim]] if dim else None
+        for c in cols:
+            del row[c]
+        out.setdefault(dim, []).append({"key": key, **row} if dim else row)
+    return out
 
 
 def _derive(row: dict[str, Any], whole_shift: bool) -> dict[str, Any]:
@@ -94,21 +116,25 @@ def _derive(row: dict[str, Any], whole_shift: bool) -> dict[str, Any]:
 
 def compute(con: duckdb.DuckDBPyConnection, whole_shift: bool) -> dict[str, Any]:
     """Overall rates and the breakdowns by each dimension."""
-    shift_m, enc_m = _shift_metrics(whole_shift), _encounter_metrics()
-    overall = {
-        **_rows(con, f"SELECT {shift_m} FROM audit_shifts")[0],
-        **_rows(con, f"SELECT {enc_m} FROM audit_encounters")[0],
-    }
+    shifts = _grouped(
+        con,
+        "audit_shifts",
+        _shift_metrics(whole_shift),
+        {d: c for d, (c, _) in DIMENSIONS.items() if c},
+    )
+    encounters = _grouped(
+        con,
+        "audit_encounters",
+        _encounter_metrics(),
+        {d: c for d, (_, c) in DIMENSIONS.items() if c},
+    )
+    overall = {**shifts[None][0], **encounters[None][0]}
     overall = {k: (0 if v is None else v) for k, v in overall.items()}
     breakdowns: dict[str, list[dict[str, Any]]] = {}
-    for dim, (scol, ecol) in DIMENSIONS.items():
+    for dim in DIMENSIONS:
         merged: dict[Any, dict[str, Any]] = {}
-        if scol:
-            for r in _rows(con, f"SELECT {scol} AS key, {shift_m} FROM audit_shifts GROUP BY 1"):
-                merged.setdefault(r["key"], {"key": r["key"]}).update(r)
-        if ecol:
-            for r in _rows(con, f"SELECT {ecol} AS key, {enc_m} FROM audit_encounters GROUP BY 1"):
-                merged.setdefault(r["key"], {"key": r["key"]}).update(r)
+        for r in [*shifts.get(dim, []), *encounters.get(dim, [])]:
+            merged.setdefault(r["key"], {"key": r["key"]}).update(r)
         breakdowns[dim] = [
             _derive(merged[k], whole_shift)
             for k in sorted(merged, key=lambda k: (k is None, str(k)))

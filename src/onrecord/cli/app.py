@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onrecord.cli import audit, check, checkout, demo, fleet, importing, policy, serve
+from onrecord.cli import audit, check, checkout, demo, fleet, importing, plan, policy, serve
 
 app = typer.Typer(
     name="onrecord",
@@ -18,6 +18,7 @@ app.command("import")(importing.import_package)
 app.command("demo-data")(demo.demo_data)
 app.add_typer(policy.app, name="policy")
 app.command("audit")(audit.audit)
+app.command("plan")(plan.plan)
 app.add_typer(fleet.app, name="fleet")
 app.command("checkout")(checkout.checkout)
 app.command("checkin")(checkout.checkin)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from onrecord.audit import run_audit
 from onrecord.audit.outputs import Format
-from onrecord.package.problems import StructuralError
-from onrecord.policy import PolicyError
+from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
 
 
 def _pct(r: dict[str, Any] | None, counts: bool = True) -> str:
@@ -26,12 +23,9 @@ def _pct(r: dict[str, Any] | None, counts: bool = True) -> str:
 
 
 def audit(
-    package: Annotated[Path, typer.Argument(help="The data package folder.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")],
-    policy: Annotated[
-        str | None,
-        typer.Option(help="Built-in policy id or YAML file; default: department.yaml's policy."),
-    ] = None,
+    package: PackageArg,
+    out: OutOption,
+    policy: PolicyOption = None,
     compare: Annotated[
         str | None, typer.Option(help="A second policy to audit the same data under.")
     ] = None,
@@ -50,25 +44,11 @@ def audit(
     if fmt not in ("csv", "parquet"):
         console.print(f"[red]--format must be csv or parquet, not {fmt!r}[/]")
         raise typer.Exit(2)
-    try:
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=console, transient=True,
-        ) as bar:  # fmt: skip
-            task = bar.add_task("starting", total=None)
-            result = run_audit(
-                package, out, policy=policy, compare=compare, fmt=_format(fmt), public=public,
-                progress=lambda msg: bar.update(task, description=msg),
-            )  # fmt: skip
-    except StructuralError as e:
-        console.print(f"[bold]{package}[/] cannot be read (run `onrecord check {package}`):")
-        for p in e.problems:
-            console.print(f"  [red]✗[/] {p.where()}: {p.message}")
-        raise typer.Exit(2) from None
-    except PolicyError as e:
-        for msg in e.messages:
-            console.print(f"[red]✗[/] {msg}")
-        raise typer.Exit(2) from None
+    with exit_on_bad_input(console, package), spinner(console) as say:
+        result = run_audit(
+            package, out, policy=policy, compare=compare, fmt=_format(fmt), public=public,
+            progress=say,
+        )  # fmt: skip
     _print_summary(console, result.summary, result.compare)
     console.print(f"Report: [bold]{out / 'report.html'}[/]")
 

@@ -114,6 +114,7 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
     limit = memory_limit or os.environ.get("ONRECORD_MEMORY_LIMIT")
     if limit:
         con.execute("SET memory_limit = ?", [limit])

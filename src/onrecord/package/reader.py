@@ -23,6 +23,7 @@ from onrecord.package.problems import SEVERITY, Code, Severity
 from onrecord.package.schema import TABLES, Kind, Table
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
 from onrecord.package.values import (
+    PLAIN_TIMESTAMP_RE,
     TIMESTAMP_RE,
     default_sql,
     expected,
@@ -143,20 +144,25 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
         v = quote(INTERNAL + "v_" + col.name)
         text.append(f"nullif({_trimmed(quote(col.name))}, '') AS {v}")
         if col.kind is Kind.TIMESTAMP:
-            m = quote(INTERNAL + "m_" + col.name)
-            parts.append(f"regexp_extract({v}, {sql_str(TIMESTAMP_RE)}, ['d', 't', 'z']) AS {m}")
-            parsed.append(
-                f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) "
-                f"AS {quote(INTERNAL + 'n_' + col.name)}"
+            m, f = quote(INTERNAL + "m_" + col.name), quote(INTERNAL + "f_" + col.name)
+            # Plain local times skip the capturing regex; only other spellings are split.
+            parts.append(f"regexp_full_match({v}, {sql_str(PLAIN_TIMESTAMP_RE)}) AS {f}")
+            parts.append(
+                f"CASE WHEN NOT {f} THEN "
+                f"regexp_extract({v}, {sql_str(TIMESTAMP_RE)}, ['d', 't', 'z']) END AS {m}"
             )
+            stamp = (
+                f"CASE WHEN {f} THEN try_cast({v} AS TIMESTAMP) "
+                f"ELSE try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) END"
+            )
+            parsed.append(f"{stamp} AS {quote(INTERNAL + 'n_' + col.name)}")
             zoff = offset_seconds_sql(f"{m}.z")
             parsed.append(
                 f"CASE WHEN {m}.z <> '' THEN {zoff} END AS {quote(INTERNAL + 'z_' + col.name)}"
             )
             # NULL when the text does not parse: a bad date, or an offset out of range.
             parsed.append(
-                f"CASE WHEN {m}.z = '' OR {zoff} IS NOT NULL THEN "
-                f"try_cast({m}.d || ' ' || replace({m}.t, ',', '.') AS TIMESTAMP) END "
+                f"CASE WHEN {f} OR {m}.z = '' OR {zoff} IS NOT NULL THEN {stamp} END "
                 f"AS {quote(INTERNAL + 'p_' + col.name)}"
             )
         else:

@@ -17,6 +17,9 @@ TIMESTAMP_RE = (
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)"
     r"\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$"
 )
+# The common spelling, local time to the second: a subset of TIMESTAMP_RE that DuckDB's own cast
+# reads exactly as the general path does, matched without captures (several times faster).
+PLAIN_TIMESTAMP_RE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}"
 
 EXPECTED: dict[Kind, str] = {
     Kind.TIMESTAMP: "an ISO 8601 date and time such as 2019-08-31T07:30:00 "

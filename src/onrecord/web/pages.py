@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from onrecord.audit.report import compare, render_report
+from onrecord.audit.report import asset, compare, render_report
 from onrecord.web import accounts, opendata, views
 from onrecord.web.accounts import Account, AccountError, Throttled
 from onrecord.web.auth import (
@@ -59,8 +58,7 @@ def report_asset(name: str) -> Response:
     if name not in REPORT_ASSETS:
         raise HTTPException(404, f"no asset {name!r}")
     source, media = REPORT_ASSETS[name]
-    text = (resources.files("onrecord.audit.report") / "templates" / source).read_text("utf-8")
-    return Response(text, media_type=media, headers={"Cache-Control": "max-age=3600"})
+    return Response(str(asset(source)), media_type=media, headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/", response_class=HTMLResponse)

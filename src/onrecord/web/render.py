@@ -9,29 +9,15 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from onrecord.audit.report.cells import percent, share_of
-from onrecord.policy import format_value
+from onrecord.audit.report import template_environment
+from onrecord.audit.report.cells import percent
 from onrecord.web.auth import AGGREGATES, CSRF_FIELD, OFFICER_LEVEL, OVERSIGHT, current_account
 from onrecord.web.models import Role
 
 STATIC = Path(__file__).parent / "static"
 
-ENV = Environment(
-    loader=ChoiceLoader(
-        [
-            PackageLoader("onrecord.web", "templates"),
-            PackageLoader("onrecord.audit.report", "templates"),
-        ]
-    ),
-    autoescape=select_autoescape(["html", "j2"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-ENV.filters["rule"] = format_value
-ENV.filters["share"] = share_of
+ENV = template_environment("onrecord.web")
 ENV.filters["percent"] = percent
 
 # (path, label, roles that see it); the public dashboard is everyone's

@@ -141,7 +141,8 @@ def count_scale(value: float) -> Scale:
         return Scale(1.0, 0.25, as_percent=False)
     rough = max(value / 4, 1.0)  # counts and hours: no fractional ticks
     power = 10 ** math.floor(math.log10(rough))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    steps = (1, 2, 2.5, 5, 10) if power >= 10 else (1, 2, 5, 10)  # whole-number ticks
+    step = next(m * power for m in steps if m * power >= rough)
     return Scale(step * math.ceil(value / step), step, as_percent=False)
 
 
@@ -332,3 +333,67 @@ def line_chart(
         )
     )
     return svg(cid, title, desc, top + plot_h + 50, _line_legend(lines, left) + body)
+
+
+def step_chart(
+    cid: str,
+    heading: str,
+    summary: str,
+    values: Sequence[float],
+    ticks: Sequence[tuple[int, str]],
+    *,
+    peak: tuple[int, str],
+    reference: tuple[float, str] | None = None,
+    axis: str,
+    height: float = 110.0,
+) -> Markup:
+    """A count over time as a filled step outline (one step per bin of ``values``) under a bold
+    ``heading``, with the bin ``peak[0]`` marked and labelled ``peak[1]``, and an optional
+    dashed ``reference`` level (a capacity, say) labelled in the right margin. ``ticks`` label
+    bins on the time axis. Small enough to stack several as small multiples."""
+    left, right, top = 56.0, 70.0, 40.0
+    plot_w = WIDTH - left - right
+    ref_value = reference[0] if reference else 0.0
+    scale = count_scale(max([*values, ref_value], default=0.0))
+    step = plot_w / max(len(values), 1)
+
+    def y(v: float) -> float:
+        return top + height * (1 - v / scale.maximum)
+
+    body = [text(0, 10, heading, cls="heading")]
+    for v, tick in scale.ticks():
+        body.append(
+            f'<line x1="{num(left)}" y1="{num(y(v))}" x2="{num(left + plot_w)}" y2="{num(y(v))}"'
+            f' stroke="{GRID if v else INK}"/>'
+        )
+        body.append(text(left - 6, y(v), tick, "end", "tick"))
+    for j, label in ticks:
+        x = left + step * (j + 0.5)
+        if x + len(label) * CHAR_W / 2 <= WIDTH:  # never cut a label at the edge
+            body.append(text(x, top + height + 14, label, "middle", "tick"))
+    body.append(text(left + plot_w / 2, top + height + 34, axis, "middle", "axis"))
+    pts = [f"{num(left)},{num(y(0))}"]
+    for j, v in enumerate(values):
+        pts += [f"{num(left + step * j)},{num(y(v))}", f"{num(left + step * (j + 1))},{num(y(v))}"]
+    pts.append(f"{num(left + plot_w)},{num(y(0))}")
+    body.append(
+        f'<polygon points="{" ".join(pts)}" fill="{BLUE}" fill-opacity=".35" stroke="{BLUE}"'
+        ' stroke-width="1.2"/>'
+    )
+    if reference:
+        ry = y(ref_value)
+        body.append(
+            f'<line x1="{num(left)}" y1="{num(ry)}" x2="{num(left + plot_w)}" y2="{num(ry)}"'
+            f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+        )
+        body.append(text(left + plot_w + 6, ry, reference[1], cls="value"))
+    j, peak_text = peak
+    px, py = left + step * (j + 0.5), y(values[j]) if values else y(0)
+    body.append(
+        f'<path d="M{num(px)},{num(py - 2)} l-5,-9 h10 z" fill="{VERMILLION}" stroke="{INK}"'
+        ' stroke-width=".5"/>'
+    )
+    anchor = "start" if px < left + plot_w * 0.6 else "end"
+    body.append(text(px + (9 if anchor == "start" else -9), py - 8, peak_text, anchor, "value"))
+    desc = f"{summary} Highest: {peak_text}."
+    return svg(cid, heading, desc, top + height + 44, body)
