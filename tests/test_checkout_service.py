@@ -4,7 +4,10 @@ which camera, how much charge, every refusal and its log, and every state change
 from __future__ import annotations
 
 import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -204,3 +207,20 @@ def test_state_and_events_agree_after_a_day(fleet: CheckoutService) -> None:
     assert n == 2 + 4
     holder = fleet.officer_camera("O2")
     assert holder is not None and holder.camera_id == "C2"
+
+
+def test_sqlite_listings_do_not_wait_for_the_write_lock(
+    write_package: WritePackage, tmp_path: Path
+) -> None:
+    path = tmp_path / "fleet.db"
+    svc = make_fleet(write_package, f"sqlite:///{path}")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a checkout in progress elsewhere
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            listing = pool.submit(svc.cameras_at, "S1")
+            assert [c.camera_id for c in listing.result(timeout=10)] == ["C1", "C2", "P1"]
+            assert svc.officer_camera("O1") is None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -22,6 +22,9 @@ from sqlalchemy.exc import ArgumentError
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_SECONDS = 60
 """How long a SQLite transaction waits for the write lock before failing."""
+READ_ONLY = {"onrecord_read_only": True}
+"""Execution options of an engine for transactions that only read: on SQLite they begin
+deferred (no write lock), so listings never queue behind checkouts."""
 
 
 class DatabaseError(Exception):
@@ -64,7 +67,8 @@ def connect(text: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reads = conn.get_execution_options().get("onrecord_read_only")
+        conn.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
     return engine
 

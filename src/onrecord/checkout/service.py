@@ -99,7 +99,8 @@ class CheckoutService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        with self.sessions() as s:
+        self.readers = sessionmaker(engine.execution_options(**db.READ_ONLY))
+        with self.readers() as s:
             dept = s.scalar(select(Department))
         self.timezone = dept.timezone if dept else "UTC"
 
@@ -125,7 +126,7 @@ class CheckoutService:
                 return self._checkout(s, officer_id, station_id, at)
         except IntegrityError:
             # Only a concurrent checkout by the same officer can break the unique holder.
-            with self.sessions() as s:
+            with self.readers() as s:
                 refusal = self._holds(s, officer_id)
             if refusal is None:
                 raise
@@ -369,13 +370,13 @@ class CheckoutService:
 
     def cameras_at(self, station_id: str) -> list[CameraStatus]:
         """Every camera docked at or last taken from ``station_id`` (``charge_at`` estimates)."""
-        with self.sessions() as s:
+        with self.readers() as s:
             _require_station(s, station_id)
             return [c for c, _ in _statuses(s, CameraState.station_id == station_id)]
 
     def officer_camera(self, officer_id: str) -> CameraStatus | None:
         """The camera ``officer_id`` holds now, if any."""
-        with self.sessions() as s:
+        with self.readers() as s:
             if s.get(Officer, officer_id) is None:
                 raise Refused(
                     Reason.UNKNOWN_OFFICER,
