@@ -39,8 +39,9 @@ log.addHandler(logging.NullHandler())  # the application decides where refusals 
 
 KILL_HOOK = "ONRECORD_TEST_KILL_AT"
 """Test hook: when this environment variable is ``checkout-claimed``, the process SIGKILLs
-itself after a checkout has claimed its camera and before the checkout is recorded and
-committed (the crash-safety test uses it; nothing else sets it)."""
+itself after a checkout has locked its camera and written the checkout event, before it changes
+the camera's state and commits: the moment a non-atomic service would leave the camera recorded
+as both out (history) and docked (state). The crash-safety test uses it; nothing else sets it."""
 
 
 def _test_kill(point: str) -> None:
@@ -206,13 +207,6 @@ class CheckoutService:
         need: float,
     ) -> Issued:
         charge = cam.charge_at(at)
-        s.execute(
-            update(CameraState)
-            .where(CameraState.camera_id == cam.camera_id)
-            .values(docked=False, officer_id=officer_id, since=at, charge=charge),
-            execution_options={"synchronize_session": False},
-        )
-        _test_kill("checkout-claimed")
         event = DeviceEvent(
             camera_id=cam.camera_id,
             at=at,
@@ -225,10 +219,13 @@ class CheckoutService:
         )
         s.add(event)
         s.flush()
+        _test_kill("checkout-claimed")
         s.execute(
             update(CameraState)
             .where(CameraState.camera_id == cam.camera_id)
-            .values(event_id=event.id),
+            .values(
+                docked=False, officer_id=officer_id, since=at, charge=charge, event_id=event.id
+            ),
             execution_options={"synchronize_session": False},
         )
         note = None
