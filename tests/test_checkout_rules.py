@@ -3,7 +3,9 @@ needs, the order cameras are offered in, and how a package's history replays int
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,13 +29,14 @@ def h(n: float) -> datetime:
     return T0 + timedelta(hours=n)
 
 
-def cam(camera_id: str, **kw: object) -> CameraStatus:
-    base: dict[str, object] = {
-        "camera_id": camera_id, "assigned_officer_id": None, "status": "in_service",
-        "battery_hours": 12.0, "recharge_hours": 4.0, "docked": True, "station_id": "S",
-        "officer_id": None, "since": None, "charge": 1.0,
-    }  # fmt: skip
-    return CameraStatus(**(base | kw))  # type: ignore[arg-type]
+FULL_POOL_CAMERA = CameraStatus(
+    camera_id="C", assigned_officer_id=None, status="in_service", battery_hours=12.0,
+    recharge_hours=4.0, docked=True, station_id="S", officer_id=None, since=None, charge=1.0,
+)  # fmt: skip
+
+
+def cam(camera_id: str, **kw: Any) -> CameraStatus:
+    return replace(FULL_POOL_CAMERA, camera_id=camera_id, **kw)
 
 
 def test_current_shift_window() -> None:
