@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from checkout_data import local, make_fleet
+from checkout_data import TABLES, local, make_fleet
 from conftest import WritePackage
+from onrecord.checkout import db
 from onrecord.checkout.models import CameraState, DeviceEvent, Refusal
+from onrecord.checkout.package_io import init_database
 from onrecord.checkout.rules import Reason, Refused
 from onrecord.checkout.service import CheckoutService
 
@@ -224,3 +226,21 @@ def test_sqlite_listings_do_not_wait_for_the_write_lock(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_package_with_only_shifts_loads(write_package: WritePackage, tmp_path: Path) -> None:
+    root = write_package(
+        shifts="shift_id,officer_id,start,end,kind\nH1,O1,2020-06-01T08:00,2020-06-01T16:00,regular\n"
+    )
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    stats = init_database(db.connect(url), root)
+    assert stats.rows == {"stations": 0, "officers": 0, "cameras": 0, "shifts": 1}
+    r = refuse(CheckoutService.open(url), "checkout", "O1", "S1", local("2020-06-01T07:30"))
+    assert r.reason is Reason.UNKNOWN_OFFICER
+
+
+def test_a_second_package_is_not_merged(write_package: WritePackage, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    with pytest.raises(db.DatabaseError, match="already holds a department"):
+        init_database(db.connect(url), write_package(**TABLES))

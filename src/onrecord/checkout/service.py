@@ -162,9 +162,7 @@ class CheckoutService:
                 Shift.end > at,
             )
         )
-        shift = rules.current_shift(
-            (ShiftWindow(x.shift_id, x.start, x.end, x.kind) for x in shifts), at
-        )
+        shift = rules.current_shift((ShiftWindow(x.shift_id, x.start, x.end) for x in shifts), at)
         need = rules.hours_needed(shift, at)
         docked = _statuses(
             s,
