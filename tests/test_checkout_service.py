@@ -10,12 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from checkout_data import TABLES, local, make_fleet
 from conftest import WritePackage
 from onrecord.checkout import db
-from onrecord.checkout.models import CameraState, DeviceEvent, Refusal
+from onrecord.checkout.models import Base, CameraState, DeviceEvent, Refusal
 from onrecord.checkout.package_io import init_database
 from onrecord.checkout.rules import Reason, Refused
 from onrecord.checkout.service import CheckoutService
@@ -244,3 +246,11 @@ def test_a_second_package_is_not_merged(write_package: WritePackage, tmp_path: P
     make_fleet(write_package, url).engine.dispose()
     with pytest.raises(db.DatabaseError, match="already holds a department"):
         init_database(db.connect(url), write_package(**TABLES))
+
+
+def test_the_migrations_build_the_models_schema(fleet_url: str) -> None:
+    engine = db.connect(fleet_url)
+    db.upgrade(engine)
+    with engine.connect() as con:
+        assert compare_metadata(MigrationContext.configure(con), Base.metadata) == []
+    engine.dispose()

@@ -76,20 +76,21 @@ def connect(text: str) -> Engine:
     return engine
 
 
-def _config() -> Config:
+def alembic_config() -> Config:
+    """Alembic's configuration for the migrations shipped in this package (no alembic.ini)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade(engine: Engine) -> None:
     """Migrate the database to the newest schema shipped with this package."""
     with engine.begin() as conn:
-        cfg = _config()
+        cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
