@@ -44,6 +44,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/audit_speed.py
+	$(BIN)/python bench/checkout_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner, Result
 
+import onrecord
 from checkout_data import make_fleet
 from conftest import WritePackage
 from onrecord.checkout import db
 from onrecord.cli.app import app
+from onrecord.package.schema import TABLES
 from postgres_server import free_port
 
 runner = CliRunner()
@@ -125,3 +127,20 @@ def test_upgrade_and_serve(write_package: WritePackage, tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_export_round_trips_the_package(tmp_path: Path) -> None:
+    demo, exported = tmp_path / "demo", tmp_path / "exported"
+    db = str(tmp_path / "fleet.db")
+    assert run("demo-data", "--out", str(demo), "--officers", "30", "--days", "2").exit_code == 0
+    assert run("fleet", "init", str(demo), "--db", db).exit_code == 0
+    assert (
+        run("fleet", "export", "--db", db, "--out", str(exported), "--format", "parquet").exit_code
+        == 0
+    )
+    before, after = onrecord.load(demo), onrecord.load(exported)
+    assert after.department == before.department
+    for table in ("stations", "officers", "cameras", "shifts", "device_events"):
+        cols = ", ".join(f'"{c.name}"' for c in TABLES[table].columns)
+        query = f'SELECT {cols} FROM "{table}" ORDER BY ALL'
+        assert before.con.sql(query).fetchall() == after.con.sql(query).fetchall(), table

@@ -3,7 +3,9 @@ needs, the order cameras are offered in, and how a package's history replays int
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,27 +29,28 @@ def h(n: float) -> datetime:
     return T0 + timedelta(hours=n)
 
 
-def cam(camera_id: str, **kw: object) -> CameraStatus:
-    base: dict[str, object] = {
-        "camera_id": camera_id, "assigned_officer_id": None, "status": "in_service",
-        "battery_hours": 12.0, "recharge_hours": 4.0, "docked": True, "station_id": "S",
-        "officer_id": None, "since": None, "charge": 1.0,
-    }  # fmt: skip
-    return CameraStatus(**(base | kw))  # type: ignore[arg-type]
+FULL_POOL_CAMERA = CameraStatus(
+    camera_id="C", assigned_officer_id=None, status="in_service", battery_hours=12.0,
+    recharge_hours=4.0, docked=True, station_id="S", officer_id=None, since=None, charge=1.0,
+)  # fmt: skip
+
+
+def cam(camera_id: str, **kw: Any) -> CameraStatus:
+    return replace(FULL_POOL_CAMERA, camera_id=camera_id, **kw)
 
 
 def test_current_shift_window() -> None:
-    early = ShiftWindow("a", h(-8), h(0.5), "regular")
-    next_ = ShiftWindow("b", h(1), h(9), "regular")
-    late = ShiftWindow("c", h(2.5), h(10), "regular")
+    early = ShiftWindow("a", h(-8), h(0.5))
+    next_ = ShiftWindow("b", h(1), h(9))
+    late = ShiftWindow("c", h(2.5), h(10))
     assert current_shift([late], T0) is None  # starts more than 2 hours ahead
     assert current_shift([early, late], T0) == early
     assert current_shift([early, next_, late], T0) == next_  # a double: lasts to the later end
-    assert current_shift([ShiftWindow("d", h(-9), h(0), "regular")], T0) is None  # ended
+    assert current_shift([ShiftWindow("d", h(-9), h(0))], T0) is None  # ended
 
 
 def test_charge_needed() -> None:
-    shift = ShiftWindow("a", h(1), h(7), "regular")
+    shift = ShiftWindow("a", h(1), h(7))
     assert hours_needed(shift, T0) == pytest.approx(7.25)
     assert hours_needed(None, T0) == 8.0
     assert charge_needed(6, 12) == 0.5 and charge_needed(16, 12) == 1.0

@@ -4,14 +4,21 @@ which camera, how much charge, every refusal and its log, and every state change
 from __future__ import annotations
 
 import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
-from checkout_data import local, make_fleet
+from checkout_data import TABLES, local, make_fleet
 from conftest import WritePackage
-from onrecord.checkout.models import CameraState, DeviceEvent, Refusal
+from onrecord.checkout import db
+from onrecord.checkout.models import Base, CameraState, DeviceEvent, Refusal
+from onrecord.checkout.package_io import init_database
 from onrecord.checkout.rules import Reason, Refused
 from onrecord.checkout.service import CheckoutService
 
@@ -204,3 +211,46 @@ def test_state_and_events_agree_after_a_day(fleet: CheckoutService) -> None:
     assert n == 2 + 4
     holder = fleet.officer_camera("O2")
     assert holder is not None and holder.camera_id == "C2"
+
+
+def test_sqlite_listings_do_not_wait_for_the_write_lock(
+    write_package: WritePackage, tmp_path: Path
+) -> None:
+    path = tmp_path / "fleet.db"
+    svc = make_fleet(write_package, f"sqlite:///{path}")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a checkout in progress elsewhere
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            listing = pool.submit(svc.cameras_at, "S1")
+            assert [c.camera_id for c in listing.result(timeout=10)] == ["C1", "C2", "P1"]
+            assert svc.officer_camera("O1") is None
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_a_package_with_only_shifts_loads(write_package: WritePackage, tmp_path: Path) -> None:
+    root = write_package(
+        shifts="shift_id,officer_id,start,end,kind\nH1,O1,2020-06-01T08:00,2020-06-01T16:00,regular\n"
+    )
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    stats = init_database(db.connect(url), root)
+    assert stats.rows == {"stations": 0, "officers": 0, "cameras": 0, "shifts": 1}
+    r = refuse(CheckoutService.open(url), "checkout", "O1", "S1", local("2020-06-01T07:30"))
+    assert r.reason is Reason.UNKNOWN_OFFICER
+
+
+def test_a_second_package_is_not_merged(write_package: WritePackage, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    with pytest.raises(db.DatabaseError, match="already holds a department"):
+        init_database(db.connect(url), write_package(**TABLES))
+
+
+def test_the_migrations_build_the_models_schema(fleet_url: str) -> None:
+    engine = db.connect(fleet_url)
+    db.upgrade(engine)
+    with engine.connect() as con:
+        assert compare_metadata(MigrationContext.configure(con), Base.metadata) == []
+    engine.dispose()

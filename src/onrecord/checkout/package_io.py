@@ -81,7 +81,8 @@ def init_database(engine: Engine, package: Path, history: bool = True) -> InitSt
         events = _history(pkg, cameras, stats) if history else {}
         states = [replay(_fresh(cam), events.get(cid, [])) for cid, cam in sorted(cameras.items())]
         _write_history(s, events)
-        s.execute(insert(CameraState), _unique_holders(states, stats))
+        if states:
+            s.execute(insert(CameraState), _unique_holders(states, stats))
     return stats
 
 

@@ -104,7 +104,6 @@ class ShiftWindow:
     shift_id: str
     start: datetime
     end: datetime
-    kind: str
 
 
 def current_shift(shifts: Iterable[ShiftWindow], at: datetime) -> ShiftWindow | None:

@@ -39,8 +39,9 @@ log.addHandler(logging.NullHandler())  # the application decides where refusals 
 
 KILL_HOOK = "ONRECORD_TEST_KILL_AT"
 """Test hook: when this environment variable is ``checkout-claimed``, the process SIGKILLs
-itself after a checkout has claimed its camera and before the checkout is recorded and
-committed (the crash-safety test uses it; nothing else sets it)."""
+itself after a checkout has locked its camera and written the checkout event, before it changes
+the camera's state and commits: the moment a non-atomic service would leave the camera recorded
+as both out (history) and docked (state). The crash-safety test uses it; nothing else sets it."""
 
 
 def _test_kill(point: str) -> None:
@@ -99,7 +100,8 @@ class CheckoutService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        with self.sessions() as s:
+        self.readers = sessionmaker(engine.execution_options(**db.READ_ONLY))
+        with self.readers() as s:
             dept = s.scalar(select(Department))
         self.timezone = dept.timezone if dept else "UTC"
 
@@ -125,7 +127,7 @@ class CheckoutService:
                 return self._checkout(s, officer_id, station_id, at)
         except IntegrityError:
             # Only a concurrent checkout by the same officer can break the unique holder.
-            with self.sessions() as s:
+            with self.readers() as s:
                 refusal = self._holds(s, officer_id)
             if refusal is None:
                 raise
@@ -160,9 +162,7 @@ class CheckoutService:
                 Shift.end > at,
             )
         )
-        shift = rules.current_shift(
-            (ShiftWindow(x.shift_id, x.start, x.end, x.kind) for x in shifts), at
-        )
+        shift = rules.current_shift((ShiftWindow(x.shift_id, x.start, x.end) for x in shifts), at)
         need = rules.hours_needed(shift, at)
         docked = _statuses(
             s,
@@ -205,13 +205,6 @@ class CheckoutService:
         need: float,
     ) -> Issued:
         charge = cam.charge_at(at)
-        s.execute(
-            update(CameraState)
-            .where(CameraState.camera_id == cam.camera_id)
-            .values(docked=False, officer_id=officer_id, since=at, charge=charge),
-            execution_options={"synchronize_session": False},
-        )
-        _test_kill("checkout-claimed")
         event = DeviceEvent(
             camera_id=cam.camera_id,
             at=at,
@@ -224,10 +217,13 @@ class CheckoutService:
         )
         s.add(event)
         s.flush()
+        _test_kill("checkout-claimed")
         s.execute(
             update(CameraState)
             .where(CameraState.camera_id == cam.camera_id)
-            .values(event_id=event.id),
+            .values(
+                docked=False, officer_id=officer_id, since=at, charge=charge, event_id=event.id
+            ),
             execution_options={"synchronize_session": False},
         )
         note = None
@@ -369,13 +365,13 @@ class CheckoutService:
 
     def cameras_at(self, station_id: str) -> list[CameraStatus]:
         """Every camera docked at or last taken from ``station_id`` (``charge_at`` estimates)."""
-        with self.sessions() as s:
+        with self.readers() as s:
             _require_station(s, station_id)
             return [c for c, _ in _statuses(s, CameraState.station_id == station_id)]
 
     def officer_camera(self, officer_id: str) -> CameraStatus | None:
         """The camera ``officer_id`` holds now, if any."""
-        with self.sessions() as s:
+        with self.readers() as s:
             if s.get(Officer, officer_id) is None:
                 raise Refused(
                     Reason.UNKNOWN_OFFICER,
