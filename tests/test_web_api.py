@@ -20,6 +20,8 @@ from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of
 PUBLIC = ("public", *ROLES)
 AGGREGATES = ROLES
 OFFICER_LEVEL = ("supervisor", "auditor")
+FLEET = ("admin", "manager", "auditor")
+KIOSK = ("manager",)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
 def clients(site: Site) -> dict[str, Any]:
     app = site.app()
     return {role: client(app, None if role == "public" else role) for role in PUBLIC}
+
+
+def _officer(site: Site) -> str:
+    return site.results.review(ReviewFilter()).rows[0]["officer_id"]
 
 
 def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
@@ -63,6 +69,11 @@ def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
         ("/api/users", ("admin",)),
         ("/access-log", ("admin", "auditor")),
         ("/api/access-log", ("admin", "auditor")),
+        ("/fleet", FLEET),
+        ("/api/fleet", FLEET),
+        (f"/kiosk/{site.station}", KIOSK),
+        (f"/api/checkout/stations/{site.station}/cameras", KIOSK),
+        (f"/api/checkout/officers/{_officer(site)}/camera", KIOSK),
     ]
 
 
@@ -84,6 +95,8 @@ def test_the_matrix_covers_every_route(site: Site) -> None:
         p.replace(own, "{encounter_id}")
         .replace("by-shift-kind", "{name}")
         .replace("report.css", "{name}")
+        .replace(f"/{site.station}", "/{station_id}")
+        .replace(f"/{_officer(site)}/", "/{officer_id}/")
         for p, _ in _matrix(site)
     }
     gets = {r.path for r in site.app().routes if "GET" in (getattr(r, "methods", None) or ())}

@@ -1,5 +1,6 @@
-"""Shared by the web tests: one small audited department, a database with an account per role,
-and sign-in through the real form."""
+"""Shared by the web tests: one small audited department, its operational database (the
+checkout service's fleet, loaded from the package, and an account per role), and sign-in
+through the real form."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from onrecord.audit import run_audit
 from onrecord.checkout import db
+from onrecord.checkout.package_io import init_database
 from onrecord.demo import generate
 from onrecord.web.accounts import add_user
 from onrecord.web.app import create_app
@@ -24,6 +26,7 @@ ROLES = ("admin", "manager", "supervisor", "auditor")
 
 @dataclass
 class Site:
+    package: Path
     audit: Path
     db_url: str
     results: Results
@@ -38,18 +41,19 @@ class Site:
 
 def build_site(root: Path) -> Site:
     """A department over five weeks (so the monthly trend has two points), audited under
-    Boston's rule and compared with the mandate, and one account per role."""
+    Boston's rule and compared with the mandate, its fleet loaded with the package's history,
+    and one account per role."""
     generate(root / "pkg", officers=60, days=35, seed=3)
     run_audit(root / "pkg", root / "audit", policy="boston-rule-405-2019", compare="mandate-all")
     results = Results(root / "audit")
     station = results.review(ReviewFilter()).rows[0]["station_id"]
     url = f"sqlite:///{root / 'console.db'}"
     engine = db.connect(url)
-    db.upgrade(engine)
+    init_database(engine, root / "pkg")
     for role in ROLES:
         add_user(engine, role, role, PASSWORD, station if role == "supervisor" else None)
     engine.dispose()
-    return Site(root / "audit", url, results, station)
+    return Site(root / "pkg", root / "audit", url, results, station)
 
 
 def csrf_of(html: str) -> str:

@@ -25,6 +25,12 @@ def serve(
         Path | None,
         typer.Option(help="The audited package, if it has moved since the audit."),
     ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            help="An `onrecord plan` output folder: its figures on the fleet and gap pages."
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     insecure_cookies: Annotated[
@@ -41,6 +47,7 @@ def serve(
     import uvicorn
 
     from onrecord.web.app import create_app
+    from onrecord.web.fleet import PlanError
     from onrecord.web.results import ResultsError
     from onrecord.web.settings import Settings
 
@@ -50,6 +57,7 @@ def serve(
         audit_dir=audit,
         db_url=db.database_url(url),
         package_dir=package,
+        plan_dir=plan,
         secure_cookies=not insecure_cookies,
         **({"secret_key": key} if key else {}),
     )
@@ -57,7 +65,7 @@ def serve(
         db.upgrade(db.connect(url))
     try:
         application = create_app(settings)
-    except (ResultsError, db.DatabaseError) as e:
+    except (ResultsError, PlanError, db.DatabaseError) as e:
         console.print(f"[red]✗[/] {e}")
         raise typer.Exit(2) from None
     console.print(f"OnRecord console on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")

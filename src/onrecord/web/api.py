@@ -7,6 +7,8 @@ pages carry), since the session is a cookie.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -17,11 +19,13 @@ from onrecord.web.accounts import Account, AccountError
 from onrecord.web.auth import (
     AGGREGATES,
     ALL_ROLES,
+    FLEET,
     OVERSIGHT,
     check_csrf,
     log_officer_read,
     require,
 )
+from onrecord.web.fleet import station_fleets
 from onrecord.web.models import Role
 from onrecord.web.results import PAGE_SIZE, Results
 from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
@@ -32,6 +36,7 @@ Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
 Signed = Annotated[Account, Depends(require(*ALL_ROLES))]
 Admin = Annotated[Account, Depends(require(Role.ADMIN))]
 Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
+Fleet = Annotated[Account, Depends(require(*FLEET))]
 
 
 def _results(request: Request) -> Results:
@@ -112,6 +117,23 @@ def gap(request: Request, account: Aggregates) -> dict[str, Any]:
     """Shifts worked without a camera by kind and station, and the most at one moment."""
     r = _results(request)
     return {"by_shift_kind": r.summary["rates"]["by"]["shift_kind"], **r.uncovered()}
+
+
+@router.get("/fleet")
+def fleet(request: Request, account: Fleet) -> dict[str, Any]:
+    """Each station's cameras now (docked with charge and when full, out with whom and since
+    when, in repair) and the shifts in the next 12 hours that would find no camera; with the
+    plan's figures when the console was given one. Reads are logged: it names officers."""
+    log_officer_read(request, account)
+    plan = request.app.state.plan
+    stations = station_fleets(request.app.state.checkout_service, datetime.now(UTC))
+    return {
+        "stations": [
+            {**asdict(st), "plan": plan.stations.get(st.station_id) if plan else None}
+            for st in stations
+        ],
+        "plan": {"selection": plan.selection, "totals": plan.totals} if plan else None,
+    }
 
 
 @router.get("/review")

@@ -11,13 +11,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from onrecord.checkout import db
+from onrecord.checkout.api import router as checkout_router
+from onrecord.checkout.service import CheckoutService
 from onrecord.web import api, pages
-from onrecord.web.auth import Signer
+from onrecord.web.auth import KIOSK, Signer, check_csrf_unless_read, require
+from onrecord.web.fleet import PlanResults
 from onrecord.web.render import STATIC, render
 from onrecord.web.results import Results
 from onrecord.web.settings import Settings
@@ -30,8 +33,9 @@ CSP = (
 
 def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     """The application over ``settings``' audit folder and database (which must be at the
-    newest schema: ``onrecord fleet upgrade``). ``results`` may be passed to share one loaded
-    audit between apps (tests)."""
+    newest schema: ``onrecord fleet upgrade``), with the checkout service's API mounted at
+    ``/api/checkout`` for managers. ``results`` may be passed to share one loaded audit between
+    apps (tests)."""
     engine = db.connect(settings.db_url)
     db.require_current(engine)
     app = FastAPI(
@@ -45,8 +49,15 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.results = results or Results(settings.audit_dir, settings.package_dir)
     app.state.signer = Signer(settings)
+    app.state.checkout_service = CheckoutService(engine)
+    app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
+    app.include_router(
+        checkout_router,
+        prefix="/api/checkout",
+        dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
+    )
     app.include_router(pages.router)
 
     @app.middleware("http")

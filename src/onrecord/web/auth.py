@@ -32,6 +32,8 @@ ALL_ROLES = tuple(Role)
 AGGREGATES = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR)
 OFFICER_LEVEL = (Role.SUPERVISOR, Role.AUDITOR)
 OVERSIGHT = (Role.ADMIN, Role.AUDITOR)
+FLEET = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)  # the manager runs it, the others read
+KIOSK = (Role.MANAGER,)  # checks cameras out and in
 
 
 class Signer:
@@ -122,6 +124,12 @@ async def check_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         raise HTTPException(403, "the form's security token is missing or stale; reload the page")
+
+
+async def check_csrf_unless_read(request: Request) -> None:
+    """:func:`check_csrf` for every method but GET and HEAD (for a router mixing both)."""
+    if request.method not in ("GET", "HEAD"):
+        await check_csrf(request)
 
 
 def log_officer_read(request: Request, account: Account) -> None:

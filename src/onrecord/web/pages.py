@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from onrecord.audit.report import asset, compare, render_report
+from onrecord.checkout.rules import Refused, local
+from onrecord.checkout.service import CheckoutService
 from onrecord.web import accounts, opendata, views
 from onrecord.web.accounts import Account, AccountError, Throttled
 from onrecord.web.auth import (
     AGGREGATES,
+    FLEET,
+    KIOSK,
     OVERSIGHT,
     SESSION_COOKIE,
     check_csrf,
+    log_officer_read,
     require,
 )
+from onrecord.web.fleet import PlanResults, station_fleets
 from onrecord.web.models import Role
 from onrecord.web.render import render
 from onrecord.web.results import Results
@@ -28,6 +35,8 @@ router = APIRouter(include_in_schema=False)
 Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
 Admin = Annotated[Account, Depends(require(Role.ADMIN))]
 Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
+Fleet = Annotated[Account, Depends(require(*FLEET))]
+Kiosk = Annotated[Account, Depends(require(*KIOSK))]
 Csrf = Depends(check_csrf)
 # the self-contained report carries its styles and script inline, and fetches nothing
 REPORT_ASSETS = {
@@ -39,6 +48,14 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-
 
 def _results(request: Request) -> Results:
     return request.app.state.results
+
+
+def _plan(request: Request) -> PlanResults | None:
+    return request.app.state.plan
+
+
+def _service(request: Request) -> CheckoutService:
+    return request.app.state.checkout_service
 
 
 def _home(account: Account) -> str:
@@ -166,7 +183,9 @@ def overview(request: Request, account: Aggregates) -> Response:
 
 @router.get("/gap", response_class=HTMLResponse)
 def gap(request: Request, account: Aggregates) -> Response:
-    return render(request, "gap.html.j2", {"g": views.gap_view(_results(request))})
+    return render(
+        request, "gap.html.j2", {"g": views.gap_view(_results(request)), "plan": _plan(request)}
+    )
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -251,3 +270,71 @@ def access_log(request: Request, account: Oversight) -> Response:
     return render(
         request, "access_log.html.j2", {"entries": accounts.access_log(request.app.state.engine)}
     )
+
+
+@router.get("/fleet", response_class=HTMLResponse)
+def fleet(request: Request, account: Fleet) -> Response:
+    """Each station's cameras now and the shifts ahead its dock cannot serve (names who holds
+    a camera, so every read is logged)."""
+    log_officer_read(request, account)
+    svc = _service(request)
+    return render(
+        request,
+        "fleet.html.j2",
+        {
+            "stations": station_fleets(svc, datetime.now(UTC)),
+            "plan": _plan(request),
+            "local": lambda at: local(at, svc.timezone),
+        },
+    )
+
+
+def _kiosk(request: Request, station_id: str, answer: dict[str, object] | None = None) -> Response:
+    """The kiosk page, or only its answer for htmx."""
+    svc = _service(request)
+    try:
+        cameras = svc.cameras_at(station_id)
+    except Refused as r:
+        raise HTTPException(404, r.message) from None
+    at = datetime.now(UTC)
+    ready = [c for c in cameras if c.docked and c.status == "in_service"]
+    context = {
+        "station": station_id,
+        "answer": answer,
+        "docked": len(ready),
+        "full": sum(c.charge_at(at) >= 1 for c in ready),
+        "local": lambda t: local(t, svc.timezone),
+        "partial": answer is not None and bool(request.headers.get("HX-Request")),
+    }
+    return render(
+        request, "kiosk_answer.html.j2" if context["partial"] else "kiosk.html.j2", context
+    )
+
+
+@router.get("/kiosk/{station_id}", response_class=HTMLResponse)
+def kiosk(request: Request, station_id: str, account: Kiosk) -> Response:
+    return _kiosk(request, station_id)
+
+
+@router.post("/kiosk/{station_id}/checkout", dependencies=[Csrf])
+def kiosk_checkout(
+    request: Request, station_id: str, account: Kiosk, badge: Annotated[str, Form()]
+) -> Response:
+    """The checkout service's checkout for the badge number typed at the dock."""
+    try:
+        issued = _service(request).checkout(badge.strip(), station_id)
+    except Refused as r:
+        return _kiosk(request, station_id, {"refused": r})  # an unknown station: 404 there
+    return _kiosk(request, station_id, {"issued": issued})
+
+
+@router.post("/kiosk/{station_id}/checkin", dependencies=[Csrf])
+def kiosk_checkin(
+    request: Request, station_id: str, account: Kiosk, camera: Annotated[str, Form()]
+) -> Response:
+    """The checkout service's checkin of the camera whose id was typed or scanned."""
+    try:
+        docked = _service(request).checkin(camera.strip(), station_id)
+    except Refused as r:
+        return _kiosk(request, station_id, {"refused": r})
+    return _kiosk(request, station_id, {"docked": docked})

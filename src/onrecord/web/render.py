@@ -12,7 +12,14 @@ from fastapi.responses import HTMLResponse
 
 from onrecord.audit.report import template_environment
 from onrecord.audit.report.cells import percent
-from onrecord.web.auth import AGGREGATES, CSRF_FIELD, OFFICER_LEVEL, OVERSIGHT, current_account
+from onrecord.web.auth import (
+    AGGREGATES,
+    CSRF_FIELD,
+    FLEET,
+    OFFICER_LEVEL,
+    OVERSIGHT,
+    current_account,
+)
 from onrecord.web.models import Role
 
 STATIC = Path(__file__).parent / "static"
@@ -26,6 +33,7 @@ NAV: list[tuple[str, str, tuple[Role, ...]]] = [
     ("/gap", "Overtime gap", AGGREGATES),
     ("/review", "Review queue", OFFICER_LEVEL),
     ("/policies", "Policies", AGGREGATES),
+    ("/fleet", "Fleet", FLEET),
     ("/admin/users", "Accounts", (Role.ADMIN,)),
     ("/access-log", "Access log", OVERSIGHT),
 ]
