@@ -16,7 +16,7 @@ import uvicorn
 from offline_browser import Watch, artifact, chromium, watched_page
 from onrecord.audit.report.cells import percent
 from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, Site, build_site
+from web_support import PASSWORD, Site, build_site, free_officer
 
 
 @pytest.fixture(scope="module")
@@ -118,4 +118,46 @@ def test_auditor_works_the_review_queue(site: Site, base_url: str, browser: Any)
     page.wait_for_url(base_url + "/")
     assert page.locator("a", has_text="Sign in").count() == 1
     # the only error is the sign-in page's own 401 status, which the browser reports
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
+
+
+def test_manager_checks_a_camera_out_and_in_at_the_kiosk(
+    site: Site, base_url: str, browser: Any
+) -> None:
+    """By keyboard only, on a phone's width: a badge number in, a camera out; its id in, back."""
+    page, watch = _page(browser, base_url, viewport={"width": 390, "height": 844})
+    page.goto(f"{base_url}/kiosk/{site.station}")
+    page.fill("#name", "manager")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/kiosk/{site.station}")
+    with site.service() as svc:
+        officer = free_officer(svc, site.station)
+    page.wait_for_function("document.activeElement.id === 'badge'")  # autofocus
+    page.keyboard.type(officer)
+    page.keyboard.press("Enter")  # htmx posts the form and swaps the answer in
+    issued = page.locator("[data-answer=issued] [data-camera]")
+    issued.wait_for()
+    camera = issued.get_attribute("data-camera") or ""
+    assert page.input_value("#badge") == ""  # cleared for the next officer
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the kiosk scrolls sideways on a phone ({width}px)"
+    _shot(page, "kiosk-checkout")
+    page.keyboard.type(officer)
+    page.keyboard.press("Enter")
+    page.locator("[data-answer=refused][data-reason=already_holds]").wait_for()
+    _shot(page, "kiosk-refused")
+    page.focus("#camera")
+    page.keyboard.type(camera)
+    page.keyboard.press("Enter")
+    page.locator("[data-answer=docked]").wait_for()
+    assert camera in page.locator("#answer").inner_text()
+    _shot(page, "kiosk-checkin")
+    with site.service() as svc:
+        assert svc.officer_camera(officer) is None
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(f"{base_url}/fleet")
+    page.screenshot(path=str(artifact("web-fleet.png")))  # the top: the stations table
+    page.locator(f"#station-{site.station}").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifact("web-fleet-station.png")))
     assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []

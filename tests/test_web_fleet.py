@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from onrecord.checkout.models import CameraState, Officer, Shift
+from onrecord.checkout.models import CameraState, Shift
 from onrecord.checkout.rules import Reason, Refused
 from onrecord.checkout.service import CheckoutService
 from onrecord.fleet.run import run_plan
 from onrecord.web.fleet import HORIZON, PICKUP_LEAD, PlanError, PlanResults, station_fleets
-from web_support import ROLES, Site, build_site, client, csrf_of
+from web_support import ROLES, Site, build_site, client, csrf_of, free_officer
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +32,6 @@ def plan_dir(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _free_officer(svc: CheckoutService, station: str) -> str:
-    """An officer of ``station`` who may take a camera today and holds none."""
-    with svc.readers() as s:
-        holders = set(s.scalars(select(CameraState.officer_id)))
-        for o in s.scalars(select(Officer).where(Officer.station_id == station)):
-            if o.trained_on and not o.active_to and o.officer_id not in holders:
-                return o.officer_id
-    raise AssertionError(f"no free officer at {station}")
-
-
 def _post(c: Any, path: str, **data: str) -> Any:
     token = csrf_of(c.get("/login").text)
     return c.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
@@ -51,7 +41,7 @@ def test_kiosk_checks_out_and_in_as_the_service(site: Site) -> None:
     app = site.app()
     c = client(app, "manager")
     svc: CheckoutService = app.state.checkout_service
-    officer = _free_officer(svc, site.station)
+    officer = free_officer(svc, site.station)
     page = c.get(f"/kiosk/{site.station}")
     assert page.status_code == 200 and 'id="badge"' in page.text
     r = _post(c, f"/kiosk/{site.station}/checkout", badge=f" {officer} ")

@@ -5,15 +5,20 @@ through the real form."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from onrecord.audit import run_audit
 from onrecord.checkout import db
+from onrecord.checkout.models import CameraState, Officer
 from onrecord.checkout.package_io import init_database
+from onrecord.checkout.service import CheckoutService
 from onrecord.demo import generate
 from onrecord.web.accounts import add_user
 from onrecord.web.app import create_app
@@ -37,6 +42,15 @@ class Site:
 
     def app(self, **overrides: object) -> FastAPI:
         return create_app(self.settings(**overrides), self.results)
+
+    @contextmanager
+    def service(self) -> Iterator[CheckoutService]:
+        """The checkout service over the site's database, closed on leaving."""
+        svc = CheckoutService.open(self.db_url)
+        try:
+            yield svc
+        finally:
+            svc.engine.dispose()
 
 
 def build_site(root: Path) -> Site:
@@ -74,3 +88,13 @@ def client(app: FastAPI, role: str | None) -> TestClient:
         )
         assert r.status_code == 303, r.text
     return c
+
+
+def free_officer(svc: CheckoutService, station: str) -> str:
+    """An officer of ``station`` who may take a camera today and holds none."""
+    with svc.readers() as s:
+        holders = set(s.scalars(select(CameraState.officer_id)))
+        for o in s.scalars(select(Officer).where(Officer.station_id == station)):
+            if o.trained_on and not o.active_to and o.officer_id not in holders:
+                return o.officer_id
+    raise AssertionError(f"no free officer at {station}")
