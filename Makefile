@@ -31,8 +31,9 @@ demo: setup
 	    --db $(DEMO_DB) --password-stdin; \
 	done
 	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor"
-	@echo "  each with the password demo-ROLE-password, e.g. auditor / demo-auditor-password"
-	$(BIN)/onrecord serve --audit $(DEMO)-audit --db $(DEMO_DB) --insecure-cookies
+	@echo "  each with the password demo-ROLE-password, e.g. auditor / demo-auditor-password;"
+	@echo "  the manager runs the fleet page and the kiosks, e.g. http://127.0.0.1:8000/kiosk/A-1"
+	$(BIN)/onrecord serve --audit $(DEMO)-audit --plan $(DEMO)-plan --db $(DEMO_DB) --insecure-cookies
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -45,6 +46,7 @@ bench: setup
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/audit_speed.py
 	$(BIN)/python bench/checkout_speed.py
+	$(BIN)/python bench/web_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

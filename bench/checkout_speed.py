@@ -66,24 +66,26 @@ def department(root: Path) -> Path:
 
 
 @contextmanager
-def serving(url: str) -> Iterator[str]:
-    """``onrecord fleet serve`` on a free port until the block ends; yields its base URL."""
+def serving(command: list[str], ready: str = "/health") -> Iterator[str]:
+    """``onrecord COMMAND --port N`` (a server) on a free port until the block ends, once
+    ``ready`` answers; yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from onrecord.cli.app import main; main()",
-         "fleet", "serve", "--db", url, "--port", str(port)],
+        [sys.executable, "-c", "from onrecord.cli.app import main; main()", *command,
+         "--port", str(port)],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=sys.stderr,  # standard output is the benchmark's JSON
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(f"{base}/health", timeout=1).raise_for_status()
+                httpx.get(base + ready, timeout=1).raise_for_status()
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the API server did not start") from None
+                    raise RuntimeError(f"onrecord {command[0]} did not start") from None
                 time.sleep(0.2)
         yield base
     finally:
@@ -162,7 +164,7 @@ def measure(url: str, package: Path, clients: int, seconds: float) -> dict[str, 
     engine = db.connect(url)
     init_database(engine, package)
     engine.dispose()
-    with serving(url) as base:
+    with serving(["fleet", "serve", "--db", url]) as base:
         asyncio.run(load(base, "health", clients, 2))  # warm up the server and connections
         health = figures(*asyncio.run(load(base, "health", clients, seconds)))
         checkout = figures(*asyncio.run(load(base, "checkout", clients, seconds)))
