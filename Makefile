@@ -1,8 +1,10 @@
-# Quick start on a fresh Debian 12 machine with Python 3.11: `make demo`, `make test`.
+# Quick start on a fresh Debian 12 machine with Python 3.11: `make demo` (ends serving the
+# console on http://127.0.0.1:8000/), `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := build/demo
+DEMO_DB := build/demo.db
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
@@ -21,6 +23,17 @@ demo: setup
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
 	$(BIN)/onrecord plan $(DEMO) --out $(DEMO)-plan --policy mandate-all --camera-price 550 --yearly-cost-per-camera 1250
+	rm -f $(DEMO_DB)
+	$(BIN)/onrecord fleet init $(DEMO) --db $(DEMO_DB)
+	@for role in admin manager supervisor auditor; do \
+	  station=$$([ $$role = supervisor ] && echo "--station A-1"); \
+	  echo "demo-$$role-password" | $(BIN)/onrecord user add $$role --role $$role $$station \
+	    --db $(DEMO_DB) --password-stdin; \
+	done
+	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor"
+	@echo "  each with the password demo-ROLE-password, e.g. auditor / demo-auditor-password;"
+	@echo "  the manager runs the fleet page and the kiosks, e.g. http://127.0.0.1:8000/kiosk/A-1"
+	$(BIN)/onrecord serve --audit $(DEMO)-audit --plan $(DEMO)-plan --db $(DEMO_DB) --insecure-cookies
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -32,6 +45,8 @@ test: lint
 bench: setup
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/audit_speed.py
+	$(BIN)/python bench/checkout_speed.py
+	$(BIN)/python bench/web_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from postgres_server import PostgresServer, postgres
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -41,6 +43,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the real data is not beside the repository ({SHARED_DATA})")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session (the checkout service's tests)."""
+    with postgres({"fsync": "off", "max_connections": "300"}) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty fleet database URL, once on a SQLite file and once on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fleet.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.new_database()
 
 
 @pytest.fixture(scope="session")

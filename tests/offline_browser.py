@@ -1,11 +1,13 @@
-"""A report opened in Debian's Chromium, headless, with every fetch refused and recorded, for
-the report tests (audit and plan) to read numbers, click, screenshot and print."""
+"""Debian's Chromium, headless (never a downloaded browser), for every browser test: pages that
+refuse and record any fetch outside what they test and record every script error, a report
+opened from a file (audit and plan), and where screenshots are left for people to look at."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,38 +26,67 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "test-artifacts"
 
 
 @contextmanager
-def offline_page(report: Path) -> Iterator[Any]:
-    """The report loaded in a 1100×900 page; on leaving, nothing was fetched and no script
-    failed. Skips when Chromium or Playwright is missing."""
+def chromium() -> Iterator[Any]:
+    """A headless Chromium browser, closed on leaving. Skips when Chromium or Playwright is
+    missing."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    fetched: list[str] = []
-    errors: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-
-            def refuse(route: Any) -> None:
-                if route.request.url != report.as_uri():
-                    fetched.append(route.request.url)
-                    route.abort()
-                else:
-                    route.continue_()
-
-            page.route("**/*", refuse)
-            page.goto(report.as_uri())
-            yield page
+            yield browser
         finally:
             browser.close()
-    assert fetched == []
-    assert errors == []
+
+
+@dataclass
+class Watch:
+    """What a page did wrong: script errors, and fetches outside what it may load."""
+
+    errors: list[str] = field(default_factory=list)
+    fetched: list[str] = field(default_factory=list)
+
+
+def watched_page(browser: Any, allowed: Callable[[str], bool], **options: Any) -> tuple[Any, Watch]:
+    """A new page (``options`` as for ``browser.new_page``) that aborts and records every
+    request whose URL is not ``allowed``, and records console errors and uncaught exceptions."""
+    page = browser.new_page(**options)
+    watch = Watch()
+    page.on("console", lambda m: m.type == "error" and watch.errors.append(m.text))
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
+
+    def route(r: Any) -> None:
+        if allowed(r.request.url):
+            r.continue_()
+        else:
+            watch.fetched.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return page, watch
+
+
+@contextmanager
+def offline_page(report: Path) -> Iterator[Any]:
+    """The report loaded in a 1100×900 page; on leaving, nothing was fetched and no script
+    failed."""
+    with chromium() as browser:
+        page, watch = watched_page(
+            browser, lambda url: url == report.as_uri(), viewport={"width": 1100, "height": 900}
+        )
+        page.goto(report.as_uri())
+        yield page
+    assert watch.fetched == []
+    assert watch.errors == []
+
+
+def artifact(name: str) -> Path:
+    """Where a screenshot called ``name`` is kept for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
 
 
 def keep(png: Path, name: str) -> None:
-    """Keep a screenshot under build/test-artifacts/ for a person to look at."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(png, ARTIFACTS / name)
+    """Keep a screenshot taken elsewhere under build/test-artifacts/."""
+    shutil.copy(png, artifact(name))

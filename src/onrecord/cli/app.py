@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onrecord.cli import audit, check, demo, importing, plan, policy
+from onrecord.cli import audit, check, checkout, demo, fleet, importing, plan, policy, serve
 
 app = typer.Typer(
     name="onrecord",
@@ -19,6 +19,11 @@ app.command("demo-data")(demo.demo_data)
 app.add_typer(policy.app, name="policy")
 app.command("audit")(audit.audit)
 app.command("plan")(plan.plan)
+app.add_typer(fleet.app, name="fleet")
+app.command("checkout")(checkout.checkout)
+app.command("checkin")(checkout.checkin)
+app.command("serve")(serve.serve)
+app.add_typer(serve.user_app, name="user")
 
 
 def main() -> None:

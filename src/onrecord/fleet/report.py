@@ -10,22 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
-
-from onrecord.audit.report import asset, cells, charts, quality
+from onrecord.audit.report import asset, cells, charts, quality, template_environment
 from onrecord.audit.report.view import Chart, Table
 from onrecord.fleet.plan import Reason
 from onrecord.policy import format_value
 
-_ENV = Environment(
-    loader=ChoiceLoader(
-        [PackageLoader("onrecord.fleet", "templates"), PackageLoader("onrecord.audit.report")]
-    ),
-    autoescape=select_autoescape(["html", "j2"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_ENV = template_environment("onrecord.fleet")
 REASON_TEXT = {
     Reason.NO_POOL_CAMERA.code: "no pool camera free",
     Reason.PERSONAL_RECHARGING.code: "personal camera recharging",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from onrecord.audit.report import compare as compare_view
@@ -18,15 +18,26 @@ from onrecord.audit.report import sections
 from onrecord.audit.report.cells import share_of
 from onrecord.policy import format_value
 
-_ENV = Environment(
-    loader=PackageLoader("onrecord.audit.report", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters["rule"] = format_value
-_ENV.filters["share"] = share_of
+
+def template_environment(*packages: str) -> Environment:
+    """A Jinja2 environment over the ``templates`` folders of ``packages`` and then this one's,
+    so that the plan report and the web console share the macros here and the filters they use
+    (``rule``: a policy value as written, ``share``: a ratio as a percentage)."""
+    env = Environment(
+        loader=ChoiceLoader(
+            [PackageLoader(p, "templates") for p in (*packages, "onrecord.audit.report")]
+        ),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["rule"] = format_value
+    env.filters["share"] = share_of
+    return env
+
+
+_ENV = template_environment()
 
 
 def asset(name: str) -> Markup:

@@ -62,7 +62,7 @@ class Line:
     values: tuple[float | None, ...]
 
 
-def _n(x: float) -> str:
+def num(x: float) -> str:
     return f"{x:.1f}".removesuffix(".0")
 
 
@@ -79,10 +79,10 @@ def _defs(cid: str) -> str:
     )
 
 
-def _svg(cid: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
+def svg(cid: str, title: str, desc: str, height: float, body: list[str]) -> Markup:
     head = (
         f'<svg class="chart" id="{cid}" role="img" '
-        f'viewBox="0 0 {WIDTH} {_n(height)}" aria-labelledby="{cid}-t {cid}-d" '
+        f'viewBox="0 0 {WIDTH} {num(height)}" aria-labelledby="{cid}-t {cid}-d" '
         f'font-family="system-ui, sans-serif" font-size="{FONT}">'
         f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
         f"{_defs(cid)}"
@@ -95,10 +95,10 @@ def _label_width(labels: Sequence[str]) -> float:
     return min(260.0, max(80.0, longest * CHAR_W + 16))
 
 
-def _text(x: float, y: float, s: str, anchor: str = "start", cls: str = "") -> str:
+def text(x: float, y: float, s: str, anchor: str = "start", cls: str = "") -> str:
     extra = f' class="{cls}"' if cls else ""
     return (
-        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" dominant-baseline="middle"'
+        f'<text x="{num(x)}" y="{num(y)}" text-anchor="{anchor}" dominant-baseline="middle"'
         f' fill="{INK}"{extra}>{escape(s)}</text>'
     )
 
@@ -107,10 +107,10 @@ def _legend(cid: str, names: Sequence[str], y: float, x0: float) -> list[str]:
     out, x = [], x0
     for i, name in enumerate(names):
         out.append(
-            f'<rect x="{_n(x)}" y="{_n(y - 7)}" width="14" height="14" fill="{_fill(cid, i)}"'
+            f'<rect x="{num(x)}" y="{num(y - 7)}" width="14" height="14" fill="{_fill(cid, i)}"'
             f' stroke="{INK}" stroke-width=".5"/>'
         )
-        out.append(_text(x + 20, y, name))
+        out.append(text(x + 20, y, name))
         x += 40 + len(name) * CHAR_W
     return out
 
@@ -153,14 +153,15 @@ def _x_axis(
     for v, tick in scale.ticks():
         x = x0 + width * v / scale.maximum
         out.append(
-            f'<line x1="{_n(x)}" y1="{_n(y_top)}" x2="{_n(x)}" y2="{_n(y_axis)}" stroke="{GRID}"/>'
+            f'<line x1="{num(x)}" y1="{num(y_top)}" x2="{num(x)}" y2="{num(y_axis)}"'
+            f' stroke="{GRID}"/>'
         )
-        out.append(_text(x, y_axis + 10, tick, "middle", "tick"))
+        out.append(text(x, y_axis + 10, tick, "middle", "tick"))
     out.append(
-        f'<line x1="{_n(x0)}" y1="{_n(y_axis)}" x2="{_n(x0 + width)}" y2="{_n(y_axis)}"'
+        f'<line x1="{num(x0)}" y1="{num(y_axis)}" x2="{num(x0 + width)}" y2="{num(y_axis)}"'
         f' stroke="{INK}"/>'
     )
-    out.append(_text(x0 + width / 2, y_axis + 30, axis, "middle", "axis"))
+    out.append(text(x0 + width / 2, y_axis + 30, axis, "middle", "axis"))
     return out
 
 
@@ -190,15 +191,15 @@ def bar_chart(
     for row in rows:
         bar_h = ROW_H if len(row.bars) == 1 else PAIR_H
         group_h = len(row.bars) * (bar_h + BAR_GAP) - BAR_GAP
-        body.append(_text(label_w - 8, y + group_h / 2, row.label, "end", "label"))
+        body.append(text(label_w - 8, y + group_h / 2, row.label, "end", "label"))
         for bar in row.bars:
             w = plot_w * (bar.value or 0.0) / scale.maximum
             if bar.value is not None:
                 body.append(
-                    f'<rect x="{_n(label_w)}" y="{_n(y)}" width="{_n(w)}" height="{bar_h}"'
+                    f'<rect x="{num(label_w)}" y="{num(y)}" width="{num(w)}" height="{bar_h}"'
                     f' fill="{_fill(cid, bar.series)}" stroke="{INK}" stroke-width=".5"/>'
                 )
-            body.append(_text(label_w + w + 6, y + bar_h / 2, bar.text, cls="value"))
+            body.append(text(label_w + w + 6, y + bar_h / 2, bar.text, cls="value"))
             y += bar_h + BAR_GAP
         y += GROUP_GAP - BAR_GAP
     grid = _x_axis(label_w, plot_w, top - 4, y, scale, axis)
@@ -215,7 +216,7 @@ def bar_chart(
             ]
         )
     )
-    return _svg(cid, title, desc, y + AXIS_H, legend + grid + body)
+    return svg(cid, title, desc, y + AXIS_H, legend + grid + body)
 
 
 def stacked_chart(
@@ -228,37 +229,37 @@ def stacked_chart(
     body: list[str] = []
     y = float(LEGEND_H)
     for row in rows:
-        body.append(_text(label_w - 8, y + ROW_H / 2, row.label, "end", "label"))
+        body.append(text(label_w - 8, y + ROW_H / 2, row.label, "end", "label"))
         x = label_w
         for i, part in enumerate(row.parts):
             w = plot_w * part / scale.maximum
             body.append(
-                f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{ROW_H}"'
+                f'<rect x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{ROW_H}"'
                 f' fill="{_fill(cid, i)}" stroke="{INK}" stroke-width=".5"/>'
             )
             x += w
-        body.append(_text(x + 6, y + ROW_H / 2, row.text, cls="value"))
+        body.append(text(x + 6, y + ROW_H / 2, row.text, cls="value"))
         y += ROW_H + GROUP_GAP
     grid = _x_axis(label_w, plot_w, LEGEND_H - 4, y, scale, axis)
     desc = summary + " " + _listing([(r.label, r.text) for r in rows])
-    return _svg(cid, title, desc, y + AXIS_H, _legend(cid, parts, 12, label_w) + grid + body)
+    return svg(cid, title, desc, y + AXIS_H, _legend(cid, parts, 12, label_w) + grid + body)
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
     if shape == "square":
-        return f'<rect x="{_n(x - 4)}" y="{_n(y - 4)}" width="8" height="8" fill="{colour}"/>'
-    return f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{colour}"/>'
+        return f'<rect x="{num(x - 4)}" y="{num(y - 4)}" width="8" height="8" fill="{colour}"/>'
+    return f'<circle cx="{num(x)}" cy="{num(y)}" r="4.5" fill="{colour}"/>'
 
 
 def _line_legend(lines: Sequence[Line], x0: float) -> list[str]:
     out, x = [], x0
     for line, (colour, dash, shape) in zip(lines, LINE_STYLES, strict=False):
         out.append(
-            f'<line x1="{_n(x)}" y1="12" x2="{_n(x + 28)}" y2="12" stroke="{colour}"'
+            f'<line x1="{num(x)}" y1="12" x2="{num(x + 28)}" y2="12" stroke="{colour}"'
             f' stroke-width="2.5" stroke-dasharray="{dash}"/>'
         )
         out.append(_marker(shape, x + 14, 12, colour))
-        out.append(_text(x + 36, 12, line.name))
+        out.append(text(x + 36, 12, line.name))
         x += 60 + len(line.name) * CHAR_W
     return out
 
@@ -292,15 +293,15 @@ def line_chart(
         v = i / 4
         y = top + plot_h * (1 - v)
         body.append(
-            f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + plot_w)}" y2="{_n(y)}"'
+            f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(left + plot_w)}" y2="{num(y)}"'
             f' stroke="{GRID if i else INK}"/>'
         )
-        body.append(_text(left - 6, y, f"{v * 100:.0f}%", "end", "tick"))
+        body.append(text(left - 6, y, f"{v * 100:.0f}%", "end", "tick"))
     every = math.ceil(48 / step)  # thin the month labels so that they never overlap
     for j, name in enumerate(x_labels):
         if j % every == 0:
-            body.append(_text(left + step * (j + 0.5), top + plot_h + 14, name, "middle", "tick"))
-    body.append(_text(left + plot_w / 2, top + plot_h + 36, axis, "middle", "axis"))
+            body.append(text(left + step * (j + 0.5), top + plot_h + 14, name, "middle", "tick"))
+    body.append(text(left + plot_w / 2, top + plot_h + 36, axis, "middle", "axis"))
     for k, (line, (colour, dash, shape)) in enumerate(zip(lines, LINE_STYLES, strict=False)):
         runs: list[list[tuple[float, float]]] = [[]]
         for j, v in enumerate(line.values):
@@ -312,10 +313,10 @@ def line_chart(
             body.append(_marker(shape, x, y, colour))
             if step >= 44:  # too dense to label: the table beside the chart has the values
                 above = _is_top(lines, k, j, v)
-                body.append(_text(x, y + (-13 if above else 14), fmt(v), "middle", "value"))
+                body.append(text(x, y + (-13 if above else 14), fmt(v), "middle", "value"))
         for run in runs:
             if len(run) > 1:
-                pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in run)
+                pts = " ".join(f"{num(x)},{num(y)}" for x, y in run)
                 body.append(
                     f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.5"'
                     f' stroke-dasharray="{dash}"/>'
@@ -331,7 +332,7 @@ def line_chart(
             ]
         )
     )
-    return _svg(cid, title, desc, top + plot_h + 50, _line_legend(lines, left) + body)
+    return svg(cid, title, desc, top + plot_h + 50, _line_legend(lines, left) + body)
 
 
 def step_chart(
@@ -359,22 +360,22 @@ def step_chart(
     def y(v: float) -> float:
         return top + height * (1 - v / scale.maximum)
 
-    body = [_text(0, 10, heading, cls="heading")]
+    body = [text(0, 10, heading, cls="heading")]
     for v, tick in scale.ticks():
         body.append(
-            f'<line x1="{_n(left)}" y1="{_n(y(v))}" x2="{_n(left + plot_w)}" y2="{_n(y(v))}"'
+            f'<line x1="{num(left)}" y1="{num(y(v))}" x2="{num(left + plot_w)}" y2="{num(y(v))}"'
             f' stroke="{GRID if v else INK}"/>'
         )
-        body.append(_text(left - 6, y(v), tick, "end", "tick"))
+        body.append(text(left - 6, y(v), tick, "end", "tick"))
     for j, label in ticks:
         x = left + step * (j + 0.5)
         if x + len(label) * CHAR_W / 2 <= WIDTH:  # never cut a label at the edge
-            body.append(_text(x, top + height + 14, label, "middle", "tick"))
-    body.append(_text(left + plot_w / 2, top + height + 34, axis, "middle", "axis"))
-    pts = [f"{_n(left)},{_n(y(0))}"]
+            body.append(text(x, top + height + 14, label, "middle", "tick"))
+    body.append(text(left + plot_w / 2, top + height + 34, axis, "middle", "axis"))
+    pts = [f"{num(left)},{num(y(0))}"]
     for j, v in enumerate(values):
-        pts += [f"{_n(left + step * j)},{_n(y(v))}", f"{_n(left + step * (j + 1))},{_n(y(v))}"]
-    pts.append(f"{_n(left + plot_w)},{_n(y(0))}")
+        pts += [f"{num(left + step * j)},{num(y(v))}", f"{num(left + step * (j + 1))},{num(y(v))}"]
+    pts.append(f"{num(left + plot_w)},{num(y(0))}")
     body.append(
         f'<polygon points="{" ".join(pts)}" fill="{BLUE}" fill-opacity=".35" stroke="{BLUE}"'
         ' stroke-width="1.2"/>'
@@ -382,17 +383,17 @@ def step_chart(
     if reference:
         ry = y(ref_value)
         body.append(
-            f'<line x1="{_n(left)}" y1="{_n(ry)}" x2="{_n(left + plot_w)}" y2="{_n(ry)}"'
+            f'<line x1="{num(left)}" y1="{num(ry)}" x2="{num(left + plot_w)}" y2="{num(ry)}"'
             f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="6 4"/>'
         )
-        body.append(_text(left + plot_w + 6, ry, reference[1], cls="value"))
-    j, text = peak
+        body.append(text(left + plot_w + 6, ry, reference[1], cls="value"))
+    j, peak_text = peak
     px, py = left + step * (j + 0.5), y(values[j]) if values else y(0)
     body.append(
-        f'<path d="M{_n(px)},{_n(py - 2)} l-5,-9 h10 z" fill="{VERMILLION}" stroke="{INK}"'
+        f'<path d="M{num(px)},{num(py - 2)} l-5,-9 h10 z" fill="{VERMILLION}" stroke="{INK}"'
         ' stroke-width=".5"/>'
     )
     anchor = "start" if px < left + plot_w * 0.6 else "end"
-    body.append(_text(px + (9 if anchor == "start" else -9), py - 8, text, anchor, "value"))
-    desc = f"{summary} Highest: {text}."
-    return _svg(cid, heading, desc, top + height + 44, body)
+    body.append(text(px + (9 if anchor == "start" else -9), py - 8, peak_text, anchor, "value"))
+    desc = f"{summary} Highest: {peak_text}."
+    return svg(cid, heading, desc, top + height + 44, body)

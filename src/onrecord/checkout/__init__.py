@@ -1,0 +1,1 @@
+"""The camera checkout service: the operational database officers check cameras in and out of."""

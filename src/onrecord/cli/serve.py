@@ -1,0 +1,104 @@
+"""``onrecord serve``: the web console and public dashboard; ``onrecord user add``: accounts."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from onrecord.checkout import db
+from onrecord.cli.fleet import DbOption, database_errors
+
+user_app = typer.Typer(help="Accounts of the web console.", no_args_is_help=True)
+
+
+def serve(
+    audit: Annotated[
+        Path, typer.Option("--audit", help="An `onrecord audit` output folder (the full edition).")
+    ],
+    url: DbOption,
+    package: Annotated[
+        Path | None,
+        typer.Option(help="The audited package, if it has moved since the audit."),
+    ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            help="An `onrecord plan` output folder: its figures on the fleet and gap pages."
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    insecure_cookies: Annotated[
+        bool,
+        typer.Option(
+            help="Send cookies over plain http (only for a demo on 127.0.0.1, never in service)."
+        ),
+    ] = False,
+) -> None:
+    """Serve the console and the public dashboard until interrupted (Ctrl-C).
+
+    Set ONRECORD_SECRET_KEY to keep sessions across restarts; without it every restart signs
+    everyone out."""
+    import uvicorn
+
+    from onrecord.web.app import create_app
+    from onrecord.web.fleet import PlanError
+    from onrecord.web.results import ResultsError
+    from onrecord.web.settings import Settings
+
+    console = Console()
+    key = os.environ.get("ONRECORD_SECRET_KEY")
+    settings = Settings(
+        audit_dir=audit,
+        db_url=db.database_url(url),
+        package_dir=package,
+        plan_dir=plan,
+        secure_cookies=not insecure_cookies,
+        **({"secret_key": key} if key else {}),
+    )
+    with database_errors(console):
+        db.upgrade(db.connect(url))
+    try:
+        application = create_app(settings)
+    except (ResultsError, PlanError, db.DatabaseError) as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(f"OnRecord console on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@user_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="User name: lower-case letters, digits, . _ -")],
+    role: Annotated[str, typer.Option(help="admin, manager, supervisor or auditor.")],
+    url: DbOption,
+    station: Annotated[
+        str | None, typer.Option(help="The station a supervisor reviews (supervisors only).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input instead of a prompt.")
+    ] = False,
+) -> None:
+    """Create an account in the operational database (migrated to the newest schema first)."""
+    from onrecord.web.accounts import AccountError, add_user
+
+    console = Console()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with database_errors(console):
+        engine = db.connect(url)
+        db.upgrade(engine)
+    try:
+        account = add_user(engine, name, role, password, station)
+    except AccountError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    where = f" at station {account.station_id}" if account.station_id else ""
+    console.print(f"Added [bold]{account.name}[/] ({account.role.value}{where}).")

@@ -1,0 +1,170 @@
+"""Local accounts: argon2id password hashes, login with throttling, the officer-data access log.
+
+Login failures are counted per account name and per client address in the database, so that
+guessing is slowed whether an attacker tries many passwords on one name or one password on
+many names, and the count survives a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from onrecord.web.models import AccessLog, LoginAttempt, Role, User
+
+_HASHER = PasswordHasher()
+# Verified when the name is unknown, so a failed login takes as long whether or not it exists.
+_DUMMY_HASH = _HASHER.hash("not a password anyone has")
+MIN_PASSWORD = 10
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+class AccountError(ValueError):
+    """An account cannot be created or changed as asked; the message says why."""
+
+
+class Throttled(Exception):
+    """Too many failed logins recently; ``retry_after`` seconds until the next try is heard."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in user as the request handlers see it (detached from any database session)."""
+
+    id: int
+    name: str
+    role: Role
+    station_id: str | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _account(u: User) -> Account:
+    return Account(u.id, u.name, Role(u.role), u.station_id)
+
+
+def add_user(
+    engine: Engine, name: str, role: str, password: str, station_id: str | None = None
+) -> Account:
+    """Create an account; a supervisor needs a station, others may not have one."""
+    if not name or not set(name) <= NAME_CHARS or len(name) > 64:
+        raise AccountError(
+            f"{name!r}: a user name is 1 to 64 of lower-case letters, digits, '.', '_' and '-'"
+        )
+    try:
+        r = Role(role)
+    except ValueError:
+        raise AccountError(
+            f"{role!r} is not a role; choose one of {', '.join(x.value for x in Role)}"
+        ) from None
+    if r is Role.SUPERVISOR and not station_id:
+        raise AccountError("a supervisor reviews one station's encounters: give --station")
+    if r is not Role.SUPERVISOR and station_id:
+        raise AccountError("only a supervisor has a station")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    with Session(engine) as s, s.begin():
+        if s.scalar(select(User.id).where(User.name == name)) is not None:
+            raise AccountError(f"there is already a user named {name!r}")
+        user = User(
+            name=name,
+            password_hash=_HASHER.hash(password),
+            role=r.value,
+            station_id=station_id,
+            active=True,
+            created_at=_now(),
+        )
+        s.add(user)
+        s.flush()
+        return _account(user)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with Session(engine, expire_on_commit=False) as s:
+        return list(s.scalars(select(User).order_by(User.name)))
+
+
+def set_active(engine: Engine, user_id: int, active: bool) -> None:
+    with Session(engine) as s, s.begin():
+        user = s.get(User, user_id)
+        if user is None:
+            raise AccountError(f"no user with id {user_id}")
+        user.active = active
+
+
+def get_account(engine: Engine, user_id: int) -> Account | None:
+    """The active account ``user_id``, or None (deleted or deactivated since the cookie)."""
+    with Session(engine) as s:
+        user = s.get(User, user_id)
+        return _account(user) if user is not None and user.active else None
+
+
+def _check_throttle(s: Session, name: str, address: str, max_failures: int, window_s: int) -> None:
+    since = _now() - timedelta(seconds=window_s)
+    for column, value in ((LoginAttempt.name, name), (LoginAttempt.address, address)):
+        failures = s.execute(
+            select(func.count(), func.min(LoginAttempt.at)).where(
+                column == value, LoginAttempt.at >= since, LoginAttempt.ok.is_(False)
+            )
+        ).one()
+        if failures[0] >= max_failures:
+            retry = failures[1] + timedelta(seconds=window_s) - _now()
+            raise Throttled(max(1, int(retry.total_seconds()) + 1))
+
+
+def authenticate(
+    engine: Engine,
+    name: str,
+    password: str,
+    address: str,
+    *,
+    max_failures: int,
+    window_s: int,
+) -> Account | None:
+    """The account if ``password`` is right; None if not. Raises :class:`Throttled` before
+    checking anything once the recent failures for the name or the address reach the limit."""
+    with Session(engine) as s, s.begin():
+        _check_throttle(s, name, address, max_failures, window_s)
+        user = s.scalar(select(User).where(User.name == name, User.active.is_(True)))
+        try:
+            ok = _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        ok = ok and user is not None
+        s.add(LoginAttempt(at=_now(), name=name[:64], address=address[:64], ok=ok))
+        if ok and user is not None:
+            if _HASHER.check_needs_rehash(user.password_hash):
+                user.password_hash = _HASHER.hash(password)
+            return _account(user)
+        return None
+
+
+def log_access(engine: Engine, account: Account, what: str, address: str | None) -> None:
+    """Record that ``account`` read officer-level data (``what``: the path and its query)."""
+    with Session(engine) as s, s.begin():
+        s.add(
+            AccessLog(
+                at=_now(),
+                user_name=account.name,
+                role=account.role.value,
+                what=what[:1000],
+                address=(address or "")[:64] or None,
+            )
+        )
+
+
+def access_log(engine: Engine, limit: int = 500) -> list[AccessLog]:
+    """The most recent reads of officer-level data, newest first."""
+    with Session(engine, expire_on_commit=False) as s:
+        return list(s.scalars(select(AccessLog).order_by(AccessLog.id.desc()).limit(limit)))

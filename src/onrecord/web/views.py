@@ -1,0 +1,116 @@
+"""What the console's pages show, built from the results with the audit report's own section
+builders, so that a figure reads the same in the report, the console and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from onrecord.audit.report import cells, charts, compare, sections
+from onrecord.audit.report.cells import Cell
+from onrecord.audit.report.compare import CompareView
+from onrecord.audit.report.sections import ReportView
+from onrecord.audit.report.shifts import kind_label
+from onrecord.audit.report.view import Chart, Table
+from onrecord.policy import Policy, builtin_policies, format_value, parse_policy
+from onrecord.web.results import Results
+
+
+def report_view(summary: dict[str, Any]) -> ReportView:
+    return sections.build(summary)
+
+
+@dataclass(frozen=True)
+class GapView:
+    """The overtime and paid-detail gap: hours on and off camera, shifts worked without one."""
+
+    report: ReportView
+    uncovered_kinds: Table
+    uncovered_stations: Table
+    uncovered_chart: Chart
+    peak: int
+    uncovered: int
+    ratio: str
+
+
+def _uncovered_table(rows: list[dict[str, Any]], first: str, name: Any) -> Table:
+    return Table(
+        columns=[first, "Shifts", "Without a camera", "Share without", "Most at one moment"],
+        rows=[
+            [
+                cells.text(name(r["key"])),
+                cells.count(r["shifts"]),
+                cells.count(r["uncovered"]),
+                cells.share(r["uncovered"], r["shifts"]),
+                cells.count(r["peak"]),
+            ]
+            for r in rows
+        ],
+        caption=f"Shifts without a camera, by {first.lower()}",
+        sortable=True,
+    )
+
+
+def gap_view(results: Results) -> GapView:
+    u = results.uncovered()
+    ratio = cells.share_of(u["min_possession_ratio"])
+    chart = charts.bar_chart(
+        "chart-uncovered",
+        "Shifts worked without a camera, by kind of shift",
+        f"Shifts on which the officer held a camera for less than {ratio} of the shift.",
+        [
+            charts.Row(kind_label(r["key"]), (charts.Bar(r["uncovered"], f"{r['uncovered']:,}"),))
+            for r in u["by_kind"]
+        ],
+        axis="Shifts",
+        as_percent=False,
+    )
+    return GapView(
+        report=report_view(results.internal()),
+        uncovered_kinds=_uncovered_table(u["by_kind"], "Kind of shift", kind_label),
+        uncovered_stations=_uncovered_table(u["by_station"], "Station", cells.label),
+        uncovered_chart=Chart("Shifts without a camera, by kind of shift", chart),
+        peak=u["total"]["peak"],
+        uncovered=u["total"]["uncovered"],
+        ratio=ratio,
+    )
+
+
+@dataclass(frozen=True)
+class PoliciesView:
+    rules: Table
+    compare: CompareView | None
+    policies: list[Policy]
+
+
+def _policies(results: Results) -> list[Policy]:
+    """The built-in profiles, and the audited ones if they are not among them."""
+    out = list(builtin_policies())
+    ids = {p.id for p in out}
+    for doc in (results.summary, results.compare):
+        if doc and doc["policy"]["id"] not in ids:
+            out.append(parse_policy(doc["policy"]["text"], origin=doc["policy"]["origin"]))
+            ids.add(doc["policy"]["id"])
+    return out
+
+
+def policies_view(results: Results) -> PoliciesView:
+    """Every rule of every profile side by side (rows whose values differ are marked)."""
+    policies = _policies(results)
+    keys = list(policies[0].rules())
+    rows: list[list[Cell]] = []
+    for key in keys:
+        values = [format_value(p.rules()[key]) for p in policies]
+        differs = len(set(values)) > 1
+        rows.append(
+            [cells.text(f"{key} ≠" if differs else key)]
+            + [Cell(v, v, numeric=False) for v in values]
+        )
+    table = Table(
+        columns=["Rule", *(p.id for p in policies)],
+        rows=rows,
+        caption="Every rule of each profile (≠ marks a rule on which they differ)",
+        layout="fixed",
+    )
+    view = compare.build(results.summary, results.compare) if results.compare else None
+    return PoliciesView(table, view, policies)

@@ -1,0 +1,291 @@
+"""The console's API and pages by role: every endpoint answers the roles it is for and refuses
+(401 signed out, 403 other roles) the rest; sessions, CSRF, throttling and the access log work;
+the public edition equals summary.json's numbers and names no officer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from onrecord.audit.report.cells import percent
+from onrecord.cli.app import app as cli
+from onrecord.web import opendata
+from onrecord.web.results import ReviewFilter
+from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of
+
+PUBLIC = ("public", *ROLES)
+AGGREGATES = ROLES
+OFFICER_LEVEL = ("supervisor", "auditor")
+FLEET = ("admin", "manager", "auditor")
+KIOSK = ("manager",)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return build_site(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def clients(site: Site) -> dict[str, Any]:
+    app = site.app()
+    return {role: client(app, None if role == "public" else role) for role in PUBLIC}
+
+
+def _officer(site: Site) -> str:
+    return site.results.review(ReviewFilter()).rows[0]["officer_id"]
+
+
+def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
+    """Every GET endpoint and the roles allowed it."""
+    own = site.results.review(ReviewFilter(station=site.station)).rows[0]["encounter_id"]
+    return [
+        ("/", PUBLIC),
+        ("/data", PUBLIC),
+        ("/data/by-shift-kind.csv", PUBLIC),
+        ("/report", PUBLIC),
+        ("/login", PUBLIC),
+        ("/api/openapi.json", PUBLIC),
+        ("/assets/report.css", PUBLIC),
+        ("/api/public/summary", PUBLIC),
+        ("/api/public/compare", PUBLIC),
+        ("/api/public/datasets", PUBLIC),
+        ("/api/me", ROLES),
+        ("/overview", AGGREGATES),
+        ("/gap", AGGREGATES),
+        ("/policies", AGGREGATES),
+        ("/api/summary", AGGREGATES),
+        ("/api/gap", AGGREGATES),
+        ("/api/policies", AGGREGATES),
+        ("/review", OFFICER_LEVEL),
+        (f"/review/{own}", OFFICER_LEVEL),
+        ("/api/review", OFFICER_LEVEL),
+        (f"/api/encounters/{own}", OFFICER_LEVEL),
+        ("/api/summary/officers", ("auditor",)),
+        ("/admin/users", ("admin",)),
+        ("/api/users", ("admin",)),
+        ("/access-log", ("admin", "auditor")),
+        ("/api/access-log", ("admin", "auditor")),
+        ("/fleet", FLEET),
+        ("/api/fleet", FLEET),
+        (f"/kiosk/{site.station}", KIOSK),
+        (f"/api/checkout/stations/{site.station}/cameras", KIOSK),
+        (f"/api/checkout/officers/{_officer(site)}/camera", KIOSK),
+    ]
+
+
+def test_every_get_endpoint_by_role(site: Site, clients: dict[str, Any]) -> None:
+    failures = []
+    for path, allowed in _matrix(site):
+        for role in PUBLIC:
+            status = clients[role].get(path).status_code
+            expected = 200 if role in allowed else 401 if role == "public" else 403
+            if status != expected:
+                failures.append(f"{role} GET {path}: {status}, expected {expected}")
+    assert failures == []
+
+
+def test_the_matrix_covers_every_route(site: Site) -> None:
+    """A new page or endpoint cannot slip in without a row in the role matrix."""
+    own = site.results.review(ReviewFilter(station=site.station)).rows[0]["encounter_id"]
+    listed = {
+        p.replace(own, "{encounter_id}")
+        .replace("by-shift-kind", "{name}")
+        .replace("report.css", "{name}")
+        .replace(f"/{site.station}", "/{station_id}")
+        .replace(f"/{_officer(site)}/", "/{officer_id}/")
+        for p, _ in _matrix(site)
+    }
+    gets = {r.path for r in site.app().routes if "GET" in (getattr(r, "methods", None) or ())}
+    assert gets - listed == set()
+
+
+def _post(c: Any, path: str, data: dict[str, str]) -> Any:
+    token = csrf_of(c.get("/login").text)
+    return c.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def test_posts_by_role(site: Site, clients: dict[str, Any]) -> None:
+    for n, role in enumerate(PUBLIC):
+        c = clients[role]
+        r = _post(c, "/admin/users", {"name": f"new{n}", "role": "manager", "password": PASSWORD})
+        assert r.status_code == (303 if role == "admin" else 401 if role == "public" else 403)
+        token = csrf_of(c.get("/login").text)
+        r = c.post(
+            "/api/users",
+            json={"name": f"api{n}", "role": "auditor", "password": PASSWORD},
+            headers={"X-CSRF-Token": token},
+        )
+        assert r.status_code == (201 if role == "admin" else 401 if role == "public" else 403)
+        r = _post(c, "/admin/users/1/active", {"active": "true"})
+        assert r.status_code == (303 if role == "admin" else 401 if role == "public" else 403)
+    users = {u["name"]: u for u in clients["admin"].get("/api/users").json()}
+    made = {f"new{PUBLIC.index('admin')}", f"api{PUBLIC.index('admin')}"}
+    assert made <= users.keys() and not {n for n in users if n.startswith(("new", "api"))} - made
+
+
+def test_forms_without_the_csrf_token_are_refused(site: Site) -> None:
+    c = client(site.app(), "admin")
+    r = c.post("/admin/users", data={"name": "x", "role": "manager", "password": PASSWORD})
+    assert r.status_code == 403
+    r = c.post("/api/users", json={"name": "x", "role": "manager", "password": PASSWORD})
+    assert r.status_code == 403
+    r = c.post("/login", data={"name": "admin", "password": PASSWORD, "csrf_token": "forged"})
+    assert r.status_code == 403
+
+
+def test_session_cookie_flags(site: Site) -> None:
+    c = client(site.app(), None)
+    token = csrf_of(c.get("/login").text)
+    r = c.post(
+        "/login",
+        data={"name": "auditor", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    cookie = r.headers["set-cookie"].lower()
+    assert "onrecord_session=" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+    demo = client(site.app(secure_cookies=False), None)
+    r = demo.post(
+        "/login",
+        data={
+            "name": "auditor",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(demo.get("/login").text),
+        },
+        follow_redirects=False,
+    )
+    assert "secure" not in r.headers["set-cookie"].lower()
+
+
+def test_a_forged_or_expired_session_is_anonymous(site: Site) -> None:
+    c = client(site.app(), None)
+    c.cookies.set("onrecord_session", "eyJ1aWQiOjF9.forged.sig", domain="testserver")
+    assert c.get("/api/me").status_code == 401
+    other = client(site.app(secret_key="another key"), "auditor")
+    assert client(site.app(), None).get("/api/me").status_code == 401
+    assert other.get("/api/me").status_code == 200
+
+
+def test_login_is_throttled(site: Site) -> None:
+    c = client(site.app(login_max_failures=3), None)
+    for _ in range(3):
+        r = _post(c, "/login", {"name": "manager", "password": "wrong password!"})
+        assert r.status_code == 401
+    r = _post(c, "/login", {"name": "manager", "password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+
+
+def test_supervisor_sees_only_their_station(site: Site, clients: dict[str, Any]) -> None:
+    sup = clients["supervisor"]
+    others = [s for s in site.results.stations() if s != site.station]
+    rows = sup.get("/api/review", params={"station": others[0], "limit": 500}).json()["rows"]
+    assert rows and {r["station_id"] for r in rows} == {site.station}
+    elsewhere = next(s for s in others if site.results.review(ReviewFilter(station=s)).total)
+    enc = site.results.review(ReviewFilter(station=elsewhere)).rows[0]["encounter_id"]
+    assert sup.get(f"/api/encounters/{enc}").status_code == 403
+    assert sup.get(f"/review/{enc}").status_code == 403
+    assert clients["auditor"].get(f"/api/encounters/{enc}").status_code == 200
+
+
+def test_review_filters(site: Site, clients: dict[str, Any]) -> None:
+    c = clients["auditor"]
+    everything = c.get("/api/review", params={"limit": 500}).json()
+    assert everything["total"] == sum(
+        site.results.summary["rates"]["overall"][f"outcome_{o}"]
+        for o in ("no_video", "late_start", "early_stop", "gap")
+    )
+    month = site.results.review_options()["month"][-1]
+    rows = c.get(
+        "/api/review", params={"type": "arrest", "month": month, "outcome": "no_video"}
+    ).json()["rows"]
+    assert all(
+        r["type"] == "arrest" and r["month"] == month and r["outcome"] == "no_video" for r in rows
+    )
+    html = c.get("/review", params={"outcome": "gap"}, headers={"HX-Request": "true"}).text
+    assert "<html" not in html and "data-total" in html  # htmx gets only the rows
+
+
+def test_officer_level_reads_are_logged(site: Site, clients: dict[str, Any]) -> None:
+    clients["auditor"].get("/api/review", params={"officer": "000000", "type": "arrest"})
+    log = clients["admin"].get("/api/access-log").json()
+    assert any(
+        e["user"] == "auditor" and e["what"] == "/api/review?officer=000000&type=arrest"
+        for e in log
+    )
+    before = len(log)
+    clients["manager"].get("/api/review")  # refused: nothing read, nothing logged
+    assert len(clients["admin"].get("/api/access-log").json()) == before
+
+
+def test_public_numbers_are_summary_json(site: Site, clients: dict[str, Any]) -> None:
+    summary = json.loads((site.audit / "summary.json").read_text())
+    public = clients["public"].get("/api/public/summary").json()
+    assert public["public"] is True and "officer" not in public["rates"]["by"]
+    for key in ("equipment_rate", "compliance_rate", "hours_on_camera_rate"):
+        assert public["rates"]["overall"][key] == summary["rates"]["overall"][key]
+    html = clients["public"].get("/").text
+    for key in ("equipment_rate", "compliance_rate", "hours_on_camera_rate"):
+        shown = f'data-metric="{key}">{percent(summary["rates"]["overall"][key]["rate"])}<'
+        assert shown in html
+    rows = clients["public"].get("/data/by-shift-kind.csv").text.splitlines()
+    head = rows[0].split(",")
+    by_kind = {r["key"]: r for r in public["rates"]["by"]["shift_kind"]}
+    for line in rows[1:]:
+        cells = dict(zip(head, line.split(","), strict=True))
+        src = by_kind[cells["key"]]
+        expected = src["compliance_rate"]["rate"] if src.get("compliance_rate") else None
+        assert cells.get("compliance_rate", "") == ("" if expected is None else str(expected))
+
+
+def test_public_pages_name_no_officer(site: Site, clients: dict[str, Any]) -> None:
+    officers = {r["key"] for r in site.results.summary["rates"]["by"]["officer"]}
+    c = clients["public"]
+    pages = [c.get(p).text for p in ("/", "/data", "/report", "/api/public/summary")]
+    pages += [c.get(f"/data/{name}.csv").text for name in opendata.DATASETS]
+    for text in pages:
+        assert not [o for o in officers if f'"{o}"' in text or f">{o}<" in text or f",{o}," in text]
+        assert "E0000" not in text  # no encounter id
+
+
+def test_openapi_document_lists_the_api(clients: dict[str, Any]) -> None:
+    doc = clients["public"].get("/api/openapi.json").json()
+    assert {"/api/review", "/api/public/summary", "/api/users"} <= doc["paths"].keys()
+    assert not [p for p in doc["paths"] if not p.startswith("/api")]
+
+
+def test_security_headers(clients: dict[str, Any]) -> None:
+    r = clients["public"].get("/")
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_user_add_command(tmp_path: Path) -> None:
+    url = str(tmp_path / "c.db")
+    runner = CliRunner()
+    r = runner.invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "kim",
+            "--role",
+            "supervisor",
+            "--station",
+            "B-2",
+            "--db",
+            url,
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        cli,
+        ["user", "add", "lee", "--role", "supervisor", "--db", url, "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
+    assert r.exit_code == 2 and "--station" in r.output

@@ -1,0 +1,163 @@
+"""The console in a real browser (Debian's chromium): the public dashboard shows summary.json's
+numbers and fetches nothing from outside; an auditor signs in and works the review queue down to
+an encounter's timeline. Screenshots go to build/test-artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from offline_browser import Watch, artifact, chromium, watched_page
+from onrecord.audit.report.cells import percent
+from onrecord.web.results import ReviewFilter
+from web_support import PASSWORD, Site, build_site, free_officer
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return build_site(tmp_path_factory.mktemp("web-browser"))
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Site) -> Iterator[str]:
+    """The app served by uvicorn on a free port in this process, stopped after the tests."""
+    config = uvicorn.Config(
+        site.app(secure_cookies=False), host="127.0.0.1", port=0, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+def _page(browser: Any, base_url: str, **options: Any) -> tuple[Any, Watch]:
+    """A page that may load only this site."""
+    return watched_page(browser, lambda url: url.startswith(base_url), **options)
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(artifact(f"web-{name}.png")), full_page=True)
+
+
+def test_public_dashboard_shows_summary_json(site: Site, base_url: str, browser: Any) -> None:
+    summary = json.loads((site.audit / "summary.json").read_text())
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
+    page.goto(base_url + "/")
+    for key in ("equipment_rate", "compliance_rate", "hours_on_camera_rate"):
+        shown = page.locator(f"[data-metric={key}]").inner_text()
+        assert shown == percent(summary["rates"]["overall"][key]["rate"])
+        denominator = page.locator(f'[data-metric="{key}.denominator"]').inner_text()
+        expected = summary["rates"]["overall"][key]["denominator"]
+        assert denominator.replace(",", "") == f"{expected:.0f}"
+    assert summary["policy"]["id"] in page.locator("[data-fact=policy]").inner_text()
+    _shot(page, "public-dashboard")
+    phone, phone_watch = _page(browser, base_url, viewport={"width": 390, "height": 844})
+    phone.goto(base_url + "/")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the dashboard scrolls sideways on a phone ({width}px)"
+    _shot(phone, "public-dashboard-phone")
+    phone.goto(base_url + "/data")
+    with phone.expect_download() as download:
+        phone.locator("a[href='/data/by-month.csv']").click()
+    assert download.value.suggested_filename == "onrecord-by-month.csv"
+    assert watch == Watch() and phone_watch == Watch()
+
+
+def test_auditor_works_the_review_queue(site: Site, base_url: str, browser: Any) -> None:
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
+    page.goto(base_url + "/review")
+    assert page.locator("h1").inner_text() == "Sign in"
+    page.fill("#name", "auditor")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/review")
+    total = int(page.locator("[data-total]").get_attribute("data-total") or 0)
+    assert total == site.results.review(ReviewFilter()).total
+    page.select_option("select[name=outcome]", "no_video")  # htmx swaps the rows in
+    page.wait_for_function(
+        "t => document.querySelector('[data-total]').dataset.total != t", arg=str(total)
+    )
+    assert "outcome=no_video" in page.url
+    outcomes = page.locator("table.review tbody td:nth-child(7)").all_inner_texts()
+    assert outcomes and set(outcomes) == {"no video"}
+    page.locator("table.review thead th", has_text="Station").click()  # sortable after a swap
+    stations = page.locator("table.review tbody td:nth-child(4)").all_inner_texts()
+    assert stations == sorted(stations)
+    _shot(page, "review-queue")
+    page.locator("table.review tbody a").first.click()
+    page.wait_for_url("**/review/E*")
+    assert page.locator("[data-outcome]").get_attribute("data-outcome") == "no_video"
+    assert page.locator("svg.chart rect").count() >= 2
+    _shot(page, "encounter-timeline")
+    page.goto(base_url + "/access-log")
+    assert page.locator("tbody tr", has_text="/review?").count() >= 1
+    page.goto(base_url + "/gap")
+    _shot(page, "gap")
+    page.goto(base_url + "/policies")
+    _shot(page, "policies")
+    page.locator("button", has_text="Sign out").click()
+    page.wait_for_url(base_url + "/")
+    assert page.locator("a", has_text="Sign in").count() == 1
+    # the only error is the sign-in page's own 401 status, which the browser reports
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
+
+
+def test_manager_checks_a_camera_out_and_in_at_the_kiosk(
+    site: Site, base_url: str, browser: Any
+) -> None:
+    """By keyboard only, on a phone's width: a badge number in, a camera out; its id in, back."""
+    page, watch = _page(browser, base_url, viewport={"width": 390, "height": 844})
+    page.goto(f"{base_url}/kiosk/{site.station}")
+    page.fill("#name", "manager")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/kiosk/{site.station}")
+    with site.service() as svc:
+        officer = free_officer(svc, site.station)
+    page.wait_for_function("document.activeElement.id === 'badge'")  # autofocus
+    page.keyboard.type(officer)
+    page.keyboard.press("Enter")  # htmx posts the form and swaps the answer in
+    issued = page.locator("[data-answer=issued] [data-camera]")
+    issued.wait_for()
+    camera = issued.get_attribute("data-camera") or ""
+    assert page.input_value("#badge") == ""  # cleared for the next officer
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the kiosk scrolls sideways on a phone ({width}px)"
+    _shot(page, "kiosk-checkout")
+    page.keyboard.type(officer)
+    page.keyboard.press("Enter")
+    page.locator("[data-answer=refused][data-reason=already_holds]").wait_for()
+    _shot(page, "kiosk-refused")
+    page.focus("#camera")
+    page.keyboard.type(camera)
+    page.keyboard.press("Enter")
+    page.locator("[data-answer=docked]").wait_for()
+    assert camera in page.locator("#answer").inner_text()
+    _shot(page, "kiosk-checkin")
+    with site.service() as svc:
+        assert svc.officer_camera(officer) is None
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto(f"{base_url}/fleet")
+    page.screenshot(path=str(artifact("web-fleet.png")))  # the top: the stations table
+    page.locator(f"#station-{site.station}").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifact("web-fleet-station.png")))
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []

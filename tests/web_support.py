@@ -1,0 +1,100 @@
+"""Shared by the web tests: one small audited department, its operational database (the
+checkout service's fleet, loaded from the package, and an account per role), and sign-in
+through the real form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from onrecord.audit import run_audit
+from onrecord.checkout import db
+from onrecord.checkout.models import CameraState, Officer
+from onrecord.checkout.package_io import init_database
+from onrecord.checkout.service import CheckoutService
+from onrecord.demo import generate
+from onrecord.web.accounts import add_user
+from onrecord.web.app import create_app
+from onrecord.web.results import Results, ReviewFilter
+from onrecord.web.settings import Settings
+
+PASSWORD = "a long enough password"
+ROLES = ("admin", "manager", "supervisor", "auditor")
+
+
+@dataclass
+class Site:
+    package: Path
+    audit: Path
+    db_url: str
+    results: Results
+    station: str  # the supervisor's
+
+    def settings(self, **overrides: object) -> Settings:
+        return Settings(audit_dir=self.audit, db_url=self.db_url, **overrides)  # type: ignore[arg-type]
+
+    def app(self, **overrides: object) -> FastAPI:
+        return create_app(self.settings(**overrides), self.results)
+
+    @contextmanager
+    def service(self) -> Iterator[CheckoutService]:
+        """The checkout service over the site's database, closed on leaving."""
+        svc = CheckoutService.open(self.db_url)
+        try:
+            yield svc
+        finally:
+            svc.engine.dispose()
+
+
+def build_site(root: Path) -> Site:
+    """A department over five weeks (so the monthly trend has two points), audited under
+    Boston's rule and compared with the mandate, its fleet loaded with the package's history,
+    and one account per role."""
+    generate(root / "pkg", officers=60, days=35, seed=3)
+    run_audit(root / "pkg", root / "audit", policy="boston-rule-405-2019", compare="mandate-all")
+    results = Results(root / "audit")
+    station = results.review(ReviewFilter()).rows[0]["station_id"]
+    url = f"sqlite:///{root / 'console.db'}"
+    engine = db.connect(url)
+    init_database(engine, root / "pkg")
+    for role in ROLES:
+        add_user(engine, role, role, PASSWORD, station if role == "supervisor" else None)
+    engine.dispose()
+    return Site(root / "pkg", root / "audit", url, results, station)
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def client(app: FastAPI, role: str | None) -> TestClient:
+    """A client over https (the cookies are Secure), signed in as ``role`` (None: public)."""
+    c = TestClient(app, base_url="https://testserver")
+    if role is not None:
+        token = csrf_of(c.get("/login").text)
+        r = c.post(
+            "/login",
+            data={"name": role, "password": PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+    return c
+
+
+def free_officer(svc: CheckoutService, station: str) -> str:
+    """An officer of ``station`` who may take a camera today and holds none."""
+    with svc.readers() as s:
+        holders = set(s.scalars(select(CameraState.officer_id)))
+        for o in s.scalars(select(Officer).where(Officer.station_id == station)):
+            if o.trained_on and not o.active_to and o.officer_id not in holders:
+                return o.officer_id
+    raise AssertionError(f"no free officer at {station}")
