@@ -75,10 +75,16 @@ def _panel(
                     f'height="{num(LANE_H)}" fill="{sp.fill}" stroke="{INK}" stroke-width=".5"/>'
                 )
                 if sp.note:
-                    # after the span if the note fits there, else before it
-                    after = x(sp.end) + 4
-                    fits = after + len(sp.note) * charts.CHAR_W <= charts.WIDTH
-                    nx, anchor = (after, "start") if fits else (x(sp.start) - 4, "end")
+                    # after the span if the note fits there, else before it (clear of the
+                    # row labels), else over the span itself
+                    room = len(sp.note) * charts.CHAR_W
+                    after, before = x(sp.end) + 4, x(sp.start) - 4
+                    if after + room <= charts.WIDTH:
+                        nx, anchor = after, "start"
+                    elif before - room >= LABEL_W:
+                        nx, anchor = before, "end"
+                    else:
+                        nx, anchor = x(sp.start) + 4, "start"
                     out.append(text(nx, y + LANE_H / 2, sp.note, anchor, "value"))
             y += LANE_H + 4
         y += LANE_GAP
