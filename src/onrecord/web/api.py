@@ -181,7 +181,7 @@ def _policy_out(d: StoredPolicy) -> DepartmentPolicyOut:
 
 
 def _stored(request: Request) -> list[StoredPolicy]:
-    return policy_store.department_policies(request.app.state.engine, active_only=False)
+    return policy_store.department_policies(request.app.state.engine)
 
 
 @router.get("/policies")

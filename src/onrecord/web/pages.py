@@ -240,7 +240,7 @@ def _policies_page(
 ) -> Response:
     """The Policies page, or only the comparison for htmx; an admin's failed addition comes
     back with every problem and the text as it was sent."""
-    stored = policy_store.department_policies(request.app.state.engine, active_only=False)
+    stored = policy_store.department_policies(request.app.state.engine)
     view = views.policies_view(_results(request), [d.policy for d in stored if d.active])
     context = {"p": view, "c": _comparison(request, view.policies, a, b)}
     if request.headers.get("HX-Request"):

@@ -82,11 +82,9 @@ def add_policy(engine: Engine, text: str, added_by: str, origin: str) -> StoredP
     return _stored(row)
 
 
-def department_policies(engine: Engine, *, active_only: bool) -> list[StoredPolicy]:
-    """The department's policies in the order they were added."""
+def department_policies(engine: Engine) -> list[StoredPolicy]:
+    """The department's policies, deactivated ones included, in the order they were added."""
     query = select(DepartmentPolicy).order_by(DepartmentPolicy.added_at, DepartmentPolicy.id)
-    if active_only:
-        query = query.where(DepartmentPolicy.active.is_(True))
     with Session(engine) as s:
         return [_stored(row) for row in s.scalars(query)]
 
