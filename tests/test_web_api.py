@@ -15,7 +15,7 @@ from onrecord.audit.report.cells import percent
 from onrecord.cli.app import app as cli
 from onrecord.web import opendata
 from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of
+from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of, policy_yaml
 
 PUBLIC = ("public", *ROLES)
 AGGREGATES = ROLES
@@ -60,6 +60,7 @@ def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
         ("/api/summary", AGGREGATES),
         ("/api/gap", AGGREGATES),
         ("/api/policies", AGGREGATES),
+        ("/api/policies/mandate-all.yaml", AGGREGATES),
         ("/review", OFFICER_LEVEL),
         (f"/review/{own}", OFFICER_LEVEL),
         ("/api/review", OFFICER_LEVEL),
@@ -95,6 +96,7 @@ def test_the_matrix_covers_every_route(site: Site) -> None:
         p.replace(own, "{encounter_id}")
         .replace("by-shift-kind", "{name}")
         .replace("report.css", "{name}")
+        .replace("mandate-all.yaml", "{policy_id}.yaml")
         .replace(f"/{site.station}", "/{station_id}")
         .replace(f"/{_officer(site)}/", "/{officer_id}/")
         for p, _ in _matrix(site)
@@ -122,9 +124,21 @@ def test_posts_by_role(site: Site, clients: dict[str, Any]) -> None:
         assert r.status_code == (201 if role == "admin" else 401 if role == "public" else 403)
         r = _post(c, "/admin/users/1/active", {"active": "true"})
         assert r.status_code == (303 if role == "admin" else 401 if role == "public" else 403)
+        r = _post(c, "/policies", {"text": policy_yaml(f"form-{n}")})
+        assert r.status_code == (303 if role == "admin" else 401 if role == "public" else 403)
+        r = _post(c, f"/policies/form-{n}/deactivate", {})
+        assert r.status_code == (303 if role == "admin" else 401 if role == "public" else 403)
+        headers = {"X-CSRF-Token": csrf_of(c.get("/login").text)}
+        r = c.post("/api/policies", json={"text": policy_yaml(f"api-{n}")}, headers=headers)
+        assert r.status_code == (201 if role == "admin" else 401 if role == "public" else 403)
+        r = c.post(f"/api/policies/api-{n}/deactivate", headers=headers)
+        assert r.status_code == (200 if role == "admin" else 401 if role == "public" else 403)
     users = {u["name"]: u for u in clients["admin"].get("/api/users").json()}
     made = {f"new{PUBLIC.index('admin')}", f"api{PUBLIC.index('admin')}"}
     assert made <= users.keys() and not {n for n in users if n.startswith(("new", "api"))} - made
+    stored = {d["id"]: d for d in clients["admin"].get("/api/policies").json()["department"]}
+    made = {f"{how}-{PUBLIC.index('admin')}" for how in ("form", "api")}
+    assert stored.keys() == made and not any(d["active"] for d in stored.values())
 
 
 def test_forms_without_the_csrf_token_are_refused(site: Site) -> None:
@@ -135,6 +149,11 @@ def test_forms_without_the_csrf_token_are_refused(site: Site) -> None:
     assert r.status_code == 403
     r = c.post("/login", data={"name": "admin", "password": PASSWORD, "csrf_token": "forged"})
     assert r.status_code == 403
+    for path in ("/policies", "/policies/mandate-all/deactivate"):
+        assert c.post(path, data={"text": policy_yaml("no-token")}).status_code == 403
+    r = c.post("/api/policies", json={"text": policy_yaml("no-token")})
+    assert r.status_code == 403
+    assert c.post("/api/policies/mandate-all/deactivate").status_code == 403
 
 
 def test_session_cookie_flags(site: Site) -> None:

@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's chromium): the public dashboard shows summary.json's
 numbers and fetches nothing from outside; an auditor signs in and works the review queue down to
-an encounter's timeline. Screenshots go to build/test-artifacts/ for people to look at."""
+an encounter's timeline; an admin adds a department policy and reads its differences.
+Screenshots go to build/test-artifacts/ for people to look at."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import uvicorn
 
 from offline_browser import Watch, artifact, chromium, watched_page
 from onrecord.audit.report.cells import percent
+from onrecord.policy import diff, load_policy, parse_policy
 from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, Site, build_site, free_officer
+from web_support import PASSWORD, Site, build_site, free_officer, policy_yaml
 
 
 @pytest.fixture(scope="module")
@@ -160,4 +162,36 @@ def test_manager_checks_a_camera_out_and_in_at_the_kiosk(
     page.screenshot(path=str(artifact("web-fleet.png")))  # the top: the stations table
     page.locator(f"#station-{site.station}").scroll_into_view_if_needed()
     page.screenshot(path=str(artifact("web-fleet-station.png")))
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
+
+
+def test_admin_adds_a_policy_and_sees_its_diff(site: Site, base_url: str, browser: Any) -> None:
+    """By keyboard: paste the YAML, Tab to the button, Enter; the page opens on the new policy
+    against the audited one, the rules that differ highlighted."""
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
+    page.goto(base_url + "/policies")
+    page.fill("#name", "admin")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/policies")
+    page.focus("#policy-text")
+    page.keyboard.insert_text(policy_yaml("dept-browser"))
+    page.keyboard.press("Tab")  # the file chooser
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Add policy"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/policies?a=dept-browser&b=boston-rule-405-2019#compare-two")
+    table = page.locator("table.policy-diff")
+    assert table.get_attribute("data-b") == "boston-rule-405-2019"
+    expected = diff(parse_policy(policy_yaml("dept-browser")), load_policy("boston-rule-405-2019"))
+    marked = page.locator("table.policy-diff tr.differs").evaluate_all(
+        "rows => rows.map(r => r.dataset.differs)"
+    )
+    assert marked == [d.key for d in expected]
+    page.locator("#compare-two").screenshot(path=str(artifact("web-policy-diff.png")))
+    page.select_option("#compare-b", "mandate-all")  # htmx swaps the comparison in
+    page.wait_for_selector("table.policy-diff[data-b=mandate-all]")
+    assert "b=mandate-all" in page.url
+    assert page.locator("tr[data-policy=dept-browser]", has_text="active").count() == 1
+    _shot(page, "policies-admin")
     assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []

@@ -70,6 +70,19 @@ def build_site(root: Path) -> Site:
     return Site(root / "pkg", root / "audit", url, results, station)
 
 
+def policy_yaml(policy_id: str) -> str:
+    """A department policy: Boston's rule widened to overtime, with a minute's start grace."""
+    return (
+        f"id: {policy_id}\n"
+        "title: Overtime on camera too\n"
+        "camera_required:\n"
+        "  shift_kinds: [regular, overtime]\n"
+        "  uniformed_only: true\n"
+        "recording_required:\n"
+        "  start_grace_s: 60\n"
+    )
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"

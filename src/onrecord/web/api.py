@@ -11,10 +11,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from onrecord.web import accounts, opendata, views
+from onrecord.policy import PolicyError
+from onrecord.web import accounts, opendata, policy_store, views
 from onrecord.web.accounts import Account, AccountError
 from onrecord.web.auth import (
     AGGREGATES,
@@ -27,6 +28,7 @@ from onrecord.web.auth import (
 )
 from onrecord.web.fleet import station_fleets
 from onrecord.web.models import Role
+from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken, StoredPolicy
 from onrecord.web.results import PAGE_SIZE, Results
 from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
 
@@ -156,18 +158,85 @@ def encounter(request: Request, encounter_id: str, account: OfficerLevel) -> dic
     }
 
 
+class NewPolicy(BaseModel):
+    text: str
+
+
+class DepartmentPolicyOut(BaseModel):
+    id: str
+    title: str
+    added_by: str
+    added_at: datetime
+    active: bool
+
+
+def _policy_out(d: StoredPolicy) -> DepartmentPolicyOut:
+    return DepartmentPolicyOut(
+        id=d.policy.id,
+        title=d.policy.title,
+        added_by=d.added_by,
+        added_at=d.added_at,
+        active=d.active,
+    )
+
+
+def _stored(request: Request) -> list[StoredPolicy]:
+    return policy_store.department_policies(request.app.state.engine)
+
+
 @router.get("/policies")
 def policies(request: Request, account: Aggregates) -> dict[str, Any]:
-    """Every profile's rules, and the audited policies' ids."""
+    """Every profile's rules (built-in, the department's active ones, audited), the audited
+    policies' ids, and every department policy with who added it and whether it is active."""
     r = _results(request)
+    stored = _stored(request)
     return {
         "audited": r.summary["policy"]["id"],
         "compared": r.compare["policy"]["id"] if r.compare else None,
         "policies": [
             {"id": p.id, "title": p.title, "rules": p.rules()}
-            for p in views.policies_view(r).policies
+            for p in views.policies_view(r, [d.policy for d in stored if d.active]).policies
         ],
+        "department": [_policy_out(d) for d in stored],
     }
+
+
+@router.get("/policies/{policy_id}.yaml")
+def policy_yaml(request: Request, policy_id: str, account: Aggregates) -> Response:
+    """A policy's text as written, to audit with: ``onrecord audit --policy FILE``. Deactivated
+    department policies stay downloadable, so audits made under them can be re-run."""
+    known = views.known_policies(_results(request), [d.policy for d in _stored(request)])
+    policy = next((p for p in known if p.id == policy_id), None)
+    if policy is None:
+        raise HTTPException(404, f"no policy {policy_id!r}")
+    return Response(
+        policy.text,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{policy_id}.yaml"'},
+    )
+
+
+@router.post("/policies", status_code=201, dependencies=[Depends(check_csrf)])
+def add_policy(request: Request, body: NewPolicy, account: Admin) -> DepartmentPolicyOut:
+    """Add a department policy: 422 with every problem (key path and what was expected), 409
+    if its id is a built-in's or an earlier department policy's."""
+    try:
+        added = policy_store.add_policy(
+            request.app.state.engine, body.text, account.name, "the policy"
+        )
+    except PolicyTaken as e:
+        raise HTTPException(409, e.messages) from None
+    except PolicyError as e:
+        raise HTTPException(422, e.messages) from None
+    return _policy_out(added)
+
+
+@router.post("/policies/{policy_id}/deactivate", dependencies=[Depends(check_csrf)])
+def deactivate_policy(request: Request, policy_id: str, account: Admin) -> DepartmentPolicyOut:
+    try:
+        return _policy_out(policy_store.deactivate(request.app.state.engine, policy_id))
+    except NoSuchPolicy as e:
+        raise HTTPException(404, str(e)) from None
 
 
 @router.get("/users")

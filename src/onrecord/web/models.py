@@ -1,7 +1,9 @@
-"""The console's tables in the operational database: accounts, login attempts, access log.
+"""The console's tables in the operational database: accounts, login attempts, access log, and
+the department's own policies.
 
-They share the checkout service's declarative ``Base`` and Alembic history (migration
-``0002_web_accounts``), so one ``onrecord fleet upgrade`` keeps the whole database current.
+They share the checkout service's declarative ``Base`` and Alembic history (migrations
+``0002_web_accounts`` and ``0003_department_policies``), so one ``onrecord fleet upgrade`` keeps
+the whole database current.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onrecord.checkout.models import Base, UTCDateTime
@@ -67,3 +69,16 @@ class AccessLog(Base):
     what: Mapped[str] = mapped_column(String(1000))
     address: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (Index("access_log_at", "at"),)
+
+
+class DepartmentPolicy(Base):
+    """A policy an admin added, as the YAML text they gave. Rows are never edited or deleted,
+    only deactivated, so a policy id always means one text (an audit under it can be re-run)."""
+
+    __tablename__ = "policies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

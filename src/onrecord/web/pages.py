@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from onrecord.audit.report import asset, compare, render_report
 from onrecord.checkout.rules import Refused, local
 from onrecord.checkout.service import CheckoutService
-from onrecord.web import accounts, opendata, views
+from onrecord.policy import Policy, PolicyError
+from onrecord.web import accounts, opendata, policy_store, views
 from onrecord.web.accounts import Account, AccountError, Throttled
 from onrecord.web.auth import (
     AGGREGATES,
@@ -25,10 +27,12 @@ from onrecord.web.auth import (
 )
 from onrecord.web.fleet import PlanResults, station_fleets
 from onrecord.web.models import Role
+from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken
 from onrecord.web.render import render
 from onrecord.web.results import Results
 from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
 from onrecord.web.timeline import timeline
+from onrecord.web.views import PolicyComparison
 
 router = APIRouter(include_in_schema=False)
 
@@ -212,9 +216,84 @@ def encounter(request: Request, encounter_id: str, account: OfficerLevel) -> Res
     return render(request, "encounter.html.j2", {"d": d, "svg": svg, "rules": rules})
 
 
+def _comparison(request: Request, policies: list[Policy], a: str, b: str) -> PolicyComparison:
+    """``a`` against ``b``; by default the audited policy against the compared one (or the
+    next profile), so the page always opens on a comparison."""
+    by_id = {p.id: p for p in policies}
+    r = _results(request)
+    a = a or r.summary["policy"]["id"]
+    b = b or (r.compare["policy"]["id"] if r.compare else next(i for i in by_id if i != a))
+    for ref in (a, b):
+        if ref not in by_id:
+            raise HTTPException(404, f"no policy {ref!r} in use; choose one of {', '.join(by_id)}")
+    return views.compare_policies(by_id[a], by_id[b])
+
+
+def _policies_page(
+    request: Request,
+    account: Account,
+    a: str = "",
+    b: str = "",
+    problems: list[str] | None = None,
+    text: str = "",
+    status: int = 200,
+) -> Response:
+    """The Policies page, or only the comparison for htmx; an admin's failed addition comes
+    back with every problem and the text as it was sent."""
+    stored = policy_store.department_policies(request.app.state.engine)
+    view = views.policies_view(_results(request), [d.policy for d in stored if d.active])
+    context = {"p": view, "c": _comparison(request, view.policies, a, b)}
+    if request.headers.get("HX-Request"):
+        return render(request, "policy_compare.html.j2", context)
+    context |= {
+        "stored": stored,
+        "admin": account.role is Role.ADMIN,
+        "problems": problems or [],
+        "text": text,
+    }
+    return render(request, "policies.html.j2", context, status_code=status)
+
+
 @router.get("/policies", response_class=HTMLResponse)
-def policies(request: Request, account: Aggregates) -> Response:
-    return render(request, "policies.html.j2", {"p": views.policies_view(_results(request))})
+def policies(request: Request, account: Aggregates, a: str = "", b: str = "") -> Response:
+    return _policies_page(request, account, a, b)
+
+
+@router.post("/policies", dependencies=[Csrf])
+def add_policy(
+    request: Request,
+    account: Admin,
+    text: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Add a department policy from the pasted text, or the uploaded file if one is chosen;
+    then show it against the audited policy."""
+    origin = "the pasted policy"
+    if file is not None and file.filename:
+        origin = file.filename
+        try:
+            text = file.file.read().decode("utf-8")
+        except UnicodeDecodeError:
+            return _policies_page(
+                request, account, problems=[f"{origin}: is not UTF-8 text"], status=422
+            )
+    try:
+        added = policy_store.add_policy(request.app.state.engine, text, account.name, origin)
+    except PolicyError as e:
+        status = 409 if isinstance(e, PolicyTaken) else 422
+        return _policies_page(request, account, problems=e.messages, text=text, status=status)
+    audited = _results(request).summary["policy"]["id"]
+    query = urlencode({"a": added.policy.id, "b": audited})
+    return RedirectResponse(f"/policies?{query}#compare-two", status_code=303)
+
+
+@router.post("/policies/{policy_id}/deactivate", dependencies=[Csrf])
+def deactivate_policy(request: Request, policy_id: str, account: Admin) -> Response:
+    try:
+        policy_store.deactivate(request.app.state.engine, policy_id)
+    except NoSuchPolicy as e:
+        raise HTTPException(404, str(e)) from None
+    return RedirectResponse("/policies#department", status_code=303)
 
 
 def _users_page(request: Request, message: str = "", status: int = 200) -> Response:

@@ -12,7 +12,7 @@ from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
 from onrecord.audit.report.shifts import kind_label
 from onrecord.audit.report.view import Chart, Table
-from onrecord.policy import Policy, builtin_policies, format_value, parse_policy
+from onrecord.policy import Policy, builtin_policies, diff, format_value, parse_policy
 from onrecord.web.results import Results
 
 
@@ -77,15 +77,26 @@ def gap_view(results: Results) -> GapView:
 
 
 @dataclass(frozen=True)
+class PolicyComparison:
+    """Two policies rule by rule; ``rows`` are (key path, a's value, b's value, differs)."""
+
+    a: Policy
+    b: Policy
+    rows: list[tuple[str, str, str, bool]]
+    differing: int
+
+
+@dataclass(frozen=True)
 class PoliciesView:
     rules: Table
     compare: CompareView | None
     policies: list[Policy]
 
 
-def _policies(results: Results) -> list[Policy]:
-    """The built-in profiles, and the audited ones if they are not among them."""
-    out = list(builtin_policies())
+def known_policies(results: Results, department: list[Policy]) -> list[Policy]:
+    """The built-in profiles, the department's, and the audited ones if not among them (an
+    audit under a department policy's downloaded file carries the same id)."""
+    out = [*builtin_policies(), *department]
     ids = {p.id for p in out}
     for doc in (results.summary, results.compare):
         if doc and doc["policy"]["id"] not in ids:
@@ -94,9 +105,20 @@ def _policies(results: Results) -> list[Policy]:
     return out
 
 
-def policies_view(results: Results) -> PoliciesView:
+def compare_policies(a: Policy, b: Policy) -> PolicyComparison:
+    """Every rule of ``a`` and ``b``, the ones :func:`diff` finds marked."""
+    differs = {d.key for d in diff(a, b)}
+    rb = b.rules()
+    rows = [
+        (key, format_value(value), format_value(rb[key]), key in differs)
+        for key, value in a.rules().items()
+    ]
+    return PolicyComparison(a, b, rows, len(differs))
+
+
+def policies_view(results: Results, department: list[Policy]) -> PoliciesView:
     """Every rule of every profile side by side (rows whose values differ are marked)."""
-    policies = _policies(results)
+    policies = known_policies(results, department)
     keys = list(policies[0].rules())
     rows: list[list[Cell]] = []
     for key in keys:

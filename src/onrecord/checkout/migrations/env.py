@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from onrecord.checkout.models import Base
+from onrecord.web import models as _web_models  # noqa: F401  (the console's tables share the Base)
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
