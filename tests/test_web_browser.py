@@ -90,8 +90,8 @@ def test_auditor_works_the_review_queue(site: Site, base_url: str, browser: Any)
     assert page.locator("h1").inner_text() == "Sign in"
     page.fill("#name", "auditor")
     page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/review")
+    with page.expect_navigation(url="**/review"):  # a new page, not this one
+        page.keyboard.press("Enter")
     total = int(page.locator("[data-total]").get_attribute("data-total") or 0)
     assert total == site.results.review(ReviewFilter()).total
     page.select_option("select[name=outcome]", "no_video")  # htmx swaps the rows in
@@ -131,8 +131,8 @@ def test_manager_checks_a_camera_out_and_in_at_the_kiosk(
     page.goto(f"{base_url}/kiosk/{site.station}")
     page.fill("#name", "manager")
     page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/kiosk/{site.station}")
+    with page.expect_navigation(url=f"**/kiosk/{site.station}"):  # a new page, not this one
+        page.keyboard.press("Enter")
     with site.service() as svc:
         officer = free_officer(svc, site.station)
     page.wait_for_function("document.activeElement.id === 'badge'")  # autofocus
@@ -172,15 +172,17 @@ def test_admin_adds_a_policy_and_sees_its_diff(site: Site, base_url: str, browse
     page.goto(base_url + "/policies")
     page.fill("#name", "admin")
     page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/policies")
+    with page.expect_navigation(url="**/policies"):  # a new page, not this one
+        page.keyboard.press("Enter")
     page.focus("#policy-text")
     page.keyboard.insert_text(policy_yaml("dept-browser"))
     page.keyboard.press("Tab")  # the file chooser
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Add policy"
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/policies?a=dept-browser&b=boston-rule-405-2019#compare-two")
+    with page.expect_navigation(
+        url="**/policies?a=dept-browser&b=boston-rule-405-2019#compare-two"
+    ):  # a new page, not this one
+        page.keyboard.press("Enter")
     table = page.locator("table.policy-diff")
     assert table.get_attribute("data-b") == "boston-rule-405-2019"
     expected = diff(parse_policy(policy_yaml("dept-browser")), load_policy("boston-rule-405-2019"))
