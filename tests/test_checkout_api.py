@@ -126,3 +126,5 @@ def test_openapi_documents_the_refusals(client: TestClient) -> None:
     reasons = doc["components"]["schemas"]["Reason"]["enum"]
     assert "no_charged_camera" in reasons and "already_holds" in reasons
     assert client.get("/health").json() == {"status": "ok"}
+    # no page that would fetch its code from a CDN
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404

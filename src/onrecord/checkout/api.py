@@ -232,6 +232,9 @@ def create_app(db_url: str) -> FastAPI:
         title="OnRecord camera checkout",
         version=onrecord.__version__,
         description="Check body-worn cameras in and out at station kiosks.",
+        # FastAPI's /docs and /redoc pages load their code from a CDN; stations may be offline
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.checkout_service = CheckoutService.open(db_url)
     app.include_router(router)
