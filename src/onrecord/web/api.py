@@ -34,6 +34,13 @@ from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
 
 router = APIRouter(prefix="/api", tags=["api"])
 
+
+class JSONBytes(Response):
+    """A JSON document serialised ahead of time (the summaries do not change while serving)."""
+
+    media_type = "application/json"
+
+
 Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
 Signed = Annotated[Account, Depends(require(*ALL_ROLES))]
 Admin = Annotated[Account, Depends(require(Role.ADMIN))]
@@ -66,19 +73,19 @@ class UserOut(BaseModel):
     active: bool
 
 
-@router.get("/public/summary")
-def public_summary(request: Request) -> dict[str, Any]:
+@router.get("/public/summary", response_class=JSONBytes)
+def public_summary(request: Request) -> Response:
     """summary.json's public edition: no officer, counts from 1 to 4 withheld (no sign-in)."""
-    return _results(request).public
+    return JSONBytes(_results(request).public_json)
 
 
-@router.get("/public/compare")
-def public_compare(request: Request) -> dict[str, Any]:
+@router.get("/public/compare", response_class=JSONBytes)
+def public_compare(request: Request) -> Response:
     """The same data under the comparison policy, public edition (404 if none was audited)."""
-    doc = _results(request).public_compare
+    doc = _results(request).public_compare_json
     if doc is None:
         raise HTTPException(404, "this audit was run without --compare")
-    return doc
+    return JSONBytes(doc)
 
 
 @router.get("/public/datasets")
@@ -99,10 +106,10 @@ def me(account: Signed) -> Me:
     return Me(name=account.name, role=account.role.value, station_id=account.station_id)
 
 
-@router.get("/summary")
-def summary(request: Request, account: Aggregates) -> dict[str, Any]:
+@router.get("/summary", response_class=JSONBytes)
+def summary(request: Request, account: Aggregates) -> Response:
     """summary.json without the per-officer rates (those are ``/api/summary/officers``)."""
-    return _results(request).internal()
+    return JSONBytes(_results(request).internal_json)
 
 
 @router.get("/summary/officers")

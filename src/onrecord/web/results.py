@@ -90,6 +90,10 @@ def _read_summary(path: Path) -> dict[str, Any]:
         raise ResultsError(f"{path} is not valid JSON: {e}") from None
 
 
+def _json(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
 class Results:
     """An audit output folder, read once at start-up (the results of one audit do not change)."""
 
@@ -105,6 +109,11 @@ class Results:
         self.compare = _read_summary(compare) if compare.is_file() else None
         self.public = public_summary(self.summary)
         self.public_compare = public_summary(self.compare) if self.compare else None
+        # the API's answers, serialised once: encoding the summary per request was most of the
+        # cost of /api/summary
+        self.internal_json = _json(self.internal())
+        self.public_json = _json(self.public)
+        self.public_compare_json = _json(self.public_compare) if self.public_compare else None
         self.timezone = self.summary["package"]["timezone"]
         self.tz = ZoneInfo(self.timezone)
         package = package_dir or Path(self.summary["package"]["path"])
