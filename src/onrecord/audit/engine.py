@@ -200,11 +200,17 @@ def _context(con: Con) -> None:
             ASOF LEFT JOIN _starts hi ON hi.o = en.o AND en.hi_key > hi.s),
         cand AS (
             SELECT _line, o, a, b, unnest(range(r_lo, r_hi + 1)) AS r
-            FROM bounds WHERE r_hi >= r_lo),
+            FROM bounds WHERE r_hi > r_lo),
         scored AS (
             SELECT c._line, sr._line AS shift_line, sr.shift_id, sr.s,
                    least(c.b, sr.e) - greatest(c.a, sr.s) AS ov, c.a, c.b, sr.e
             FROM cand c JOIN _sr sr ON sr.o = c.o AND sr.r = c.r)
+        -- most encounters have a single candidate: it needs no ranking
+        SELECT c._line, sr._line AS shift_line
+        FROM bounds c JOIN _sr sr ON sr.o = c.o AND sr.r = c.r_lo
+        WHERE c.r_hi = c.r_lo AND CASE WHEN c.a = c.b THEN sr.s <= c.a AND c.a < sr.e
+                                       ELSE least(c.b, sr.e) > greatest(c.a, sr.s) END
+        UNION ALL
         SELECT _line, shift_line FROM scored
         WHERE CASE WHEN a = b THEN s <= a AND a < e ELSE ov > 0 END
         QUALIFY row_number() OVER (PARTITION BY _line ORDER BY ov DESC, s, shift_id) = 1
