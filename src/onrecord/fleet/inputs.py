@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -77,13 +78,13 @@ class Fleet:
     personal_docked: I64  # per station: in-service personal cameras of the package docked there
     personal_assumed: I64  # per station: hypothetical ones (--personal-cameras every-officer)
 
-    @property
+    @cached_property
     def pool_have(self) -> I64:
         return np.array([len(ids) for ids in self.pool_ids], dtype=np.int64)
 
 
-def _where(pkg: Package, sel: Selection) -> str:
-    tz = sql_str(pkg.department.timezone)
+def _where(tz: str, sel: Selection) -> str:
+    """The date range on the shift's local start date; ``tz`` is a SQL string literal."""
     local_day = f"CAST(timezone({tz}, x.start) AS DATE)"
     parts = ["true"]
     if sel.date_from:
@@ -110,7 +111,7 @@ def read_schedule(pkg: Package, sel: Selection) -> Schedule:
     has_officers = "officers" in pkg.loads
     tz = sql_str(pkg.department.timezone)
     required = shift_requirement(sel.policy, tz).required if sel.policy else "true"
-    source = f"FROM shifts x {officer_join(has_officers)} WHERE {_where(pkg, sel)}"
+    source = f"FROM shifts x {officer_join(has_officers)} WHERE {_where(tz, sel)}"
     in_range = con.execute(f"SELECT count(*) {source}").fetchall()[0][0]
     rows = con.sql(
         f"""SELECT x.shift_id, x.officer_id, coalesce(x.station_id, ofc.station_id) AS station_id,

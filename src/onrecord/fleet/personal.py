@@ -53,7 +53,8 @@ def place(s: Schedule, fleet: Fleet, params: PlanParameters) -> Personal:
     camera = np.full(n, -1, dtype=np.int64)
     occ_end = np.zeros(n, dtype=np.int64)
     keys = list(fleet.personal)
-    ids = [c[0] for k in keys for c in fleet.personal[k]]
+    cams = [fleet.personal[k] for k in keys]
+    ids = [c[0] for cs in cams for c in cs]
     out = Personal(state, camera, occ_end, ids)
     if not keys or not n:
         return out
@@ -64,15 +65,14 @@ def place(s: Schedule, fleet: Fleet, params: PlanParameters) -> Personal:
     pos = np.minimum(np.searchsorted(code[by_code], key), len(code) - 1)
     cand = np.flatnonzero((s.station >= 0) & (code[by_code][pos] == key))
     ck = by_code[pos[cand]]  # each candidate's key, an index into ``keys``
-    cams = [fleet.personal[k] for k in keys]
     first_id = np.cumsum([0] + [len(c) for c in cams])[:-1]
     single = np.array([len(c) == 1 for c in cams])[ck]
     _walk(s, params, cand[~single], [cams[k] for k in ck[~single]],
           first_id[ck[~single]], out)  # fmt: skip
 
     c, k = cand[single], ck[single]
-    battery = np.array([cams[j][0][1] for j in range(len(keys))])[k]
-    recharge = np.array([cams[j][0][2] for j in range(len(keys))])[k]
+    battery = np.array([cs[0][1] for cs in cams])[k]
+    recharge = np.array([cs[0][2] for cs in cams])[k]
     too_long = hours(s.start[c], s.end[c]) > battery
     state[c[too_long]] = State.TOO_LONG
     c, k, battery, recharge = c[~too_long], k[~too_long], battery[~too_long], recharge[~too_long]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -55,11 +56,11 @@ class Plan:
     def have(self) -> I64:
         return self.fleet.pool_have
 
-    @property
+    @cached_property
     def shortfall(self) -> I64:
         return np.maximum(0, self.needed - self.have)
 
-    @property
+    @cached_property
     def k(self) -> I64:
         """Cameras each schedule shift needs from the pool (0: a personal camera or no station)."""
         out = np.zeros(len(self.schedule.start), dtype=np.int64)
