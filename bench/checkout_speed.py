@@ -95,8 +95,8 @@ def serving(command: list[str], ready: str = "/health") -> Iterator[str]:
 
 @dataclass
 class Tally:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {})
-    errors: dict[str, int] = field(default_factory=lambda: {})
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
 
     def add(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)

@@ -104,8 +104,9 @@ def require_current(engine: Engine) -> None:
             f"{engine.url.render_as_string()} has no fleet database; "
             "create it with `onrecord fleet init PACKAGE --db URL`"
         )
-    if current != head_revision():
+    head = head_revision()
+    if current != head:
         raise DatabaseError(
             f"{engine.url.render_as_string()} is at schema {current}, this version needs "
-            f"{head_revision()}; run `onrecord fleet upgrade --db URL`"
+            f"{head}; run `onrecord fleet upgrade --db URL`"
         )

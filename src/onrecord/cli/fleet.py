@@ -14,7 +14,7 @@ from rich.table import Table
 from onrecord.checkout import db
 from onrecord.checkout.package_io import export_package, init_database
 from onrecord.cli.demo import Fmt
-from onrecord.package.problems import StructuralError
+from onrecord.cli.running import exit_on_bad_input
 
 app = typer.Typer(
     help="The camera checkout service: create its database from a package, export, serve.",
@@ -52,15 +52,9 @@ def init(
 ) -> None:
     """Create the fleet database (newest schema) and load stations, officers, cameras, shifts."""
     console = Console()
-    try:
-        with database_errors(console):
-            engine = db.connect(url)
-            stats = init_database(engine, package, history=history)
-    except StructuralError as e:
-        console.print(f"[bold]{package}[/] cannot be read (run `onrecord check {package}`):")
-        for p in e.problems:
-            console.print(f"  [red]✗[/] {p.where()}: {p.message}")
-        raise typer.Exit(2) from None
+    with exit_on_bad_input(console, package, db.DatabaseError):
+        engine = db.connect(url)
+        stats = init_database(engine, package, history=history)
     t = Table(title=f"Loaded into {engine.url.render_as_string()}")
     t.add_column("table")
     t.add_column("rows", justify="right")
@@ -99,7 +93,7 @@ def export(
     """Write the database as a data package; its device_events are the service's history."""
     console = Console()
     with database_errors(console):
-        rows = export_package(db.connect(url), out, "csv" if fmt is Fmt.csv else "parquet")
+        rows = export_package(db.connect(url), out, fmt.value)
     console.print(f"Wrote [bold]{out}[/]: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()))
 
 
