@@ -125,7 +125,7 @@ def officer_rates(
 def gap(request: Request, account: Aggregates) -> dict[str, Any]:
     """Shifts worked without a camera by kind and station, and the most at one moment."""
     r = _results(request)
-    return {"by_shift_kind": r.summary["rates"]["by"]["shift_kind"], **r.uncovered()}
+    return {"by_shift_kind": r.summary["rates"]["by"]["shift_kind"], **r.uncovered}
 
 
 @router.get("/fleet")

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from onrecord.audit.report import asset, compare, render_report
+from onrecord.audit.report import asset
 from onrecord.checkout.rules import Refused, local
 from onrecord.checkout.service import CheckoutService
 from onrecord.policy import Policy, PolicyError
@@ -86,19 +86,17 @@ def report_asset(name: str) -> Response:
 def dashboard(request: Request) -> Response:
     """The public dashboard: aggregates only, small cells withheld, no sign-in."""
     r = _results(request)
-    c = compare.build(r.public, r.public_compare) if r.public_compare else None
     return render(
         request,
         "public.html.j2",
-        {"v": views.report_view(r.public), "c": c, "datasets": opendata.DATASETS},
+        {"v": r.public_view, "c": r.public_compare_view, "datasets": opendata.DATASETS},
     )
 
 
 @router.get("/report", response_class=HTMLResponse)
 def public_report(request: Request) -> Response:
     """The audit report's public edition, with its full methodology, as one printable file."""
-    r = _results(request)
-    html = render_report(r.public, r.public_compare)
+    html = _results(request).public_report
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
 
@@ -180,9 +178,7 @@ def logout() -> Response:
 
 @router.get("/overview", response_class=HTMLResponse)
 def overview(request: Request, account: Aggregates) -> Response:
-    return render(
-        request, "overview.html.j2", {"v": views.report_view(_results(request).internal())}
-    )
+    return render(request, "overview.html.j2", {"v": _results(request).internal_view})
 
 
 @router.get("/gap", response_class=HTMLResponse)

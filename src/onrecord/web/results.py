@@ -14,6 +14,7 @@ import copy
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from onrecord.audit.public import public_summary
+from onrecord.audit.report import compare as comparison
+from onrecord.audit.report import render_report, sections
+from onrecord.audit.report.compare import CompareView
+from onrecord.audit.report.sections import ReportView
 from onrecord.package.loader import load
 from onrecord.package.values import sql_str
 
@@ -98,7 +103,6 @@ class Results:
     """An audit output folder, read once at start-up (the results of one audit do not change)."""
 
     def __init__(self, audit_dir: Path, package_dir: Path | None = None) -> None:
-        self.audit_dir = audit_dir
         self.summary = _read_summary(audit_dir / "summary.json")
         if self.summary.get("public"):
             raise ResultsError(
@@ -111,18 +115,17 @@ class Results:
         self.public_compare = public_summary(self.compare) if self.compare else None
         # the API's answers, serialised once: encoding the summary per request was most of the
         # cost of /api/summary
-        self.internal_json = _json(self.internal())
+        self.internal_json = _json(self.internal)
         self.public_json = _json(self.public)
         self.public_compare_json = _json(self.public_compare) if self.public_compare else None
-        self.timezone = self.summary["package"]["timezone"]
-        self.tz = ZoneInfo(self.timezone)
+        timezone = self.summary["package"]["timezone"]
+        self.tz = ZoneInfo(timezone)
         package = package_dir or Path(self.summary["package"]["path"])
         if not package.is_dir():
             raise ResultsError(
                 f"the audited package {package} is not there (its recordings draw the encounter "
                 "timelines): pass --package DIR"
             )
-        self.package_dir = package
         self._con = load(package).con
         # the loader's tables are private to its connection; the cursors need their own copies
         self._con.execute(
@@ -141,7 +144,7 @@ class Results:
             f'start, CAST("end" AS TIMESTAMPTZ) AS "end") '
             f"FROM {_row_files(audit_dir, 'encounters')}"
         )
-        tz = sql_str(self.timezone)
+        tz = sql_str(timezone)
         self._con.execute(
             f"""CREATE TABLE review AS
                 SELECT e.encounter_id, e.officer_id, e.type, e.start, e."end", e.shift_id,
@@ -166,11 +169,36 @@ class Results:
     def _local(self, row: dict[str, Any]) -> dict[str, Any]:
         return {k: v.astimezone(self.tz) if isinstance(v, datetime) else v for k, v in row.items()}
 
+    @cached_property
     def internal(self) -> dict[str, Any]:
         """The summary without its per-officer rates: for roles that see aggregates only."""
         out = copy.deepcopy(self.summary)
         out["rates"]["by"].pop("officer", None)
         return out
+
+    # What the pages draw from the summaries, built once on first use (they do not change).
+    @cached_property
+    def public_view(self) -> ReportView:
+        return sections.build(self.public)
+
+    @cached_property
+    def internal_view(self) -> ReportView:
+        return sections.build(self.internal)
+
+    @cached_property
+    def public_compare_view(self) -> CompareView | None:
+        if self.public_compare is None:
+            return None
+        return comparison.build(self.public, self.public_compare)
+
+    @cached_property
+    def compare_view(self) -> CompareView | None:
+        return comparison.build(self.summary, self.compare) if self.compare else None
+
+    @cached_property
+    def public_report(self) -> str:
+        """The audit report's public edition, as one HTML file."""
+        return render_report(self.public, self.public_compare)
 
     @property
     def min_possession_ratio(self) -> float:
@@ -241,6 +269,7 @@ class Results:
         )
         return EncounterDetail(enc, shift, [Recording(**r) for r in recs], (lo, hi))
 
+    @cached_property
     def uncovered(self) -> dict[str, Any]:
         """Shifts worked without a camera for the policy's share of them, by kind and by
         station, with the most such shifts under way at one moment: at least that many more

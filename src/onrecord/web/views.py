@@ -4,9 +4,10 @@ builders, so that a figure reads the same in the report, the console and the das
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from onrecord.audit.report import cells, charts, compare, sections
+from onrecord.audit.report import cells, charts
 from onrecord.audit.report.cells import Cell
 from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
@@ -15,9 +16,9 @@ from onrecord.audit.report.view import Chart, Table
 from onrecord.policy import Policy, builtin_policies, diff, format_value, parse_policy
 from onrecord.web.results import Results
 
-
-def report_view(summary: dict[str, Any]) -> ReportView:
-    return sections.build(summary)
+# built-in profiles and audited texts do not change while serving: parse each once
+_builtins = cache(builtin_policies)
+_parse = cache(parse_policy)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _uncovered_table(rows: list[dict[str, Any]], first: str, name: Any) -> Table
 
 
 def gap_view(results: Results) -> GapView:
-    u = results.uncovered()
+    u = results.uncovered
     ratio = cells.share_of(u["min_possession_ratio"])
     chart = charts.bar_chart(
         "chart-uncovered",
@@ -66,7 +67,7 @@ def gap_view(results: Results) -> GapView:
         as_percent=False,
     )
     return GapView(
-        report=report_view(results.internal()),
+        report=results.internal_view,
         uncovered_kinds=_uncovered_table(u["by_kind"], "Kind of shift", kind_label),
         uncovered_stations=_uncovered_table(u["by_station"], "Station", cells.label),
         uncovered_chart=Chart("Shifts without a camera, by kind of shift", chart),
@@ -96,11 +97,11 @@ class PoliciesView:
 def known_policies(results: Results, department: list[Policy]) -> list[Policy]:
     """The built-in profiles, the department's, and the audited ones if not among them (an
     audit under a department policy's downloaded file carries the same id)."""
-    out = [*builtin_policies(), *department]
+    out = [*_builtins(), *department]
     ids = {p.id for p in out}
     for doc in (results.summary, results.compare):
         if doc and doc["policy"]["id"] not in ids:
-            out.append(parse_policy(doc["policy"]["text"], origin=doc["policy"]["origin"]))
+            out.append(_parse(doc["policy"]["text"], origin=doc["policy"]["origin"]))
             ids.add(doc["policy"]["id"])
     return out
 
@@ -119,10 +120,10 @@ def compare_policies(a: Policy, b: Policy) -> PolicyComparison:
 def policies_view(results: Results, department: list[Policy]) -> PoliciesView:
     """Every rule of every profile side by side (rows whose values differ are marked)."""
     policies = known_policies(results, department)
-    keys = list(policies[0].rules())
+    rules = [p.rules() for p in policies]
     rows: list[list[Cell]] = []
-    for key in keys:
-        values = [format_value(p.rules()[key]) for p in policies]
+    for key in rules[0]:
+        values = [format_value(r[key]) for r in rules]
         differs = len(set(values)) > 1
         rows.append(
             [cells.text(f"{key} ≠" if differs else key)]
@@ -134,5 +135,4 @@ def policies_view(results: Results, department: list[Policy]) -> PoliciesView:
         caption="Every rule of each profile (≠ marks a rule on which they differ)",
         layout="fixed",
     )
-    view = compare.build(results.summary, results.compare) if results.compare else None
-    return PoliciesView(table, view, policies)
+    return PoliciesView(table, results.compare_view, policies)
