@@ -1,41 +1,74 @@
-"""Unions of intervals per officer, indexed so that any window can be measured with two lookups.
+"""Unions of intervals per officer, indexed so that any window is measured with two lookups.
 
 R(o) (recorded) and P(o) (possessed) are unions of half-open intervals. Merging them into
 disjoint, ordered *islands* with a running total of their lengths turns every question the audit
-asks into ASOF lookups: the covered length of a window ``[a, b)`` is ``F(b) - F(a)`` where
-``F(t) = |union ∩ (-inf, t)|`` is the prefix length at ``t``. Times are integer microseconds
-since the epoch (``epoch_us``), so every sum is exact.
+asks into binary searches: the covered length of a window ``[a, b)`` is ``F(b) - F(a)`` where
+``F(t) = |union ∩ (-inf, t)|`` is the prefix length at ``t``. Times are integer microseconds, so
+every sum is exact.
+
+All officers share one sorted array of officer-and-time keys (``keys.py``). The running total
+runs across officers too: ``F`` then counts the islands of earlier officers as well, a constant
+per officer that cancels in every difference the audit takes.
 """
 
 from __future__ import annotations
 
-import duckdb
+from dataclasses import dataclass
+
+import numpy as np
 
 
-def build_islands(con: duckdb.DuckDBPyConnection, name: str, source: str) -> None:
-    """Create table ``name`` (o, k, s, e, cum, next_s) from ``source`` rows (o, s, e).
+@dataclass(frozen=True)
+class Islands:
+    """Disjoint islands in key order: ``s``/``e`` their bounds, ``cum`` the length before each."""
 
-    ``k`` numbers an officer's islands from 1 in time order, ``cum`` is the length of the
-    officer's islands before this one, ``next_s`` the start of the next island (NULL for the
-    last). Intervals that merely touch are one island: ``[1, 2) ∪ [2, 3) = [1, 3)``. Empty
-    intervals (``e <= s``) have no length and are left out.
-    """
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {name} AS
-        WITH x AS (SELECT o, s, e FROM ({source}) WHERE e > s AND o IS NOT NULL),
-        y AS (SELECT *, max(e) OVER (PARTITION BY o ORDER BY s, e
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach FROM x),
-        z AS (SELECT *, sum(CASE WHEN reach IS NULL OR s > reach THEN 1 ELSE 0 END)
-                  OVER (PARTITION BY o ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS k FROM y),
-        isl AS (SELECT o, k, min(s) AS s, max(e) AS e FROM z GROUP BY o, k)
-        SELECT o, k, s, e,
-               coalesce(sum(e - s) OVER (PARTITION BY o ORDER BY k
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum,
-               lead(s) OVER (PARTITION BY o ORDER BY k) AS next_s
-        FROM isl"""
-    )
+    s: np.ndarray
+    e: np.ndarray
+    cum: np.ndarray
 
+    @classmethod
+    def build(cls, s: np.ndarray, e: np.ndarray) -> Islands:
+        """Merge intervals ``[s, e)`` (keys). Intervals that merely touch are one island:
+        ``[1, 2) ∪ [2, 3) = [1, 3)``; empty ones (``e <= s``) have no length and are left out."""
+        keep = e > s
+        s, e = s[keep], e[keep]
+        order = np.argsort(s, kind="stable")
+        s, e = s[order], e[order]
+        if len(s) == 0:
+            empty = np.empty(0, np.int64)
+            return cls(empty, empty, empty)
+        reach = np.maximum.accumulate(e)
+        first = np.empty(len(s), bool)
+        first[0] = True
+        first[1:] = s[1:] > reach[:-1]
+        at = np.flatnonzero(first)
+        starts, ends = s[at], np.maximum.reduceat(e, at)
+        lengths = ends - starts
+        cum = np.zeros(len(at), np.int64)
+        np.cumsum(lengths[:-1], out=cum[1:])
+        return cls(starts, ends, cum)
 
-def prefix_sql(island: str, t: str) -> str:
-    """SQL for F(t), given the ASOF-joined island alias (last island with ``s <= t``)."""
-    return f"coalesce({island}.cum + least({t}, {island}.e) - {island}.s, 0)"
+    def __len__(self) -> int:
+        return len(self.s)
+
+    def at_or_before(self, k: np.ndarray) -> np.ndarray:
+        """Index of the last island starting at or before each key (-1 when none)."""
+        return np.searchsorted(self.s, k, side="right") - 1
+
+    def before(self, k: np.ndarray) -> np.ndarray:
+        """Index of the last island starting strictly before each key (-1 when none)."""
+        return np.searchsorted(self.s, k, side="left") - 1
+
+    def prefix(self, k: np.ndarray, i: np.ndarray | None = None) -> np.ndarray:
+        """F(k): covered length before each key (``i``: its ``at_or_before``, if known)."""
+        if i is None:
+            i = self.at_or_before(k)
+        if len(self) == 0:
+            return np.zeros(len(k), np.int64)
+        j = np.maximum(i, 0)
+        f = self.cum[j] + np.minimum(k, self.e[j]) - self.s[j]
+        return np.where(i >= 0, f, 0)
+
+    def covered(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Length of each window ``[a, b)`` (keys of one officer) inside the union."""
+        return self.prefix(b) - self.prefix(a)
