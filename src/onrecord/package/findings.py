@@ -130,8 +130,9 @@ def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: s
     """Shifts and recordings whose local start date is outside the officer's active dates.
 
     A local date is never more than a day from the UTC date, so only starts before the day
-    after ``active_from`` or from ``active_to`` on (both UTC midnights) can be outside; only
-    those are converted to local time, which is far dearer than the comparison."""
+    after ``active_from`` or from ``active_to`` on (both UTC midnights, worked out once per
+    officer) can be outside; only those are converted to local time, which is far dearer than
+    the comparison."""
     if "officers" not in files:
         return
     for table, what in (("shifts", "shift_id"), ("recordings", "recording_id")):
@@ -145,9 +146,13 @@ def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: s
             "start",
             f"""FROM (SELECT t._line, t.{what} AS id, o.officer_id, o.active_from, o.active_to,
                        CAST(timezone({sql_str(timezone)}, t.start) AS DATE) AS day
-                FROM {table} t JOIN officers o USING (officer_id)
-                WHERE t.start < CAST(o.active_from + 1 AS TIMESTAMPTZ)
-                   OR t.start >= CAST(o.active_to AS TIMESTAMPTZ))
+                FROM {table} t JOIN (
+                    SELECT officer_id, active_from, active_to,
+                           CAST(active_from + 1 AS TIMESTAMPTZ) AS after_first,
+                           CAST(active_to AS TIMESTAMPTZ) AS last_day
+                    FROM officers WHERE active_from IS NOT NULL OR active_to IS NOT NULL) o
+                USING (officer_id)
+                WHERE t.start < o.after_first OR t.start >= o.last_day)
             WHERE day < active_from OR day > active_to""",
             f"format('{what} {{}} on {{}} is outside officer {{}}''s employment ({{}} to {{}})', "
             "id, day, officer_id, coalesce(CAST(active_from AS VARCHAR), 'open'), "
