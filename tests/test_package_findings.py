@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import onrecord
 from onrecord.package.loader import Package
 
@@ -105,6 +107,29 @@ def test_outside_employment_uses_local_dates(write_package) -> None:
         ("shifts", 3, "start", "s2"),
         ("shifts", 4, "start", "s3"),
     ]
+
+
+@pytest.mark.parametrize("timezone", ["Pacific/Kiritimati", "Etc/GMT+12"])
+def test_outside_employment_at_the_widest_offsets(write_package, timezone: str) -> None:
+    """UTC+14 and UTC-12: local dates a day away from the UTC date are still read locally."""
+    pkg = onrecord.load(
+        write_package(
+            timezone=timezone,
+            officers=OFFICERS,
+            shifts="""
+        shift_id,officer_id,start,end,kind
+        s1,o1,2018-12-31T00:00,2018-12-31T08:00,regular
+        s2,o1,2019-01-01T00:00,2019-01-01T08:00,regular
+        s3,o1,2019-06-30T23:30,2019-07-01T06:00,regular
+        s4,o1,2019-07-01T00:00,2019-07-01T08:00,regular
+        s5,o1,2018-12-31T10:00Z,2018-12-31T18:00Z,regular
+        s6,o1,2019-06-30T11:00Z,2019-06-30T19:00Z,regular
+        """,
+        )
+    )
+    # s5 is 1 January (Kiritimati) or 30 December (UTC-12); s6 1 July or 29 June
+    outside = ["s1", "s4", "s6"] if timezone == "Pacific/Kiritimati" else ["s1", "s4", "s5"]
+    assert [v for *_, v in findings(pkg, "outside_employment")] == outside
 
 
 def test_unknown_station_camera_and_overlapping_shifts(write_package) -> None:

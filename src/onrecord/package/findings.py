@@ -127,7 +127,12 @@ def two_cameras_at_once(con: duckdb.DuckDBPyConnection, files: Files) -> None:
 
 
 def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:
-    """Shifts and recordings whose local start date is outside the officer's active dates."""
+    """Shifts and recordings whose local start date is outside the officer's active dates.
+
+    A local date is never more than a day from the UTC date, so only starts before the day
+    after ``active_from`` or from ``active_to`` on (both UTC midnights, worked out once per
+    officer) can be outside; only those are converted to local time, which is far dearer than
+    the comparison."""
     if "officers" not in files:
         return
     for table, what in (("shifts", "shift_id"), ("recordings", "recording_id")):
@@ -141,8 +146,13 @@ def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: s
             "start",
             f"""FROM (SELECT t._line, t.{what} AS id, o.officer_id, o.active_from, o.active_to,
                        CAST(timezone({sql_str(timezone)}, t.start) AS DATE) AS day
-                FROM {table} t JOIN officers o USING (officer_id)
-                WHERE o.active_from IS NOT NULL OR o.active_to IS NOT NULL)
+                FROM {table} t JOIN (
+                    SELECT officer_id, active_from, active_to,
+                           CAST(active_from + 1 AS TIMESTAMPTZ) AS after_first,
+                           CAST(active_to AS TIMESTAMPTZ) AS last_day
+                    FROM officers WHERE active_from IS NOT NULL OR active_to IS NOT NULL) o
+                USING (officer_id)
+                WHERE t.start < o.after_first OR t.start >= o.last_day)
             WHERE day < active_from OR day > active_to""",
             f"format('{what} {{}} on {{}} is outside officer {{}}''s employment ({{}} to {{}})', "
             "id, day, officer_id, coalesce(CAST(active_from AS VARCHAR), 'open'), "
@@ -174,6 +184,17 @@ def unlisted_words(con: duckdb.DuckDBPyConnection, files: Files) -> None:
 
 
 def overlapping_shifts(con: duckdb.DuckDBPyConnection, files: Files) -> None:
+    """Shifts that start before an earlier shift of the officer ends, naming the earlier shift
+    that ends last. Which one that is takes a dear window over every shift, so the officers with
+    any overlap are found first, with the latest earlier end alone."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _overlapping AS
+        SELECT DISTINCT officer_id FROM (
+            SELECT officer_id, start, max("end") OVER (PARTITION BY officer_id ORDER BY start
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM shifts)
+        WHERE start < prev_end"""
+    )
     _insert(
         con,
         Code.OVERLAPPING_SHIFTS,
@@ -182,13 +203,15 @@ def overlapping_shifts(con: duckdb.DuckDBPyConnection, files: Files) -> None:
         "start",
         """FROM (SELECT _line, shift_id, officer_id, start,
                    max("end") OVER w AS prev_end, arg_max(shift_id, "end") OVER w AS prev_id
-                 FROM shifts WINDOW w AS (PARTITION BY officer_id ORDER BY start, _line
+                 FROM shifts SEMI JOIN _overlapping USING (officer_id)
+                 WINDOW w AS (PARTITION BY officer_id ORDER BY start, _line
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
            WHERE start < prev_end""",
         "format('shift {} of officer {} starts before shift {} ends; check the roster', "
         "shift_id, officer_id, prev_id)",
         "shift_id",
     )
+    con.execute("DROP TABLE _overlapping")
 
 
 def run_all(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:

@@ -20,13 +20,15 @@ import duckdb
 
 from onrecord.package.files import TableFile
 from onrecord.package.problems import SEVERITY, Code, Severity
-from onrecord.package.schema import TABLES, Kind, Table
+from onrecord.package.schema import TABLES, Column, Kind, Table
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
 from onrecord.package.values import (
+    NATIVE,
     PLAIN_TIMESTAMP_RE,
     TIMESTAMP_RE,
     default_sql,
     expected,
+    native_sql,
     offset_seconds_sql,
     quote,
     sql_str,
@@ -83,13 +85,34 @@ def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
         rejects_scan='_rejscan', encoding='utf-8')"""
 
 
-def _parquet_source(tf: TableFile) -> str:
-    """Every column cast to text, so that one set of rules applies to both formats."""
-    cols = ", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in tf.header)
+def _parquet_source(tf: TableFile, native: dict[str, str]) -> str:
+    """Every column cast to text, so that one set of rules applies to both formats, except the
+    ``native`` columns, which are read as they are stored (see :func:`native_columns`)."""
+    cols = ", ".join(
+        quote(c) if c in native else f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in tf.header
+    )
     return (
         f"(SELECT {cols}, file_row_number AS {LINE} "
         f"FROM read_parquet({sql_str(str(tf.path))}, file_row_number=true))"
     )
+
+
+def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) -> dict[str, str]:
+    """Parquet columns stored as a type that the contract's rule can check without the text:
+    column name -> DuckDB type. Casting those to text and parsing the text back costs more than
+    the rest of their reading; checked natively they give the same values and the same errors."""
+    if tf.fmt != "parquet":
+        return {}
+    types = con.execute(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+        f"read_parquet({sql_str(str(tf.path))}))"
+    ).fetchall()
+    kinds = {c.name: c.kind for c in table.columns}
+    return {
+        name: sql_type
+        for name, sql_type in types
+        if name in kinds and sql_type in NATIVE.get(kinds[name], ())
+    }
 
 
 def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> TableLoad:
@@ -97,8 +120,11 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     con.execute(PROBLEMS_DDL)
     table = TABLES[tf.table]
     typed = f"_typed_{table.name}"
-    source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source)}")
+    native = native_columns(con, table, tf)
+    source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf, native)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source, native)}"
+    )
     line = LINE
     if tf.fmt == "csv":
         line = _csv_lines(con, tf, typed)
@@ -123,25 +149,32 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
 
 
 def _utc_sql(column: str, steps: list) -> str:
+    """SQL for a timestamp column's instant: its wall-clock reading less its offset, in
+    microseconds. The same instant as casting the TIMESTAMP to TIMESTAMPTZ (in UTC), without that
+    cast's calendar work, which the kept view would pay on every read of every timestamp."""
     n, z = quote(INTERNAL + "n_" + column), quote(INTERNAL + "z_" + column)
-    return f"CAST({n} - to_seconds(coalesce({z}, {offset_sql(n, steps)})) AS TIMESTAMPTZ)"
+    off = f"coalesce({z}, {offset_sql(n, steps)})"
+    return f"make_timestamptz(epoch_us({n}) - {off} * 1000000::BIGINT)"
 
 
-def _typed_query(table: Table, tf: TableFile, source: str) -> str:
-    """One query in stages, so that each expression is evaluated once per cell:
-    text -> parts -> typed value -> default, error code and message -> validity.
-
-    Messages are built here, where the source text is at hand; they are NULL on good cells,
-    which costs next to nothing to store.
+def _cells(
+    present: list[Column], source: str, passthrough: list[str], native: dict[str, str]
+) -> str:
+    """Each cell of ``source`` read in stages, so that each expression is evaluated once per
+    cell: text -> parts -> typed value. For every column, ``v_`` is its trimmed text (NULL when
+    empty; the stored value for ``native`` columns) and ``p_`` its typed value (NULL when empty
+    or invalid); timestamps also give their wall-clock reading ``n_`` and written offset ``z_``.
     """
-    extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
-    present = [c for c in table.columns if c.name in tf.header]
-    line = [LINE] if tf.fmt == "parquet" else []
-    text = [*line, *extras]
+    text = list(passthrough)
     parts: list[str] = []
     parsed: list[str] = []
     for col in present:
         v = quote(INTERNAL + "v_" + col.name)
+        p = quote(INTERNAL + "p_" + col.name)
+        if col.name in native:
+            text.append(f"{quote(col.name)} AS {v}")
+            parsed.append(f"{native_sql(col, v)} AS {p}")
+            continue
         text.append(f"nullif({_trimmed(quote(col.name))}, '') AS {v}")
         if col.kind is Kind.TIMESTAMP:
             m, f = quote(INTERNAL + "m_" + col.name), quote(INTERNAL + "f_" + col.name)
@@ -162,18 +195,31 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
             )
             # NULL when the text does not parse: a bad date, or an offset out of range.
             parsed.append(
-                f"CASE WHEN {f} OR {m}.z = '' OR {zoff} IS NOT NULL THEN {stamp} END "
-                f"AS {quote(INTERNAL + 'p_' + col.name)}"
+                f"CASE WHEN {f} OR {m}.z = '' OR {zoff} IS NOT NULL THEN {stamp} END AS {p}"
             )
         else:
-            parsed.append(f"{typed_sql(col, v)} AS {quote(INTERNAL + 'p_' + col.name)}")
+            parsed.append(f"{typed_sql(col, v)} AS {p}")
     stage = f"SELECT {', '.join(text)} FROM {source}"
     if parts:
         stage = f"SELECT *, {', '.join(parts)} FROM ({stage})"
     if parsed:
         stage = f"SELECT *, {', '.join(parsed)} FROM ({stage})"
+    return stage
 
+
+def _typed_query(table: Table, tf: TableFile, source: str, native: dict[str, str]) -> str:
+    """The typed rows of ``source``: each contract column typed (its default when empty), the
+    file's other columns as text, and whether the row is kept (no missing or invalid value).
+
+    Only rows with an error keep their source text, in one JSON value from which
+    :func:`_record_cell_problems` works out which cells failed and why: per-cell error or
+    message columns would cost time and memory on every good row too.
+    """
+    extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
+    present = [c for c in table.columns if c.name in tf.header]
+    line = [LINE] if tf.fmt == "parquet" else []
     out: list[str] = [*line, *extras]
+    ok: list[str] = []
     for col in table.columns:
         q, v, p = (
             quote(col.name),
@@ -188,37 +234,31 @@ def _typed_query(table: Table, tf: TableFile, source: str) -> str:
                 out += [f"CAST(NULL AS TIMESTAMP) AS {n}", f"CAST(NULL AS INTEGER) AS {z}"]
         elif col not in present:
             out.append(f"{default_sql(col)} AS {q}")
-        else:
-            out.append(f"CASE WHEN {v} IS NULL THEN {default_sql(col)} ELSE {p} END AS {q}")
+        elif col.default is None:
+            out.append(f"{p} AS {q}")
+        else:  # an invalid value is never kept, so only an empty cell takes the default
+            out.append(f"coalesce({p}, {default_sql(col)}) AS {q}")
         if col not in present:
             continue
-        can_fail = col.kind not in (Kind.ID, Kind.TEXT, Kind.WORD)
-        if col.required or can_fail:
-            missing = f"{v} IS NULL" if col.required else "false"
-            invalid = f"{v} IS NOT NULL AND {p} IS NULL" if can_fail else "false"
-            out.append(
-                f"CASE WHEN {missing} THEN {MISSING} WHEN {invalid} THEN {INVALID} END::UTINYINT "
-                f"AS {quote(INTERNAL + 'e_' + col.name)}"
-            )
-        out.append(v)
-    stage = f"SELECT {', '.join(out)} FROM ({stage})"
-    # Only rows with an error keep their source text (for the messages), in one JSON value:
-    # per-cell message columns would cost memory on every good row too.
-    flags = [
-        quote(INTERNAL + "e_" + c.name) for c in present if c.required or c.kind not in FREE_TEXT
-    ]
-    keep = " AND ".join(f"{e} IS NULL" for e in flags) or "true"
-    texts = ", ".join(f"{sql_str(c.name)}, {quote(INTERNAL + 'v_' + c.name)}" for c in present)
+        # Every rule gives NULL for an empty cell, so "p_ IS NULL" is "missing or invalid".
+        if col.kind not in FREE_TEXT:
+            ok.append(f"{p} IS NOT NULL" if col.required else f"({p} IS NOT NULL OR {v} IS NULL)")
+        elif col.required:
+            ok.append(f"{v} IS NOT NULL")
+    keep = " AND ".join(ok) or "true"
+    texts = ", ".join(
+        f"{sql_str(c.name)}, " + (f"CAST({v} AS VARCHAR)" if c.name in native else v)
+        for c in present
+        for v in [quote(INTERNAL + "v_" + c.name)]
+    )
     texts_sql = f"json_object({texts})" if texts else "NULL"
-    drop = ", ".join(quote(INTERNAL + "v_" + c.name) for c in present)
-    exclude = f" EXCLUDE ({drop})" if drop else ""
+    cells = _cells(present, source, [*line, *extras], native)
     return (
-        f"SELECT *{exclude}, {keep} AS {KEEP}, "
-        f"CASE WHEN NOT ({keep}) THEN {texts_sql} END AS {BAD} FROM ({stage})"
+        f"SELECT {', '.join(out)}, {keep} AS {KEEP}, "
+        f"CASE WHEN NOT ({keep}) THEN {texts_sql} END AS {BAD} FROM ({cells})"
     )
 
 
-MISSING, INVALID = 1, 2
 FREE_TEXT = (Kind.ID, Kind.TEXT, Kind.WORD)
 
 
@@ -351,16 +391,18 @@ def _insert_problems(
     code: str,
     message: str,
     value: str,
-) -> None:
-    """Insert one problem per row of ``source`` whose ``code`` expression is not NULL."""
+) -> int:
+    """Insert one problem per row of ``source`` whose ``code`` expression is not NULL; return
+    how many."""
     col = sql_str(column) if column else "NULL"
     sev = " ".join(f"WHEN '{c.value}' THEN '{SEVERITY[c].value}'" for c in Code)
-    con.execute(
+    inserted = con.execute(
         f"""INSERT INTO _problems SELECT CASE code {sev} END, code, {sql_str(table.name)},
             {sql_str(tf.name)}, line, {col}, message, value
         FROM (SELECT {code} AS code, {line} AS line, {message} AS message, {value} AS value
               FROM {source}) WHERE code IS NOT NULL"""
-    )
+    ).fetchone()
+    return inserted[0] if inserted else 0
 
 
 def _record_cell_problems(
@@ -371,26 +413,41 @@ def _record_cell_problems(
     line: str,
     anomalies: list,
 ) -> None:
-    """Missing and invalid values (row errors) and ambiguous or skipped local times (findings)."""
-    for col in table.columns:
-        if col.name not in tf.header:
-            continue
-        if col.required or col.kind not in FREE_TEXT:
-            e = quote(INTERNAL + "e_" + col.name)
-            text = f"json_extract_string({BAD}, {sql_str('$.' + json_key(col.name))})"
-            missing_msg = sql_str(f"{col.name} is required but empty; fill it in or remove the row")
-            invalid_msg = (
-                sql_str(f" is not {expected(col)}; correct it or remove the row")
-                if col.kind not in FREE_TEXT
-                else "''"
-            )
-            _insert_problems(
-                con, table, tf, col.name, typed, line,
-                f"CASE {e} WHEN {MISSING} THEN 'missing_value' WHEN {INVALID} "
-                "THEN 'invalid_value' END",
-                f"CASE {e} WHEN {MISSING} THEN {missing_msg} ELSE {text} || {invalid_msg} END",
-                f"CASE {e} WHEN {INVALID} THEN {text} END",
-            )  # fmt: skip
+    """Missing and invalid values (row errors) and ambiguous or skipped local times (findings).
+
+    Which cells of a row failed is worked out again from the source text that the row keeps
+    (by the same rules as the typed query), so that only the rows with an error are read here.
+    """
+    present = [c for c in table.columns if c.name in tf.header]
+    checked = [c for c in present if c.required or c.kind not in FREE_TEXT]
+    if checked:
+        texts = ", ".join(
+            f"json_extract_string({BAD}, {sql_str('$.' + json_key(c.name))}) AS {quote(c.name)}"
+            for c in present
+        )
+        source = f"(SELECT {line} AS {LINE}, {texts} FROM {typed} WHERE {BAD} IS NOT NULL)"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _bad_cells AS {_cells(present, source, [LINE], {})}"
+        )
+    for col in checked:
+        v, p = quote(INTERNAL + "v_" + col.name), quote(INTERNAL + "p_" + col.name)
+        missing = f"{v} IS NULL" if col.required else "false"
+        invalid = f"{v} IS NOT NULL AND {p} IS NULL" if col.kind not in FREE_TEXT else "false"
+        missing_msg = sql_str(f"{col.name} is required but empty; fill it in or remove the row")
+        invalid_msg = (
+            f"{v} || {sql_str(f' is not {expected(col)}; correct it or remove the row')}"
+            if col.kind not in FREE_TEXT
+            else "NULL"
+        )
+        _insert_problems(
+            con, table, tf, col.name, "_bad_cells", LINE,
+            f"CASE WHEN {missing} THEN 'missing_value' WHEN {invalid} THEN 'invalid_value' END",
+            f"CASE WHEN {missing} THEN {missing_msg} ELSE {invalid_msg} END",
+            f"CASE WHEN {invalid} THEN {v} END",
+        )  # fmt: skip
+    if checked:
+        con.execute("DROP TABLE _bad_cells")
+    for col in present:
         if col.kind is Kind.TIMESTAMP and anomalies:
             n, z = quote(INTERNAL + "n_" + col.name), quote(INTERNAL + "z_" + col.name)
             text = f"strftime({n}, '%Y-%m-%dT%H:%M:%S')"
@@ -415,7 +472,10 @@ def _exclude_bad_intervals(
     line: str,
     utc: dict[str, str],
 ) -> None:
-    """``end`` before ``start`` (and, for shifts, ``end == start``) on otherwise valid rows."""
+    """``end`` before ``start`` (and, for shifts, ``end == start``) on otherwise valid rows.
+
+    The rows found are listed first, and excluded by line only when there are any: rewriting
+    the table is a second pass that a clean file does not need."""
     if not table.interval:
         return
     sn, en = table.interval
@@ -427,22 +487,35 @@ def _exclude_bad_intervals(
         code += f" WHEN {e} = {s} THEN 'zero_length_shift'"
         msg += f" WHEN {e} = {s} THEN 'the shift ends when it starts (' || {vs} || '); correct the end or remove the row'"  # noqa: E501
     source = f"(SELECT *, {line} AS __onrecord_l FROM {typed} WHERE {KEEP})"
-    _insert_problems(
+    found = _insert_problems(
         con, table, tf, en, source, "__onrecord_l", code + " END", msg + " END", "NULL"
     )
-    con.execute(
-        f"""UPDATE {typed} SET {KEEP} = false WHERE {KEEP} AND ({e} < {s}
-        {"" if table.zero_length_ok else f"OR {e} = {s}"})"""
-    )
+    if found:
+        con.execute(
+            f"""UPDATE {typed} SET {KEEP} = false WHERE {KEEP} AND {line} IN (
+                SELECT line FROM _problems WHERE "table" = ?
+                AND code IN ('end_before_start', 'zero_length_shift'))""",
+            [table.name],
+        )
 
 
 def _exclude_duplicates(
     con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile, typed: str, line: str
 ) -> None:
-    """Among otherwise valid rows, later uses of a key are row errors; the first is kept."""
+    """Among otherwise valid rows, later uses of a key are row errors; the first is kept.
+
+    Most files list their keys in increasing order, which proves them distinct in one cheap
+    streaming pass (keys are required, so a kept row's key is never NULL); only otherwise are
+    the keys grouped to find the repeated ones."""
     if not table.key:
         return
     k = quote(table.key)
+    increasing = con.execute(
+        f"SELECT bool_and({k} > prev) FROM "
+        f"(SELECT {k}, lag({k}) OVER () AS prev FROM {typed} WHERE {KEEP})"
+    ).fetchone()
+    if increasing is None or increasing[0] is not False:
+        return
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dup_rows AS
         SELECT line, key, first_line FROM (

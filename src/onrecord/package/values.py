@@ -88,6 +88,43 @@ def typed_sql(col: Column, v: str) -> str:
     raise ValueError(f"no SQL rule for {k}")
 
 
+INTEGERS = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+)
+# Stored Parquet types that :func:`native_sql` checks without the text: their text (``CAST(v AS
+# VARCHAR)``) is true/false, or a number that parses back to the same number.
+NATIVE: dict[Kind, tuple[str, ...]] = {
+    Kind.BOOL: ("BOOLEAN",),
+    Kind.COUNT: INTEGERS,
+    Kind.POSITIVE: (*INTEGERS, "DOUBLE"),
+    Kind.PERCENT: (*INTEGERS, "DOUBLE"),
+}
+
+
+def native_sql(col: Column, v: str) -> str:
+    """SQL typing ``v``, stored as one of ``NATIVE[col.kind]``: the same value as
+    :func:`typed_sql` gives for its text, NULL where that rule fails (a count of more than 18
+    digits, a negative count, a percentage outside 0-100, ...)."""
+    k = col.kind
+    if k is Kind.BOOL:
+        return v
+    if k is Kind.COUNT:
+        return f"CASE WHEN {v} BETWEEN 0 AND 999999999999999999 THEN CAST({v} AS BIGINT) END"
+    d = f"CAST({v} AS DOUBLE)"
+    if k is Kind.POSITIVE:
+        return f"CASE WHEN {d} > 0 AND isfinite({d}) THEN {d} END"
+    if k is Kind.PERCENT:
+        return f"CASE WHEN {d} BETWEEN 0 AND 100 THEN {d} END"
+    raise ValueError(f"{k} has no native rule")
+
+
 def default_sql(col: Column) -> str:
     """The typed literal used when the cell is empty (or the column absent)."""
     d = col.default
