@@ -38,10 +38,10 @@ class KeySpace:
         return key // self.width + self.first
 
 
-def chunks(n_officers: int, t_min: int, t_max: int) -> Iterator[KeySpace]:
-    """Key spaces covering officers ``0 .. n_officers - 1``, as few as ``KEY_LIMIT`` allows
-    (the tests lower it to run one officer per chunk)."""
+def chunks(n_officers: int, t_min: int, t_max: int, parts: int = 1) -> Iterator[KeySpace]:
+    """Key spaces covering officers ``0 .. n_officers - 1`` in at least ``parts`` chunks, more
+    when ``KEY_LIMIT`` requires (the tests lower it to run one officer per chunk)."""
     width = max(t_max - t_min, 0) + 2
-    per = max(KEY_LIMIT // width - 1, 1)
+    per = max(min(KEY_LIMIT // width - 1, -(-n_officers // parts)), 1)
     for first in range(0, max(n_officers, 1), per):
         yield KeySpace(first, per, t_min, width)

@@ -7,6 +7,7 @@ the int64 keys allow (``keys.py``): one for any realistic package.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -19,6 +20,9 @@ from onrecord.audit.keys import KeySpace, chunks
 from onrecord.policy import Policy
 
 US = 1_000_000
+# Rows (recordings, possessions, shifts and encounters) per chunk, and chunks measured at once.
+CHUNK_ROWS = 1_000_000
+WORKERS = 2
 Arrays = dict[str, np.ndarray]
 
 
@@ -49,10 +53,12 @@ def measure(
     en: Arrays,
 ) -> Measures:
     """``rec`` (o, s, e, ok: allowed stop reason), ``held`` (o, s, e: device possessions),
-    ``sh`` and ``en`` (o, a, b) → the measures of every shift and encounter."""
-    rr = policy.recording_required
-    max_gap = round(rr.max_gap_s * US)
-    grace = round(rr.start_grace_s * US), round(rr.end_grace_s * US)
+    ``sh`` and ``en`` (o, a, b) → the measures of every shift and encounter.
+
+    Officers are measured in chunks of about ``CHUNK_ROWS`` rows, two at a time: NumPy's sorts
+    and searches release the interpreter lock, so both cores work, and the working arrays stay
+    a small fraction of the package whatever its size.
+    """
     out = Measures(
         {"recorded_us": np.zeros(len(sh["o"]), np.int64),
          "possessed_us": np.zeros(len(sh["o"]), np.int64)},
@@ -61,32 +67,52 @@ def measure(
     )  # fmt: skip
     out.encounters["coverage_ratio"] = np.zeros(len(en["o"]))
     lo, hi = _bounds(rec["s"], rec["e"], held["s"], held["e"], sh["a"], sh["b"], en["a"], en["b"])
-    for ks in chunks(n_officers, lo, hi):
-        whole = ks.first == 0 and ks.count >= n_officers
-        r = _take(rec, _rows(rec, ks, whole))
-        h = _take(held, _rows(held, ks, whole))
-        r_s, r_e = ks.key(r["o"], r["s"]), ks.key(r["o"], r["e"])
-        recorded = Islands.build(r_s, r_e)
-        possessed = Islands.build(
-            np.concatenate([r_s, ks.key(h["o"], h["s"])]),
-            np.concatenate([r_e, ks.key(h["o"], h["e"])]),
-        )
-        # Shifts and encounters in key order (``at_*``: their package positions), so that
-        # every search below reads the islands in order.
-        at_s, s_a, s_b = _sorted(sh, ks, whole)
-        out.shifts["recorded_us"][at_s] = recorded.covered(s_a, s_b)
-        out.shifts["possessed_us"][at_s] = possessed.covered(s_a, s_b)
-
-        at_e, e_a, e_b = _sorted(en, ks, whole)
-        ctx = context_shifts(s_a, s_b, lambda j, at=at_s: shift_ids.take(pa.array(at[j])), e_a, e_b)
-        found = ctx >= 0
-        ctx[found] = at_s[ctx[found]]
-        out.context[at_e] = ctx
-        ok_ends = np.unique(r_e[r["ok"]])
-        cov = encounter_coverage(recorded, ks, ok_ends, e_a, e_b, max_gap, *grace)
-        for f in fields(Coverage):
-            out.encounters[f.name][at_e] = getattr(cov, f.name)
+    rows = sum(len(x["o"]) for x in (rec, held, sh, en))
+    spaces = list(chunks(n_officers, lo, hi, max(-(-rows // CHUNK_ROWS), 1)))
+    tables = Tables(rec, held, sh, shift_ids, en)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for _ in pool.map(lambda ks: _chunk(policy, ks, len(spaces) == 1, tables, out), spaces):
+            pass
     return out
+
+
+@dataclass(frozen=True)
+class Tables:
+    rec: Arrays
+    held: Arrays
+    sh: Arrays
+    shift_ids: pa.Array | pa.ChunkedArray
+    en: Arrays
+
+
+def _chunk(policy: Policy, ks: KeySpace, whole: bool, t: Tables, out: Measures) -> None:
+    """Measure the shifts and encounters of the officers of ``ks`` into ``out``."""
+    rr = policy.recording_required
+    max_gap = round(rr.max_gap_s * US)
+    grace = round(rr.start_grace_s * US), round(rr.end_grace_s * US)
+    r = _take(t.rec, _rows(t.rec, ks, whole))
+    h = _take(t.held, _rows(t.held, ks, whole))
+    r_s, r_e = ks.key(r["o"], r["s"]), ks.key(r["o"], r["e"])
+    recorded = Islands.build(r_s, r_e)
+    possessed = Islands.build(
+        np.concatenate([r_s, ks.key(h["o"], h["s"])]),
+        np.concatenate([r_e, ks.key(h["o"], h["e"])]),
+    )
+    # Shifts and encounters in key order (``at_*``: their package positions), so that every
+    # search below reads the islands in order.
+    at_s, s_a, s_b = _sorted(t.sh, ks, whole)
+    out.shifts["recorded_us"][at_s] = recorded.covered(s_a, s_b)
+    out.shifts["possessed_us"][at_s] = possessed.covered(s_a, s_b)
+
+    at_e, e_a, e_b = _sorted(t.en, ks, whole)
+    ctx = context_shifts(s_a, s_b, lambda j: t.shift_ids.take(pa.array(at_s[j])), e_a, e_b)
+    found = ctx >= 0
+    ctx[found] = at_s[ctx[found]]
+    out.context[at_e] = ctx
+    ok_ends = np.unique(r_e[r["ok"]])
+    cov = encounter_coverage(recorded, ks, ok_ends, e_a, e_b, max_gap, *grace)
+    for f in fields(Coverage):
+        out.encounters[f.name][at_e] = getattr(cov, f.name)
 
 
 def _rows(x: Arrays, ks: KeySpace, whole: bool) -> np.ndarray | slice:
