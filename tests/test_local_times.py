@@ -10,7 +10,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrecord.package.timezones import local_iso_sql, utc_offset_sql
+from onrecord.package.timezones import local_iso_sql
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LO, HI = datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
@@ -25,13 +25,10 @@ def python_iso(us: int, zone: str) -> str:
 
 
 def sql_iso(values: list[int], zone: str) -> list[str]:
-    off = utc_offset_sql("us", zone, 2019, 2021)
     return [
         r[0]
         for r in duckdb.execute(
-            f"SELECT {local_iso_sql('us', 'off')} FROM "
-            f"(SELECT us, {off} AS off FROM unnest(?) AS t(us))",
-            [values],
+            f"SELECT {local_iso_sql('us', zone, 2019, 2021)} FROM unnest(?) AS t(us)", [values]
         ).fetchall()
     ]
 

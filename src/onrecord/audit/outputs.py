@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from onrecord.package.timezones import local_iso_sql, utc_offset_sql
+from onrecord.package.timezones import local_iso_sql
 from onrecord.package.values import sql_str
 
 Format = Literal["csv", "parquet"]
@@ -30,25 +30,38 @@ ENCOUNTER_COLUMNS = (
 TIMES = {"start": "a", "end": "b"}  # output column -> its instant in µs on the audit tables
 
 
+def _in_line_order(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``table`` already holds its rows in ``_line`` order: one streaming pass over that
+    narrow column in the table's own order (``lag`` over an empty window keeps it), a few
+    milliseconds where sorting millions of wide rows takes seconds."""
+    row = con.execute(
+        f"""SELECT count(*) FILTER (WHERE _line IS NULL OR _line <= prev)
+            FROM (SELECT _line, lag(_line) OVER () AS prev FROM {table})"""
+    ).fetchone()
+    return row is not None and row[0] == 0
+
+
 def _select(
     con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], tz: str, fmt: Format
 ) -> str:
-    """The output columns in source order. In CSV, start and end are local ISO text with the
-    offset of that instant, from a short CASE on the instant (``utc_offset_sql``) rather than a
-    time-zone conversion per value; Parquet keeps them as instants."""
+    """The output columns in source (``_line``) order. In CSV, start and end are local ISO text
+    with the offset of that instant (``local_iso_sql``: a short CASE on the instant rather than a
+    time-zone conversion per value); Parquet keeps them as instants.
+
+    A table already in ``_line`` order is written as it is scanned (DuckDB keeps a single scan's
+    order). Otherwise the sort runs on the stored columns and the text is formatted after it,
+    on the sorted stream, so the sort carries 8-byte instants rather than formatted strings."""
     cols = [f'"{c}"' for c in columns]
-    source = table
     if fmt == "csv":
         years = con.execute(f'SELECT year(min(start)), year(max("end")) FROM {table}').fetchall()
         lo, hi = years[0][0] or 1970, years[0][1] or 1970
-        offsets = {c: utc_offset_sql(us, tz, lo - 1, hi + 1) for c, us in TIMES.items()}
         cols = [
-            f'{local_iso_sql(TIMES[c], f"_off_{TIMES[c]}")} AS "{c}"' if c in TIMES else q
+            f'{local_iso_sql(TIMES[c], tz, lo - 1, hi + 1)} AS "{c}"' if c in TIMES else q
             for c, q in zip(columns, cols, strict=True)
         ]
-        extra = ", ".join(f"{sql} AS _off_{TIMES[c]}" for c, sql in offsets.items())
-        source = f"(SELECT *, {extra} FROM {table})"
-    return f"SELECT {', '.join(cols)} FROM {source} ORDER BY _line"
+    ordered = _in_line_order(con, table)
+    source = table if ordered else f"(SELECT * FROM {table} ORDER BY _line)"
+    return f"SELECT {', '.join(cols)} FROM {source}"
 
 
 def write_rows(

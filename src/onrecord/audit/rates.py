@@ -33,67 +33,92 @@ def rate(numerator: float, denominator: float) -> dict[str, float | None]:
     }
 
 
-SHIFT_SQL = """
-    count(*) AS shifts, sum(hours) AS hours,
-    count(*) FILTER (WHERE required) AS required_shifts,
-    sum(hours) FILTER (WHERE required) AS required_hours,
-    {equipment},
-    sum(possessed_us) / 3.6e9 AS hours_possessed,
-    sum(recorded_us) / 3.6e9 AS hours_recorded,
-    sum(possessed_us) FILTER (WHERE required) / 3.6e9 AS required_hours_possessed
-    {recording}"""
-
-ENCOUNTER_SQL = """
-    count(*) AS encounters, count(*) FILTER (WHERE required) AS required_encounters,
-    {outcomes}, {flags}"""
+# metrics summed in µs and reported in hours
+HOURS_FROM_US = (
+    "hours_possessed", "hours_recorded", "required_hours_possessed", "required_hours_recorded",
+)  # fmt: skip
 
 
-def _shift_metrics(whole_shift: bool) -> str:
-    equipment = ", ".join(
-        f"count(*) FILTER (WHERE equipment = '{e}') AS equipment_{e}" for e in EQUIPMENT
-    )
-    recording = ""
+def _shift_metrics(whole_shift: bool) -> dict[str, str]:
+    """Each shift metric's aggregate over rows: all counts and sums, so they add up over parts
+    (those in ``HOURS_FROM_US`` are µs until ``_finish``)."""
+    metrics = {
+        "shifts": "count(*)",
+        "hours": "sum(hours)",
+        "required_shifts": "count(*) FILTER (WHERE required)",
+        "required_hours": "sum(hours) FILTER (WHERE required)",
+        **{f"equipment_{e}": f"count(*) FILTER (WHERE equipment = '{e}')" for e in EQUIPMENT},
+        "hours_possessed": "sum(possessed_us)",
+        "hours_recorded": "sum(recorded_us)",
+        "required_hours_possessed": "sum(possessed_us) FILTER (WHERE required)",
+    }
     if whole_shift:
-        recording = (
-            ", count(*) FILTER (WHERE recording = 'recorded') AS recorded_shifts, "
-            "sum(recorded_us) FILTER (WHERE required) / 3.6e9 AS required_hours_recorded"
-        )
-    return SHIFT_SQL.format(equipment=equipment, recording=recording)
+        metrics["recorded_shifts"] = "count(*) FILTER (WHERE recording = 'recorded')"
+        metrics["required_hours_recorded"] = "sum(recorded_us) FILTER (WHERE required)"
+    return metrics
 
 
-def _encounter_metrics() -> str:
-    outcomes = ", ".join(
-        f"count(*) FILTER (WHERE outcome = '{o}') AS outcome_{o}" for o in OUTCOMES
-    )
-    flags = ", ".join(f"count(*) FILTER (WHERE required AND {f}) AS flag_{f}" for f in FLAGS)
-    return ENCOUNTER_SQL.format(outcomes=outcomes, flags=flags)
+def _encounter_metrics() -> dict[str, str]:
+    """Each encounter metric's aggregate over rows: all counts."""
+    return {
+        "encounters": "count(*)",
+        "required_encounters": "count(*) FILTER (WHERE required)",
+        **{f"outcome_{o}": f"count(*) FILTER (WHERE outcome = '{o}')" for o in OUTCOMES},
+        **{f"flag_{f}": f"count(*) FILTER (WHERE required AND {f})" for f in FLAGS},
+    }
+
+
+def _finish(name: str, total: str) -> str:
+    """SQL for metric ``name`` from ``total``, its sum: µs become hours."""
+    if name in HOURS_FROM_US:
+        return f"{total} / 3.6e9 AS {name}"
+    return f"{total} AS {name}"
+
+
+# Dimensions with too many values to pre-aggregate by together with the others: officers × the
+# rest is nearly as many groups as rows.
+MANY_VALUED = {"officer"}
 
 
 def _grouped(
-    con: duckdb.DuckDBPyConnection, table: str, metrics: str, dims: dict[str, str]
+    con: duckdb.DuckDBPyConnection, table: str, metrics: dict[str, str], dims: dict[str, str]
 ) -> dict[str | None, list[dict[str, Any]]]:
-    """The metrics of ``table`` overall (key ``None``) and by each dimension, in one pass
-    (GROUPING SETS) rather than one scan per breakdown."""
-    cols = list(dims.values())
-    sets = ", ".join(["()", *(f"({c})" for c in cols)])
-    level = f"GROUPING({', '.join(cols)})"
+    """The metrics of ``table`` overall (key ``None``) and by each dimension.
+
+    Every aggregate over the table's millions of rows costs per grouping, so the few-valued
+    dimensions are aggregated once, together (thousands of groups), and overall and each of
+    them is rolled up from those parts with GROUPING SETS; a many-valued one (officer) is one
+    plain GROUP BY on the table. Counts and integer sums add up exactly; sums of doubles are
+    added in another order, which DuckDB's parallel aggregation leaves unspecified anyway."""
+    few = {d: c for d, c in dims.items() if d not in MANY_VALUED}
+    keys = list(few.values())
+    sets = ", ".join(["()", *(f"({c})" for c in keys)])
+    parts = ", ".join(f"{agg} AS {name}" for name, agg in metrics.items())
+    rolled = ", ".join(_finish(name, f"sum({name})") for name in metrics)
     cur = con.execute(
-        f"SELECT {level} AS _level, {', '.join(cols)}, {metrics} "
-        f"FROM {table} GROUP BY GROUPING SETS ({sets})"
+        f"""SELECT GROUPING({", ".join(keys)}) AS _level, {", ".join(keys)}, {rolled}
+            FROM (SELECT {", ".join(keys)}, {parts} FROM {table} GROUP BY ALL)
+            GROUP BY GROUPING SETS ({sets})"""
     )
     names = [d[0] for d in cur.description]
     # GROUPING(c1, …, cn) has bit n-1-i clear for the one column ci grouped on.
-    by_level = {(1 << len(cols)) - 1: None} | {
-        ((1 << len(cols)) - 1) ^ (1 << (len(cols) - 1 - i)): dim for i, dim in enumerate(dims)
+    by_level = {(1 << len(keys)) - 1: None} | {
+        ((1 << len(keys)) - 1) ^ (1 << (len(keys) - 1 - i)): dim for i, dim in enumerate(few)
     }
     out: dict[str | None, list[dict[str, Any]]] = {}
     for values in cur.fetchall():
         row = dict(zip(names, values, strict=True))
         dim = by_level[row.pop("_level")]
-        key = row[dims[dim]] if dim else None
-        for c in cols:
+        key = row[few[dim]] if dim else None
+        for c in keys:
             del row[c]
         out.setdefault(dim, []).append({"key": key, **row} if dim else row)
+    finished = ", ".join(_finish(name, agg) for name, agg in metrics.items())
+    for dim, col in dims.items():
+        if dim in MANY_VALUED:
+            cur = con.execute(f"SELECT {col} AS key, {finished} FROM {table} GROUP BY {col}")
+            names = [d[0] for d in cur.description]
+            out[dim] = [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
     return out
 
 

@@ -4,8 +4,8 @@
 Row-level files are built as Arrow tables straight from the plan's arrays (text columns taken
 from ``Schedule.rows`` by index, never joined) and written by DuckDB, so millions of rows never
 become Python objects. Times are the department's local time with the UTC offset of that instant,
-as the audit writes them; the offset comes from a short ``CASE`` on the instant
-(``utc_offset_sql``) rather than a time-zone conversion per value, which is several times faster.
+as the audit writes them (``local_iso_sql``: a short ``CASE`` on the instant rather than a
+time-zone conversion per value, which is several times faster).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from onrecord.fleet.occupation import pickup
 from onrecord.fleet.personal import State
 from onrecord.fleet.plan import Plan, Reason
 from onrecord.package.loader import Package
-from onrecord.package.timezones import local_iso_sql, utc_offset_sql
+from onrecord.package.timezones import local_iso_sql
 from onrecord.package.values import sql_str
 
 I64 = npt.NDArray[np.int64]
@@ -48,13 +48,12 @@ def _copy_local(
         else np.array([1970, 1970])
     )
     lo, hi = int(years[0]), int(years[1]) + 1  # occupations run on past the last start
-    offsets = ", ".join(f"{utc_offset_sql(t, tz, lo, hi)} AS off_{t}" for t in times)
     cols = [
-        f"{local_iso_sql(c, f'off_{c}')} AS {c}" if c in times else c for c in table.column_names
+        f"{local_iso_sql(c, tz, lo, hi)} AS {c}" if c in times else c for c in table.column_names
     ]
     pkg.con.register("_plan_out", table)
     pkg.con.execute(
-        f"""COPY (SELECT {", ".join(cols)} FROM (SELECT *, {offsets} FROM _plan_out))
+        f"""COPY (SELECT {", ".join(cols)} FROM _plan_out)
             TO {sql_str(str(path))} (FORMAT csv, HEADER)"""
     )  # no ORDER BY: DuckDB keeps a single scan's insertion order
     pkg.con.unregister("_plan_out")
