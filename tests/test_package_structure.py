@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 import onrecord
 from onrecord import StructuralError
+from onrecord.package import loader
 
 SHIFTS = "shift_id,officer_id,start,end,kind\ns1,o1,2019-06-01T08:00Z,2019-06-01T16:00Z,regular\n"
 
@@ -113,6 +115,50 @@ def test_invalid_utf8_row(write_package) -> None:
         ("s1", 2),
         ("s3", 4),
     ]
+
+
+@pytest.mark.parametrize("multiline", [False, True], ids=["one-line-records", "multiline-values"])
+def test_lines_of_a_file_read_by_several_threads(write_package, monkeypatch, multiline) -> None:
+    """Every kept row's ``_line`` is its line in the file, and the first use of a key is the one
+    kept, when DuckDB reads the file with several threads (a file of tens of megabytes, and more
+    threads than a small machine has) and stores the typed rows in another order than the file's
+    (as DuckDB 2.0.1 did for this table: its ``uniformed`` rule has an ``IN`` list)."""
+    connect = loader.connect
+
+    def threaded(memory_limit: str | None = None):
+        con = connect(memory_limit)
+        con.execute("SET threads = 4")
+        return con
+
+    monkeypatch.setattr(loader, "connect", threaded)
+    root = write_package(shifts="shift_id,officer_id,start,end,kind,uniformed,unit\n")
+    with (root / "shifts.csv").open("a") as f:
+        for i in range(1, 300_001):
+            unit = '"two\nlines"' if multiline and i % 1000 == 0 else "day"
+            f.write(f"s{i:07d},o{i},2020-06-01T08:00,2020-06-01T16:00,regular,true,{unit}\n")
+        f.write("s0000002,o0,2020-06-02T08:00,2020-06-02T16:00,regular,true,day\n")
+        if multiline:
+            f.write("s9999999,o0\n")  # malformed: too few fields
+    records = []  # (line where the record starts, shift_id), as Python's csv module reads them
+    with (root / "shifts.csv").open(newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        start = reader.line_num + 1
+        for row in reader:
+            records.append((start, row[0]))
+            start = reader.line_num + 1
+    *kept, (dup_line, dup) = records[:-1] if multiline else records
+
+    pkg = onrecord.load(root)
+    assert pkg.con.execute("SELECT _line, shift_id FROM shifts ORDER BY _line").fetchall() == kept
+    problems = [(p.line, p.code.value, p.message) for p in pkg.problems()]
+    assert problems[0] == (
+        dup_line,
+        "duplicate_key",
+        f"shift_id {dup} was already used on line 3; the first row is kept. "
+        "Give this row its own id or remove it",
+    )
+    assert [p[:2] for p in problems[1:]] == ([(records[-1][0], "malformed_row")] * multiline)
 
 
 def test_parquet_package_typed_and_text_columns(tmp_path: Path) -> None:

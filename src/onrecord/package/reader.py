@@ -78,11 +78,23 @@ def json_key(name: str) -> str:
 
 
 def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
+    """Every column as text, and ``LINE``: the row's number among the file's accepted records
+    (1 for the first), which :func:`_csv_lines` turns into its line.
+
+    The number is given as the file is scanned, by DuckDB's documented way to turn a table's
+    original order into a column: ``row_number() OVER ()`` directly on the one table (DuckDB
+    runs that window on one thread, reading the file in order). From then on it is a value of
+    the row, which no later reordering (by joins, parallel inserts, rewrites of the table) can
+    change. The typed table's ``rowid`` cannot serve: DuckDB stores the rows of a ``CREATE
+    TABLE AS`` in scan order only when it judges every operator of the query order-preserving,
+    and it does not judge the typed query so (it turns an ``IN`` list of five or more values
+    into a hash join), so on a file read by several threads the rows are stored in whatever
+    order the threads finish them."""
     cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header or tf.header) + "}"
-    return f"""read_csv({sql_str(str(tf.path))}, columns={cols}, header=true,
-        auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true,
-        null_padding=false, store_rejects=true, rejects_table='_rej',
-        rejects_scan='_rejscan', encoding='utf-8')"""
+    return f"""(SELECT *, row_number() OVER () AS {LINE} FROM read_csv({sql_str(str(tf.path))},
+        columns={cols}, header=true, auto_detect=false, delim=',', quote='"', escape='"',
+        strict_mode=true, null_padding=false, store_rejects=true, rejects_table='_rej',
+        rejects_scan='_rejscan', encoding='utf-8'))"""
 
 
 def _parquet_source(tf: TableFile, native: dict[str, str]) -> str:
@@ -217,8 +229,7 @@ def _typed_query(table: Table, tf: TableFile, source: str, native: dict[str, str
     """
     extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
     present = [c for c in table.columns if c.name in tf.header]
-    line = [LINE] if tf.fmt == "parquet" else []
-    out: list[str] = [*line, *extras]
+    out: list[str] = [LINE, *extras]
     ok: list[str] = []
     for col in table.columns:
         q, v, p = (
@@ -252,7 +263,7 @@ def _typed_query(table: Table, tf: TableFile, source: str, native: dict[str, str
         for v in [quote(INTERNAL + "v_" + c.name)]
     )
     texts_sql = f"json_object({texts})" if texts else "NULL"
-    cells = _cells(present, source, [*line, *extras], native)
+    cells = _cells(present, source, [LINE, *extras], native)
     return (
         f"SELECT {', '.join(out)}, {keep} AS {KEEP}, "
         f"CASE WHEN NOT ({keep}) THEN {texts_sql} END AS {BAD} FROM ({cells})"
@@ -271,10 +282,11 @@ def _trimmed(x: str) -> str:
 def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str:
     """Record malformed rows and return the SQL for each typed row's physical line number.
 
-    Rows are stored in file order, so row k of the typed table is the file's k-th accepted
-    record: its line is ``k + 2`` when every record is one line and none was rejected. Otherwise
-    (values spanning lines, blank lines, malformed rows) the file is read once more with
-    Python's csv module to find where each record starts.
+    A typed row's ``LINE`` is k for the file's k-th accepted record (see :func:`_csv_source`;
+    never its position in the table, whose order is not the file's): its line is ``k + 1`` when
+    every record is one line and none was rejected. Otherwise (values spanning lines, blank
+    lines, malformed rows) the file is read once more with Python's csv module to find where
+    each record starts, and ``LINE`` is replaced by that line.
     """
     rejects = con.execute(
         """SELECT line, min(line_byte_position), string_agg(DISTINCT error_type, '; '),
@@ -287,7 +299,7 @@ def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str
     count = con.execute(f"SELECT count(*) FROM {typed}").fetchone()
     accepted = count[0] if count else 0
     if not rejects and _line_breaks(tf.path) == accepted + 1:
-        return "(rowid + 2)"
+        return f"({LINE} + 1)"
     skip = set(rejected)
     lines = [n for n in _record_starts(tf.path) if n not in skip]
     if len(lines) != accepted:
@@ -295,12 +307,14 @@ def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str
             f"{tf.name}: {accepted} rows were read but {len(lines)} records found; "
             "the file's quoting is inconsistent: check it with a CSV validator"
         )
-    con.execute("CREATE OR REPLACE TEMP TABLE _lines (line BIGINT)")
-    if lines:
-        con.execute("INSERT INTO _lines SELECT unnest(?)", [lines])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _lines AS SELECT unnest(range(1, len(l) + 1)) AS k, "
+        "unnest(l) AS line FROM (SELECT ?::BIGINT[] AS l)",
+        [lines],
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {typed} AS
-        SELECT t.*, l.line AS {LINE} FROM {typed} t POSITIONAL JOIN _lines l"""
+        SELECT t.* REPLACE (l.line AS {LINE}) FROM {typed} t JOIN _lines l ON t.{LINE} = l.k"""
     )
     con.execute("DROP TABLE _lines")
     return LINE
