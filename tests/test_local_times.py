@@ -10,7 +10,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrecord.package.timezones import local_iso_sql
+from onrecord.package.timezones import local_iso_sql, local_month_sql
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LO, HI = datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
@@ -56,3 +56,24 @@ def test_equals_a_time_zone_conversion(zone: str, offsets: list[int], whole: boo
     base = (LO - EPOCH) // timedelta(microseconds=1)
     values = [base + (o - o % 1_000_000 if whole else o) for o in offsets]
     assert sql_iso(values, zone) == [python_iso(v, zone) for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["America/New_York", "Pacific/Auckland", "UTC"]),
+    st.lists(st.integers(0, SPAN_US), min_size=1, max_size=40),
+)
+def test_local_month_equals_a_time_zone_conversion(zone: str, offsets: list[int]) -> None:
+    base = (LO - EPOCH) // timedelta(microseconds=1)
+    values = [base + o for o in offsets]
+    got = duckdb.execute(
+        f"SELECT {local_month_sql('us', zone, 2019, 2021)} FROM unnest(?) AS t(us)", [values]
+    ).fetchall()
+    assert [r[0] for r in got] == [python_iso(v, zone)[:7] for v in values]
+
+
+def test_local_month_at_midnight_of_a_new_month() -> None:
+    """2019-08-31T23:30-04:00 is in August locally though it is September in UTC."""
+    us = (datetime(2019, 9, 1, 3, 30, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
+    got = duckdb.execute(f"SELECT {local_month_sql(str(us), 'America/New_York', 2019, 2019)}")
+    assert got.fetchall() == [("2019-08",)]

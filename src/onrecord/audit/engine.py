@@ -23,7 +23,7 @@ import pyarrow as pa
 from onrecord.audit.measure import measure
 from onrecord.audit.possession import device_possession_sql
 from onrecord.package.loader import Package
-from onrecord.package.timezones import utc_offset_sql
+from onrecord.package.timezones import local_month_sql
 from onrecord.package.values import sql_str
 from onrecord.policy import Policy
 from onrecord.policy.requirement import in_list, officer_join, shift_requirement
@@ -48,7 +48,7 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
         FROM (SELECT DISTINCT officer_id FROM ({" UNION ALL ".join(sources)}))"""
     )
     shifts, encounters, years = _measured(con, policy, has, say)
-    month = month_sql("epoch_us(x.start)", zone, years)
+    month = local_month_sql("epoch_us(x.start)", zone, *years)
     if shifts is not None:
         con.register("_sh_m", shifts)
         _shifts(con, policy, sql_str(zone), month, "officers" in has)
@@ -62,14 +62,6 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
     else:
         _no_encounters(con)
     con.execute("DROP TABLE _oid")
-
-
-def month_sql(us: str, zone: str, years: tuple[int, int]) -> str:
-    """SQL for the local month (``2019-08``) of the instant ``us`` (µs) in the given years: the
-    offset from a short ``CASE`` on the instant, far cheaper per row than a time-zone
-    conversion."""
-    off = utc_offset_sql(us, zone, *years)
-    return f"strftime(make_timestamp({us} + {off} * 1000000::BIGINT), '%Y-%m')"
 
 
 def _measured(

@@ -9,7 +9,7 @@ clock, which DuckDB evaluates as a short ``CASE`` per column.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -85,36 +85,55 @@ def _changes(zone: ZoneInfo, first: datetime, last: datetime) -> Iterator[Transi
         day += timedelta(days=1)
 
 
-def local_iso_sql(us: str, zone_name: str, first_year: int, last_year: int) -> str:
-    """SQL: the instant ``us`` (µs since the epoch, UTC) as local ISO text in ``zone_name``, e.g.
-    2019-08-31T07:30:00-04:00, with fractional seconds only when there are any (the form every
-    output file uses); exact for instants in the years given.
-
-    A short ``CASE`` on the instant picks the offset in force, and each branch adds that offset as
-    a constant and has the offset text written into its ``strftime`` pattern: one comparison chain
-    and one ``strftime`` per value, several times cheaper than a time-zone conversion or than
-    building the suffix from the offset with string functions on every row."""
+def _by_offset(
+    us: str, zone_name: str, first_year: int, last_year: int, render: Callable[[int], str]
+) -> str:
+    """SQL choosing, by a short ``CASE`` on the instant ``us`` (µs since the epoch, UTC), the
+    expression ``render(offset)`` for the UTC offset (seconds) in force in ``zone_name``; exact
+    for instants in the years given."""
     zone = ZoneInfo(zone_name)
     first = datetime(max(first_year, 1), 1, 1) - timedelta(days=1)
     last = datetime(min(last_year, 9998), 12, 31) + timedelta(days=1)
     epoch = datetime(1970, 1, 1)
     steps = [((tr.at_utc - epoch) // timedelta(microseconds=1), tr.after)
              for tr in _changes(zone, first, last)]  # fmt: skip
-    start = _offset(zone, first)
+    start = render(_offset(zone, first))
+    if not steps:
+        return start
+    whens = " ".join(f"WHEN {us} >= {t} THEN {render(off)}" for t, off in reversed(steps))
+    return f"(CASE {whens} ELSE {start} END)"
 
-    def at(off: int, fraction: str) -> str:
-        sign = "-" if off < 0 else "+"
-        suffix = f"{sign}{abs(off) // 3600:02d}:{abs(off) % 3600 // 60:02d}"
-        pattern = f"%Y-%m-%dT%H:%M:%S{fraction}{suffix}"
-        return f"strftime(make_timestamp({us} + {off * 1_000_000}), '{pattern}')"
 
-    def local(fraction: str) -> str:
-        if not steps:
-            return at(start, fraction)
-        whens = " ".join(f"WHEN {us} >= {t} THEN {at(off, fraction)}" for t, off in reversed(steps))
-        return f"(CASE {whens} ELSE {at(start, fraction)} END)"
+def local_iso_sql(us: str, zone_name: str, first_year: int, last_year: int) -> str:
+    """SQL: the instant ``us`` (µs since the epoch, UTC) as local ISO text in ``zone_name``, e.g.
+    2019-08-31T07:30:00-04:00, with fractional seconds only when there are any (the form every
+    output file uses); exact for instants in the years given.
 
-    return f"(CASE WHEN {us} % 1000000 = 0 THEN {local('')} ELSE {local('.%f')} END)"
+    Each branch of the offset ``CASE`` adds that offset as a constant and has the offset text
+    written into its ``strftime`` pattern: one comparison chain and one ``strftime`` per value,
+    several times cheaper than a time-zone conversion or than building the suffix from the
+    offset with string functions on every row."""
+
+    def at(fraction: str) -> Callable[[int], str]:
+        def render(off: int) -> str:
+            sign = "-" if off < 0 else "+"
+            suffix = f"{sign}{abs(off) // 3600:02d}:{abs(off) % 3600 // 60:02d}"
+            pattern = f"%Y-%m-%dT%H:%M:%S{fraction}{suffix}"
+            return f"strftime(make_timestamp({us} + {off * 1_000_000}), '{pattern}')"
+
+        return render
+
+    years = (first_year, last_year)
+    whole, fractional = (_by_offset(us, zone_name, *years, at(f)) for f in ("", ".%f"))
+    return f"(CASE WHEN {us} % 1000000 = 0 THEN {whole} ELSE {fractional} END)"
+
+
+def local_month_sql(us: str, zone_name: str, first_year: int, last_year: int) -> str:
+    """SQL: the local calendar month (``2019-08``) of the instant ``us``, as ``local_iso_sql``."""
+    return _by_offset(
+        us, zone_name, first_year, last_year,
+        lambda off: f"strftime(make_timestamp({us} + {off * 1_000_000}), '%Y-%m')",
+    )  # fmt: skip
 
 
 def _bisect(zone: ZoneInfo, lo: datetime, hi: datetime) -> datetime:
