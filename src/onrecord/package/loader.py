@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -38,6 +39,12 @@ class Package:
     department: Department
     con: duckdb.DuckDBPyConnection
     loads: dict[str, TableLoad] = field(default_factory=dict)
+    memory_limit: str | None = None  # DuckDB's, as set by ``connect``
+
+    @property
+    def rows(self) -> int:
+        """Kept rows in all tables."""
+        return sum(load.rows_kept for load in self.loads.values())
 
     @property
     def tables(self) -> list[str]:
@@ -114,13 +121,31 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
-    limit = memory_limit or os.environ.get("ONRECORD_MEMORY_LIMIT")
+    limit = memory_limit_setting(memory_limit)
     if limit:
         con.execute("SET memory_limit = ?", [limit])
         spill = tempfile.mkdtemp(prefix="onrecord-spill-")
         con.execute("SET temp_directory = ?", [spill])
         weakref.finalize(con, shutil.rmtree, spill, True)
     return con
+
+
+def memory_limit_setting(memory_limit: str | None = None) -> str | None:
+    """The memory limit in force: the one given, else ``ONRECORD_MEMORY_LIMIT``, else none."""
+    return memory_limit or os.environ.get("ONRECORD_MEMORY_LIMIT") or None
+
+
+UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+         "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+
+
+def memory_bytes(limit: str) -> int | None:
+    """A memory limit as DuckDB reads it (``3GB``, ``2.5 GiB``, ``800MB``) in bytes; None for a
+    spelling this does not know (such as a percentage)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", limit)
+    if not m or m.group(2).lower() not in UNITS:
+        return None
+    return int(float(m.group(1)) * UNITS[m.group(2).lower()])
 
 
 def load(
@@ -141,7 +166,7 @@ def load(
 
     con = connect(memory_limit)
     con.execute(PROBLEMS_DDL)
-    pkg = Package(root, department, con)
+    pkg = Package(root, department, con, memory_limit=memory_limit_setting(memory_limit))
     for name in TABLES:  # contract order, so references load before they are used
         if name in files:
             if progress:
