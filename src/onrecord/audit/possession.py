@@ -20,14 +20,17 @@ def device_possession_sql(has_cameras: bool, max_hours: float) -> str:
         " USING (camera_id)"
     )
     limit_us = round(max_hours * 3600 * 1_000_000)
+    # The window sees every opening and closing event; the camera's assigned officer is looked
+    # up afterwards, only for the openings.
     return f"""
         SELECT o, s, least(coalesce(next_at, s + {limit_us}), s + {limit_us}) AS e FROM (
-            SELECT epoch_us(d.at) AS s, d.event,
+            SELECT d.s, d.next_at,
                    CASE d.event WHEN 'checkout' THEN d.officer_id
-                                WHEN 'undock' THEN coalesce(d.officer_id, c.assigned_officer_id)
-                   END AS o,
-                   lead(epoch_us(d.at)) OVER (PARTITION BY d.camera_id ORDER BY d.at, d._line)
-                       AS next_at
-            FROM device_events d {assigned}
-            WHERE d.event IN {OPEN_CLOSE})
-        WHERE event IN ('checkout', 'undock') AND o IS NOT NULL"""
+                                ELSE coalesce(d.officer_id, c.assigned_officer_id) END AS o
+            FROM (SELECT epoch_us(x.at) AS s, x.event, x.officer_id, x.camera_id,
+                         lead(epoch_us(x.at)) OVER (PARTITION BY x.camera_id
+                                                    ORDER BY x.at, x._line) AS next_at
+                  FROM device_events x WHERE x.event IN {OPEN_CLOSE}) d
+            {assigned}
+            WHERE d.event IN ('checkout', 'undock'))
+        WHERE o IS NOT NULL"""
