@@ -53,34 +53,36 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
         SELECT officer_id, (row_number() OVER (ORDER BY officer_id) - 1)::INTEGER AS oi
         FROM (SELECT DISTINCT officer_id FROM ({" UNION ALL ".join(sources)}))"""
     )
-    with _room_for_arrays(pkg):
+    with _room_for_arrays(pkg, ARRAY_BYTES_PER_ROW * pkg.rows):
         shifts, encounters, years = _measured(con, policy, has, say)
     month = local_month_sql("epoch_us(x.start)", zone, *years)
-    if shifts is not None:
-        con.register("_sh_m", shifts)
-        _shifts(con, policy, sql_str(zone), month, "officers" in has)
-        con.unregister("_sh_m")
-    else:
-        _no_shifts(con)
-    if encounters is not None:
-        con.register("_en_m", encounters)
-        _encounters(con, policy, month, "officers" in has)
-        con.unregister("_en_m")
-    else:
-        _no_encounters(con)
+    results = sum(t.nbytes for t in (shifts, encounters) if t is not None)
+    with _room_for_arrays(pkg, results):
+        if shifts is not None:
+            con.register("_sh_m", shifts)
+            _shifts(con, policy, sql_str(zone), month, "officers" in has)
+            con.unregister("_sh_m")
+        else:
+            _no_shifts(con)
+        if encounters is not None:
+            con.register("_en_m", encounters)
+            _encounters(con, policy, month, "officers" in has)
+            con.unregister("_en_m")
+        else:
+            _no_encounters(con)
     con.execute("DROP TABLE _oid")
 
 
 @contextmanager
-def _room_for_arrays(pkg: Package) -> Iterator[None]:
-    """While the engine's arrays exist, DuckDB's memory limit (when one is set) is lowered by
-    their size, so that the process as a whole stays within it: DuckDB spills the loaded
-    tables it does not need for a while instead."""
+def _room_for_arrays(pkg: Package, nbytes: int) -> Iterator[None]:
+    """While the engine's arrays (``nbytes``) exist, DuckDB's memory limit (when one is set) is
+    lowered by their size, so that the process as a whole stays within it: DuckDB spills the
+    loaded tables it does not need for a while instead."""
     limit = memory_bytes(pkg.memory_limit) if pkg.memory_limit else None
     if limit is None:
         yield
         return
-    room = max(limit - ARRAY_BYTES_PER_ROW * pkg.rows, limit // 4)
+    room = max(limit - nbytes, limit // 4)
     pkg.con.execute("SET memory_limit = ?", [f"{room // 10**6}MB"])
     try:
         yield
