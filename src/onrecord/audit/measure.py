@@ -1,8 +1,8 @@
 """The audit's arithmetic on arrays: every shift and encounter measured against R(o) and P(o).
 
 Input is one array per column, officers numbered ``0 .. n - 1`` and times in integer
-microseconds; nothing here touches the database. The officers are taken in as few chunks as
-the int64 keys allow (``keys.py``): one for any realistic package.
+microseconds; nothing here touches the database. Officers are measured in chunks, each with its
+own officer-and-time keys (``keys.py``).
 """
 
 from __future__ import annotations
@@ -71,13 +71,15 @@ def measure(
     spaces = list(chunks(n_officers, lo, hi, max(-(-rows // CHUNK_ROWS), 1)))
     tables = Tables(rec, held, sh, shift_ids, en)
     with ThreadPoolExecutor(WORKERS) as pool:
-        for _ in pool.map(lambda ks: _chunk(policy, ks, len(spaces) == 1, tables, out), spaces):
-            pass
+        # list(): re-raise any chunk's exception here
+        list(pool.map(lambda ks: _chunk(policy, ks, len(spaces) == 1, tables, out), spaces))
     return out
 
 
 @dataclass(frozen=True)
 class Tables:
+    """The inputs of ``measure``, shared read-only by the chunks."""
+
     rec: Arrays
     held: Arrays
     sh: Arrays
