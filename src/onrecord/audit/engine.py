@@ -94,9 +94,9 @@ def _measured(
     con: Con, policy: Policy, has: set[str], say: Progress
 ) -> tuple[pa.Table | None, pa.Table | None, tuple[int, int]]:
     """The measures of every shift and encounter as Arrow tables keyed by ``_line`` (None for
-    an absent table), and the calendar years the instants span. The arrays read here are freed
-    on return, before the results are joined back to the rows."""
-    n_officers = _column(con, "SELECT count(*) FROM _oid")[0]
+    an absent table), and the calendar years the instants span (with a year's margin). The
+    arrays read here are freed on return, before the results are joined back to the rows."""
+    n_officers = con.execute("SELECT count(*) FROM _oid").fetchall()[0][0]
     allowed = in_list("r.stop_reason", policy.deactivation.allowed_reasons)
     rec = _arrays(
         con,
@@ -127,12 +127,7 @@ def _measured(
         )
     say("measuring shifts and encounters")
     m = measure(policy, n_officers, rec, held, sh, ids, en)
-    starts = [x["a"] for x in (sh, en) if len(x["a"])]
-    years = (
-        (_year(min(x.min() for x in starts)) - 1, _year(max(x.max() for x in starts)) + 1)
-        if starts
-        else (1970, 1970)
-    )
+    years = (_year(m.span[0]) - 1, _year(m.span[1]) + 1)
     shifts = pa.table({"_line": sh["_line"], **m.shifts}) if "shifts" in has else None
     encounters = None
     if "encounters" in has:
@@ -147,10 +142,6 @@ def _measured(
 
 def _year(us: int) -> int:
     return (datetime(1970, 1, 1) + timedelta(microseconds=int(us))).year
-
-
-def _column(con: Con, sql: str) -> list:
-    return [r[0] for r in con.execute(sql).fetchall()]
 
 
 def _arrays(con: Con, sql: str) -> dict[str, Any]:

@@ -29,11 +29,27 @@ Arrays = dict[str, np.ndarray]
 @dataclass
 class Measures:
     """``shifts``: recorded_us and possessed_us per shift; ``context``: each encounter's
-    context shift (index into the shifts, -1 for none); ``encounters``: coverage per encounter."""
+    context shift (index into the shifts, -1 for none); ``encounters``: coverage per encounter;
+    ``span``: the first and last instant of all the input (µs)."""
 
     shifts: Arrays
     context: np.ndarray
     encounters: Arrays
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The policy's recording limits in microseconds."""
+
+    max_gap: int
+    start_grace: int
+    end_grace: int
+
+    @classmethod
+    def of(cls, policy: Policy) -> Limits:
+        rr = policy.recording_required
+        return cls(*(round(x * US) for x in (rr.max_gap_s, rr.start_grace_s, rr.end_grace_s)))
 
 
 def _bounds(*arrays: np.ndarray) -> tuple[int, int]:
@@ -59,20 +75,22 @@ def measure(
     and searches release the interpreter lock, so both cores work, and the working arrays stay
     a small fraction of the package whatever its size.
     """
+    lo, hi = _bounds(rec["s"], rec["e"], held["s"], held["e"], sh["a"], sh["b"], en["a"], en["b"])
     out = Measures(
         {"recorded_us": np.zeros(len(sh["o"]), np.int64),
          "possessed_us": np.zeros(len(sh["o"]), np.int64)},
         np.full(len(en["o"]), -1, np.int64),
-        {f.name: np.zeros(len(en["o"]), bool) for f in fields(Coverage)},
+        {f.name: np.zeros(len(en["o"]), np.float64 if f.name == "coverage_ratio" else bool)
+         for f in fields(Coverage)},
+        (lo, hi),
     )  # fmt: skip
-    out.encounters["coverage_ratio"] = np.zeros(len(en["o"]))
-    lo, hi = _bounds(rec["s"], rec["e"], held["s"], held["e"], sh["a"], sh["b"], en["a"], en["b"])
     rows = sum(len(x["o"]) for x in (rec, held, sh, en))
     spaces = list(chunks(n_officers, lo, hi, max(-(-rows // CHUNK_ROWS), 1)))
     tables = Tables(rec, held, sh, shift_ids, en)
+    limits = Limits.of(policy)
     with ThreadPoolExecutor(WORKERS) as pool:
         # list(): re-raise any chunk's exception here
-        list(pool.map(lambda ks: _chunk(policy, ks, len(spaces) == 1, tables, out), spaces))
+        list(pool.map(lambda ks: _chunk(limits, ks, len(spaces) == 1, tables, out), spaces))
     return out
 
 
@@ -87,11 +105,8 @@ class Tables:
     en: Arrays
 
 
-def _chunk(policy: Policy, ks: KeySpace, whole: bool, t: Tables, out: Measures) -> None:
+def _chunk(limits: Limits, ks: KeySpace, whole: bool, t: Tables, out: Measures) -> None:
     """Measure the shifts and encounters of the officers of ``ks`` into ``out``."""
-    rr = policy.recording_required
-    max_gap = round(rr.max_gap_s * US)
-    grace = round(rr.start_grace_s * US), round(rr.end_grace_s * US)
     r = _take(t.rec, _rows(t.rec, ks, whole))
     h = _take(t.held, _rows(t.held, ks, whole))
     r_s, r_e = ks.key(r["o"], r["s"]), ks.key(r["o"], r["e"])
@@ -112,7 +127,9 @@ def _chunk(policy: Policy, ks: KeySpace, whole: bool, t: Tables, out: Measures) 
     ctx[found] = at_s[ctx[found]]
     out.context[at_e] = ctx
     ok_ends = np.unique(r_e[r["ok"]])
-    cov = encounter_coverage(recorded, ks, ok_ends, e_a, e_b, max_gap, *grace)
+    cov = encounter_coverage(
+        recorded, ks, ok_ends, e_a, e_b, limits.max_gap, limits.start_grace, limits.end_grace
+    )
     for f in fields(Coverage):
         out.encounters[f.name][at_e] = getattr(cov, f.name)
 
