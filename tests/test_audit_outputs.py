@@ -50,7 +50,7 @@ def test_rows_in_line_order_whatever_the_table_order(tmp_path: Path, fmt: output
     written = {}
     for order in ("i", "hash(i)", "i DESC"):
         con = _tables(order)
-        assert outputs._in_line_order(con, "audit_shifts") == (order == "i")
+        assert outputs._scan(con, "audit_shifts")[0] == (order == "i")
         written[order] = outputs.write_rows(
             con, tmp_path / order, "America/New_York", fmt, whole_shift=False
         )

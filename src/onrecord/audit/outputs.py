@@ -30,15 +30,17 @@ ENCOUNTER_COLUMNS = (
 TIMES = {"start": "a", "end": "b"}  # output column -> its instant in µs on the audit tables
 
 
-def _in_line_order(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether ``table`` already holds its rows in ``_line`` order: one streaming pass over that
-    narrow column in the table's own order (``lag`` over an empty window keeps it), a few
-    milliseconds where sorting millions of wide rows takes seconds."""
+def _scan(con: duckdb.DuckDBPyConnection, table: str) -> tuple[bool, int, int]:
+    """Whether ``table`` already holds its rows in ``_line`` order, and the first and last
+    calendar year of its instants, from one streaming pass in the table's own order (``lag``
+    over an empty window keeps it): a few milliseconds where sorting millions of wide rows
+    takes seconds."""
     row = con.execute(
-        f"""SELECT count(*) FILTER (WHERE _line IS NULL OR _line <= prev)
-            FROM (SELECT _line, lag(_line) OVER () AS prev FROM {table})"""
-    ).fetchone()
-    return row is not None and row[0] == 0
+        f"""SELECT count(*) FILTER (WHERE _line IS NULL OR _line <= prev),
+                   year(min(start)), year(max("end"))
+            FROM (SELECT _line, start, "end", lag(_line) OVER () AS prev FROM {table})"""
+    ).fetchall()[0]
+    return row[0] == 0, row[1] or 1970, row[2] or 1970
 
 
 def _select(
@@ -51,15 +53,13 @@ def _select(
     A table already in ``_line`` order is written as it is scanned (DuckDB keeps a single scan's
     order). Otherwise the sort runs on the stored columns and the text is formatted after it,
     on the sorted stream, so the sort carries 8-byte instants rather than formatted strings."""
+    ordered, lo, hi = _scan(con, table)
     cols = [f'"{c}"' for c in columns]
     if fmt == "csv":
-        years = con.execute(f'SELECT year(min(start)), year(max("end")) FROM {table}').fetchall()
-        lo, hi = years[0][0] or 1970, years[0][1] or 1970
         cols = [
             f'{local_iso_sql(TIMES[c], tz, lo - 1, hi + 1)} AS "{c}"' if c in TIMES else q
             for c, q in zip(columns, cols, strict=True)
         ]
-    ordered = _in_line_order(con, table)
     source = table if ordered else f"(SELECT * FROM {table} ORDER BY _line)"
     return f"SELECT {', '.join(cols)} FROM {source}"
 
@@ -85,5 +85,5 @@ def write_rows(
 
 def write_summary(summary: dict[str, Any], out: Path) -> Path:
     path = out / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     return path

@@ -369,6 +369,15 @@ class CheckoutService:
             _require_station(s, station_id)
             return [c for c, _ in _statuses(s, CameraState.station_id == station_id)]
 
+    def cameras_by_station(self) -> dict[str, list[CameraStatus]]:
+        """Every camera grouped by the station it is docked at or was last taken from, each
+        station's in ``camera_id`` order, from one query (as ``cameras_at`` per station)."""
+        out: dict[str, list[CameraStatus]] = {}
+        with self.readers() as s:
+            for c, _ in _statuses(s):
+                out.setdefault(c.station_id, []).append(c)
+        return out
+
     def officer_camera(self, officer_id: str) -> CameraStatus | None:
         """The camera ``officer_id`` holds now, if any."""
         with self.readers() as s:

@@ -112,7 +112,8 @@ def read_schedule(pkg: Package, sel: Selection) -> Schedule:
     tz = sql_str(pkg.department.timezone)
     required = shift_requirement(sel.policy, tz).required if sel.policy else "true"
     source = f"FROM shifts x {officer_join(has_officers)} WHERE {_where(tz, sel)}"
-    in_range = con.execute(f"SELECT count(*) {source}").fetchall()[0][0]
+    # officer ids are unique, so the join cannot change the count
+    [(in_range,)] = con.execute(f"SELECT count(*) FROM shifts x WHERE {_where(tz, sel)}").fetchall()
     rows = con.sql(
         f"""SELECT x.shift_id, x.officer_id, coalesce(x.station_id, ofc.station_id) AS station_id,
                    x.kind, epoch_us(x.start) AS s, epoch_us(x."end") AS e,

@@ -1,5 +1,5 @@
-"""Write a plan's files: ``stations.csv``, ``assignments.csv``, ``uncovered.csv``,
-``summary.json``.
+"""Write a plan's row files: ``stations.csv``, ``assignments.csv``, ``uncovered.csv`` (its
+``summary.json`` is written as the audit's is).
 
 Row-level files are built as Arrow tables straight from the plan's arrays (text columns taken
 from ``Schedule.rows`` by index, never joined) and written by DuckDB, so millions of rows never
@@ -11,7 +11,6 @@ time-zone conversion per value, which is several times faster).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +143,3 @@ def write_stations(rows: list[dict[str, Any]], path: Path) -> None:
         w = csv.DictWriter(f, STATION_COLUMNS, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-
-
-def write_summary(doc: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,7 @@ class Occupancy:
     level: I64
     bounds: I64  # station s's events are [bounds[s], bounds[s + 1])
 
-    @property
+    @cached_property
     def needed(self) -> I64:
         """The peak per station (0 where nothing is occupied)."""
         out = np.zeros(len(self.bounds) - 1, dtype=np.int64)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from onrecord.audit import resolve_policy
+from onrecord.audit.outputs import write_summary
 from onrecord.fleet import outputs, summary
 from onrecord.fleet.inputs import PlanError, Selection, read_fleet, read_schedule
 from onrecord.fleet.params import PlanParameters
@@ -69,8 +70,7 @@ def run_plan(
     outputs.write_stations(doc["stations"], files[0])
     outputs.write_assignments(pkg, plan, files[1])
     outputs.write_uncovered(pkg, plan, files[2])
-    files.append(out / "summary.json")
-    outputs.write_summary(doc, files[-1])
+    files.append(write_summary(doc, out))
     say("writing the report")
     files.append(out / "report.html")
     files[-1].write_text(render_report(doc), encoding="utf-8")

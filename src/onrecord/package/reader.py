@@ -97,7 +97,7 @@ def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
         rejects_scan='_rejscan', encoding='utf-8'))"""
 
 
-def _parquet_source(tf: TableFile, native: dict[str, str]) -> str:
+def _parquet_source(tf: TableFile, native: set[str]) -> str:
     """Every column cast to text, so that one set of rules applies to both formats, except the
     ``native`` columns, which are read as they are stored (see :func:`native_columns`)."""
     cols = ", ".join(
@@ -109,22 +109,18 @@ def _parquet_source(tf: TableFile, native: dict[str, str]) -> str:
     )
 
 
-def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) -> dict[str, str]:
-    """Parquet columns stored as a type that the contract's rule can check without the text:
-    column name -> DuckDB type. Casting those to text and parsing the text back costs more than
+def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) -> set[str]:
+    """Parquet columns stored as a type that the contract's rule can check without the text.
+    Casting those to text and parsing the text back costs more than
     the rest of their reading; checked natively they give the same values and the same errors."""
     if tf.fmt != "parquet":
-        return {}
+        return set()
     types = con.execute(
         f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
         f"read_parquet({sql_str(str(tf.path))}))"
     ).fetchall()
     kinds = {c.name: c.kind for c in table.columns}
-    return {
-        name: sql_type
-        for name, sql_type in types
-        if name in kinds and sql_type in NATIVE.get(kinds[name], ())
-    }
+    return {name for name, typ in types if name in kinds and typ in NATIVE.get(kinds[name], ())}
 
 
 def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> TableLoad:
@@ -169,9 +165,7 @@ def _utc_sql(column: str, steps: list) -> str:
     return f"make_timestamptz(epoch_us({n}) - {off} * 1000000::BIGINT)"
 
 
-def _cells(
-    present: list[Column], source: str, passthrough: list[str], native: dict[str, str]
-) -> str:
+def _cells(present: list[Column], source: str, passthrough: list[str], native: set[str]) -> str:
     """Each cell of ``source`` read in stages, so that each expression is evaluated once per
     cell: text -> parts -> typed value. For every column, ``v_`` is its trimmed text (NULL when
     empty; the stored value for ``native`` columns) and ``p_`` its typed value (NULL when empty
@@ -219,7 +213,7 @@ def _cells(
     return stage
 
 
-def _typed_query(table: Table, tf: TableFile, source: str, native: dict[str, str]) -> str:
+def _typed_query(table: Table, tf: TableFile, source: str, native: set[str]) -> str:
     """The typed rows of ``source``: each contract column typed (its default when empty), the
     file's other columns as text, and whether the row is kept (no missing or invalid value).
 

@@ -202,7 +202,7 @@ def policies(request: Request, account: Aggregates) -> dict[str, Any]:
         "compared": r.compare["policy"]["id"] if r.compare else None,
         "policies": [
             {"id": p.id, "title": p.title, "rules": p.rules()}
-            for p in views.policies_view(r, [d.policy for d in stored if d.active]).policies
+            for p in views.known_policies(r, [d.policy for d in stored if d.active])
         ],
         "department": [_policy_out(d) for d in stored],
     }

@@ -87,10 +87,15 @@ class Signer:
 
 
 def current_account(request: Request) -> Account | None:
-    """The signed-in account, or None for the anonymous public."""
+    """The signed-in account, or None for the anonymous public; looked up once per request
+    (the access dependency and the page renderer both ask)."""
+    if hasattr(request.state, "account"):
+        return request.state.account
     state = request.app.state
     uid = state.signer.session_uid(request)
-    return accounts.get_account(state.engine, uid) if uid is not None else None
+    account = accounts.get_account(state.engine, uid) if uid is not None else None
+    request.state.account = account
+    return account
 
 
 def require(*roles: Role) -> Callable[..., Account]:

@@ -127,9 +127,10 @@ def station_fleets(svc: CheckoutService, at: datetime) -> list[StationFleet]:
                 .order_by(Shift.start, Shift.shift_id)
             )
         ]
+    cameras = svc.cameras_by_station()
     out = []
     for st in stations:
-        cams = [c for c in svc.cameras_at(st.station_id) if c.status != "retired"]
+        cams = [c for c in cameras.get(st.station_id, []) if c.status != "retired"]
         docked = [c for c in cams if c.docked and c.status == "in_service"]
         shifts = [
             (sh, o)

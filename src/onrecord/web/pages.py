@@ -237,10 +237,12 @@ def _policies_page(
     """The Policies page, or only the comparison for htmx; an admin's failed addition comes
     back with every problem and the text as it was sent."""
     stored = policy_store.department_policies(request.app.state.engine)
-    view = views.policies_view(_results(request), [d.policy for d in stored if d.active])
-    context = {"p": view, "c": _comparison(request, view.policies, a, b)}
+    active = [d.policy for d in stored if d.active]
     if request.headers.get("HX-Request"):
-        return render(request, "policy_compare.html.j2", context)
+        known = views.known_policies(_results(request), active)
+        return render(request, "policy_compare.html.j2", {"c": _comparison(request, known, a, b)})
+    view = views.policies_view(_results(request), active)
+    context = {"p": view, "c": _comparison(request, view.policies, a, b)}
     context |= {
         "stored": stored,
         "admin": account.role is Role.ADMIN,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -41,9 +42,14 @@ class StoredPolicy:
     active: bool
 
 
+# Stored texts are never edited and built-in or audited texts do not change while serving:
+# each text is parsed once.
+parsed = cache(parse_policy)
+
+
 def _stored(row: DepartmentPolicy) -> StoredPolicy:
     return StoredPolicy(
-        parse_policy(row.text, origin="department"), row.added_by, row.added_at, row.active
+        parsed(row.text, origin="department"), row.added_by, row.added_at, row.active
     )
 
 

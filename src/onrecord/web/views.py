@@ -13,12 +13,12 @@ from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
 from onrecord.audit.report.shifts import kind_label
 from onrecord.audit.report.view import Chart, Table
-from onrecord.policy import Policy, builtin_policies, diff, format_value, parse_policy
+from onrecord.policy import Policy, builtin_policies, diff, format_value
+from onrecord.web.policy_store import parsed
 from onrecord.web.results import Results
 
-# built-in profiles and audited texts do not change while serving: parse each once
+# built-in profiles do not change while serving: read them once
 _builtins = cache(builtin_policies)
-_parse = cache(parse_policy)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def known_policies(results: Results, department: list[Policy]) -> list[Policy]:
     ids = {p.id for p in out}
     for doc in (results.summary, results.compare):
         if doc and doc["policy"]["id"] not in ids:
-            out.append(_parse(doc["policy"]["text"], origin=doc["policy"]["origin"]))
+            out.append(parsed(doc["policy"]["text"], origin=doc["policy"]["origin"]))
             ids.add(doc["policy"]["id"])
     return out
 
