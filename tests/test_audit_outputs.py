@@ -4,6 +4,7 @@ the writer skips the sort only when the table is already in ``_line`` order."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import duckdb
@@ -63,3 +64,19 @@ def test_rows_in_line_order_whatever_the_table_order(tmp_path: Path, fmt: output
         assert ids == [f"X{i}" for i in range(N)]
         for order in ("hash(i)", "i DESC"):
             assert written[order][name].read_bytes() == path.read_bytes()
+
+
+def test_summary_json_is_indented_except_the_items_of_long_lists(tmp_path: Path) -> None:
+    """Short structures are written exactly as ``json.dumps(indent=2)`` writes them; a list of
+    more than ``LONG_LIST`` items has one compact item per line; the values are unchanged."""
+    short = {"a": [1, 2, {"b": [], "c": {}}], "d": "é", "e": [{"x": None, "y": 0.5}] * 3}
+    assert outputs._json(short) == json.dumps(short, indent=2)
+    rows = [{"key": f"{i:06d}", "n": i, "rate": {"numerator": i, "rate": None}} for i in range(101)]
+    doc = {"rates": {"by": {"officer": rows}}, "period": {"from": "2019-01-01"}}
+    path = outputs.write_summary(doc, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == doc
+    lines = text.splitlines()
+    assert lines[4] == '        {"key": "000000", "n": 0, "rate": {"numerator": 0, "rate": null}},'
+    # {, "rates": {, "by": {, "officer": [, the items, ], }, }, "period": {, "from", }, }
+    assert len(lines) == 4 + 101 + 3 + 3 + 1

@@ -80,7 +80,11 @@ def run_audit(
     Raises ``StructuralError`` for an unreadable package and ``PolicyError`` for a bad policy.
     """
     say = progress or (lambda _msg: None)
-    pkg = package if isinstance(package, Package) else load(package, progress=say)
+    if isinstance(package, Package):
+        pkg = package
+    else:
+        pkg = load(package, progress=say)
+        pkg.narrow(engine.COLUMNS)  # ours alone: free what the audit does not read
     main_policy = resolve_policy(policy, pkg)
     other = resolve_policy(compare, pkg) if compare is not None else None
     out = Path(out)

@@ -7,7 +7,7 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from onrecord.package.problems import (
     Severity,
     StructuralError,
 )
-from onrecord.package.reader import PROBLEMS_DDL, TableLoad, read_table
+from onrecord.package.reader import PROBLEMS_DDL, TableLoad, narrow, read_table
 from onrecord.package.schema import TABLES
 
 Progress = Callable[[str], None]
@@ -49,6 +49,14 @@ class Package:
     @property
     def tables(self) -> list[str]:
         return list(self.loads)
+
+    def narrow(self, keep: Mapping[str, Collection[str]]) -> None:
+        """Keep only the listed columns of the listed tables (``_line`` always stays), and free
+        the memory of the others: a large package's text columns that a job does not read
+        (hashes, call types) would otherwise make DuckDB spill the columns it does read."""
+        for name, columns in keep.items():
+            if name in self.loads:
+                narrow(self.con, self.loads[name], set(columns))
 
     def arrow(self, table: str) -> pa.Table:
         """The kept rows of ``table`` as an Arrow table (timestamps in UTC)."""

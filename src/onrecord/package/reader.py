@@ -66,6 +66,8 @@ class TableLoad:
     rows_read: int = 0
     rows_kept: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
+    # The kept view's columns: name -> (SQL over the typed table, the typed columns it reads).
+    view: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     @property
     def rows_excluded(self) -> int:
@@ -144,16 +146,43 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     _record_cell_problems(con, table, tf, typed, line, anomalies)
     _exclude_bad_intervals(con, table, tf, typed, line, utc)
     _exclude_duplicates(con, table, tf, typed, line)
-    cols = [
-        f"{utc[c.name]} AS {quote(c.name)}" if c.name in utc else quote(c.name)
+    view = {
+        c.name: (utc[c.name], (INTERNAL + "n_" + c.name, INTERNAL + "z_" + c.name))
+        if c.name in utc
+        else (quote(c.name), (c.name,))
         for c in table.columns
-    ]
-    extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
+    }
+    view |= {c: (quote(c), (c,)) for c in tf.header if c not in view}
+    view["_line"] = (line, (LINE,))
+    load = _count(con, table, tf, typed)
+    load.view = view
+    create_view(con, load)
+    return load
+
+
+def create_view(con: duckdb.DuckDBPyConnection, load: TableLoad) -> None:
+    """The view named after the table: its kept rows, with the columns of ``load.view``."""
+    cols = ", ".join(f"{sql} AS {quote(name)}" for name, (sql, _) in load.view.items())
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {quote(table.name)} AS "
-        f"SELECT {', '.join([*cols, *extras, f'{line} AS _line'])} FROM {typed} WHERE {KEEP}"
+        f"CREATE OR REPLACE TEMP VIEW {quote(load.table)} AS "
+        f"SELECT {cols} FROM _typed_{load.table} WHERE {KEEP}"
     )
-    return _count(con, table, tf, typed)
+
+
+def narrow(con: duckdb.DuckDBPyConnection, load: TableLoad, keep: set[str]) -> None:
+    """Keep only the ``keep`` columns (and ``_line``) of a loaded table, freeing the memory the
+    others hold: for work that reads a few columns of a large package once it is checked."""
+    load.view = {n: v for n, v in load.view.items() if n in keep or n == "_line"}
+    create_view(con, load)
+    used = {LINE, KEEP}.union(*(reads for _, reads in load.view.values()))
+    typed = f"_typed_{load.table}"
+    present = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = 'temp'",
+        [typed],
+    ).fetchall()
+    for (name,) in present:
+        if name not in used:
+            con.execute(f"ALTER TABLE {typed} DROP COLUMN {quote(name)}")
 
 
 def _utc_sql(column: str, steps: list) -> str:
