@@ -1,11 +1,11 @@
 """The audit engine: every shift and every encounter against a policy.
 
 Definitions are those of the methodology (``shared/spec/audit.md``; ``docs/methodology.md``).
-DuckDB supplies narrow columns (officer number, start and end in microseconds) and joins the
-results back to the rows; the arithmetic runs on NumPy arrays (``measure.py``), where each table
-is sorted once and every window is measured by binary search, with no loop over rows. The
-plain-Python reference in ``tests/reference_audit.py`` implements the same definitions directly
-and the property tests require both to agree on every row.
+DuckDB supplies narrow columns (officer, start and end in microseconds) and takes the results
+back beside the rows by position; the arithmetic runs on NumPy arrays (``measure.py``), where
+each table is sorted once and every window is measured by binary search, with no loop over rows.
+The plain-Python reference in ``tests/reference_audit.py`` implements the same definitions
+directly and the property tests require both to agree on every row.
 
 Results are two DuckDB tables on the package's connection, ``audit_shifts`` and
 ``audit_encounters``, with one row per kept shift or encounter.
@@ -117,10 +117,10 @@ def _measured(
     con: Con, policy: Policy, has: set[str], officers: pa.ChunkedArray, say: Progress
 ) -> tuple[tuple[pa.Table, ...], tuple[pa.Table, ...], tuple[int, int]]:
     """The measures of every shift and of every encounter as Arrow tables, row for row in the
-    order of a scan of ``shifts`` and of ``encounters`` (empty for an absent table), each with
-    its officer's number ``o`` (a table of its own); and the calendar years the instants span
-    (with a year's margin). The arrays read here are freed on return, before the results are
-    joined back to the rows."""
+    order of a scan of ``shifts`` and of ``encounters`` (empty for an absent table): first a
+    table of each row's officer number ``o`` (and shift id), then the measures with ``_line``
+    and the instants; and the calendar years the instants span (with a year's margin). The
+    arrays read here are freed on return, before the results are put beside the rows."""
     allowed = in_list("r.stop_reason", policy.deactivation.allowed_reasons)
     rec = _arrays(
         con,
