@@ -41,7 +41,7 @@ Progress = Callable[[str], None]
 # The columns the engine reads (``Package.narrow``).
 COLUMNS = {
     "shifts": ("shift_id", "officer_id", "kind", "station_id", "unit", "uniformed", "start", "end"),
-    "encounters": ("encounter_id", "officer_id", "type", "start", "end", "incident_id"),
+    "encounters": ("encounter_id", "officer_id", "type", "start", "end"),
     "recordings": ("officer_id", "start", "end", "stop_reason"),
     "device_events": ("camera_id", "at", "event", "officer_id"),
     "cameras": ("camera_id", "assigned_officer_id"),
@@ -309,7 +309,7 @@ def _encounters(
             f"""CREATE OR REPLACE TEMP TABLE audit_encounters AS
             WITH base AS (
                 SELECT x.encounter_id, x.officer_id, x.type, make_timestamptz(c.a) AS start,
-                       make_timestamptz(c.b) AS "end", x.incident_id, sh.shift_id,
+                       make_timestamptz(c.b) AS "end", sh.shift_id,
                        coalesce(sh.kind, 'unscheduled') AS shift_kind,
                        coalesce(sh.station_id, ofc.station_id) AS station_id,
                        coalesce(sh.unit, ofc.unit) AS unit,
@@ -332,7 +332,7 @@ def _encounters(
                    stopped_early AND NOT stop_allowed AS early_stop,
                    unexcused_gap,
                    (stopped_early AND stop_allowed) OR excused_gap AS excused,
-                   month, incident_id, a, b, _line
+                   month, a, b, _line
             FROM base"""
         )
 
@@ -356,5 +356,5 @@ def _no_encounters(con: Con) -> None:
         shift_id VARCHAR, shift_kind VARCHAR, station_id VARCHAR, unit VARCHAR,
         required BOOLEAN, outcome VARCHAR, coverage_ratio DOUBLE, late_start BOOLEAN,
         early_stop BOOLEAN, unexcused_gap BOOLEAN, excused BOOLEAN, month VARCHAR,
-        incident_id VARCHAR, a BIGINT, b BIGINT, _line BIGINT)"""
+        a BIGINT, b BIGINT, _line BIGINT)"""
     )
