@@ -108,9 +108,9 @@ def _people(con: Con, has: set[str]) -> pa.Table:
             NULL::DATE AS trained_on FROM ({ids}) ORDER BY officer_id"""
     people = con.sql(sql).to_arrow_table()
     # Dictionary-encoded, so that the per-row copies below hold indices rather than text.
-    return people.set_column(1, "station_id", people["station_id"].dictionary_encode()).set_column(
-        2, "unit", people["unit"].dictionary_encode()
-    )
+    small = ("station_id", "unit")
+    return pa.table({c: people[c].dictionary_encode() if c in small else people[c]
+                     for c in people.column_names})  # fmt: skip
 
 
 def _measured(

@@ -129,7 +129,7 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     """Read ``tf``; create the view named after its table over ``_typed_<table>``."""
     con.execute(PROBLEMS_DDL)
     table = TABLES[tf.table]
-    typed = f"_typed_{table.name}"
+    typed = typed_table(table.name)
     native = native_columns(con, table, tf)
     source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf, native)
     con.execute(
@@ -160,12 +160,17 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     return load
 
 
+def typed_table(name: str) -> str:
+    """The table holding every row read for ``name``, typed, with the reader's own columns."""
+    return f"_typed_{name}"
+
+
 def create_view(con: duckdb.DuckDBPyConnection, load: TableLoad) -> None:
     """The view named after the table: its kept rows, with the columns of ``load.view``."""
     cols = ", ".join(f"{sql} AS {quote(name)}" for name, (sql, _) in load.view.items())
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {quote(load.table)} AS "
-        f"SELECT {cols} FROM _typed_{load.table} WHERE {KEEP}"
+        f"SELECT {cols} FROM {typed_table(load.table)} WHERE {KEEP}"
     )
 
 
@@ -175,7 +180,7 @@ def narrow(con: duckdb.DuckDBPyConnection, load: TableLoad, keep: set[str]) -> N
     load.view = {n: v for n, v in load.view.items() if n in keep or n == "_line"}
     create_view(con, load)
     used = {LINE, KEEP}.union(*(reads for _, reads in load.view.values()))
-    typed = f"_typed_{load.table}"
+    typed = typed_table(load.table)
     present = con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = 'temp'",
         [typed],

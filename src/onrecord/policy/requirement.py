@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from onrecord.package.values import sql_str
+from onrecord.package.values import one_of
 from onrecord.policy.model import Policy
 
 
 def in_list(expr: str, words: list[str] | str) -> str:
-    """``expr IN (words)`` (false for a missing value), or true when the policy says ``all``."""
+    """``expr`` is one of ``words`` (false for a missing value), or true when the policy says
+    ``all``."""
     if words == "all":
         return "true"
     if not words:
         return "false"
-    return f"coalesce({expr} IN ({', '.join(sql_str(w) for w in words)}), false)"
+    return f"coalesce({one_of(expr, words)}, false)"
 
 
 def officer_join(has_officers: bool) -> str:
