@@ -96,3 +96,28 @@ def test_measures_out_of_step_with_their_rows_stop_the_audit(
     monkeypatch.setattr(engine, "_arrays", reversed_shifts)
     with pytest.raises(duckdb.InvalidInputException, match="out of step"):
         engine.run(pkg, load_policy("mandate-all"))
+
+
+def test_work_alongside_reads_audit_shifts_while_encounters_are_built(
+    write_package: WritePackage,
+) -> None:
+    """``alongside`` gets a second connection once ``audit_shifts`` exists (in UTC, like the
+    package's), and its error reaches the caller."""
+    pkg = onrecord.load(write_package(**TABLES))
+    seen: list[Any] = []
+
+    def count(con: duckdb.DuckDBPyConnection) -> None:
+        assert con is not pkg.con
+        seen.append(
+            con.execute("SELECT count(*), min(start)::VARCHAR FROM audit_shifts").fetchall()
+        )
+
+    engine.run(pkg, load_policy("mandate-all"), alongside=count)
+    assert seen == [[(3, "2019-08-31 12:00:00+00")]]
+
+    def fail(_con: duckdb.DuckDBPyConnection) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        engine.run(pkg, load_policy("mandate-all"), alongside=fail)
+    assert pkg.con.execute("SELECT count(*) FROM audit_encounters").fetchall() == [(4,)]

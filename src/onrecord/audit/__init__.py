@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from onrecord.audit import engine, outputs, summary
 from onrecord.audit.outputs import Format
 from onrecord.audit.public import public_summary
@@ -48,15 +50,20 @@ def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
 def _run_one(
     pkg: Package, policy: Policy, out: Path, fmt: Format, public: bool, say: Progress
 ) -> tuple[dict[str, Any], list[Path]]:
-    engine.run(pkg, policy, say)
+    tz, whole = pkg.department.timezone, policy.recording_required.whole_shift
+    written: dict[str, Path] = {}
+
+    def write_shifts(con: duckdb.DuckDBPyConnection) -> None:
+        written.update(outputs.write_rows(con, out, tz, fmt, whole, ("shifts",)))
+
+    engine.run(pkg, policy, say, alongside=None if public else write_shifts)
     say("computing rates")
     doc = summary.build(pkg, policy)
     files: list[Path] = []
     if public:
         doc = public_summary(doc)
     else:
-        tz = pkg.department.timezone
-        written = outputs.write_rows(pkg.con, out, tz, fmt, policy.recording_required.whole_shift)
+        written.update(outputs.write_rows(pkg.con, out, tz, fmt, whole, ("encounters",)))
         files += written.values()
     out.mkdir(parents=True, exist_ok=True)
     files.append(outputs.write_summary(doc, out))

@@ -7,13 +7,15 @@ each table is sorted once and every window is measured by binary search, with no
 The plain-Python reference in ``tests/reference_audit.py`` implements the same definitions
 directly and the property tests require both to agree on every row.
 
-Results are two DuckDB tables on the package's connection, ``audit_shifts`` and
-``audit_encounters``, with one row per kept shift or encounter.
+Results are two DuckDB tables in the package's database, ``audit_shifts`` and
+``audit_encounters``, with one row per kept shift or encounter. They are not temporary, so that
+a second connection can read ``audit_shifts`` while ``audit_encounters`` is being built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +39,9 @@ BATCH_ROWS = 1 << 20
 # What the engine's arrays take per row of the package at their peak (measured at 24,000
 # officers: 1.45 GB for 34M rows), with a margin.
 ARRAY_BYTES_PER_ROW = 48
+# What an encounter's context shift and officer attributes take while the audit tables are built
+# (shift id, dictionary indices, the read of audit_shifts), with a margin.
+CONTEXT_BYTES = 64
 Progress = Callable[[str], None]
 # The columns the engine reads (``Package.narrow``).
 COLUMNS = {
@@ -49,24 +54,35 @@ COLUMNS = {
 }
 
 
-def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
-    """Create ``audit_shifts`` and ``audit_encounters`` for ``pkg`` under ``policy``."""
+def run(
+    pkg: Package,
+    policy: Policy,
+    progress: Progress | None = None,
+    alongside: Callable[[Con], object] | None = None,
+) -> None:
+    """Create ``audit_shifts`` and ``audit_encounters`` for ``pkg`` under ``policy``.
+
+    ``alongside``, when given, is called with a second connection to the database as soon as
+    ``audit_shifts`` exists, on a thread of its own, while ``audit_encounters`` is built: that
+    build runs on one core (``POSITIONAL JOIN``), so work on ``audit_shifts`` (writing
+    ``shifts.csv``) uses the other. Its exception, if any, is raised here."""
     con, zone = pkg.con, pkg.department.timezone
     say = progress or (lambda _msg: None)
     has = set(pkg.tables)
     say("reading times")
     people = _people(con, has)
-    # One budget for the whole run: the measured results and the context shifts' attributes
-    # (below) take less than the arrays they are measured from.
     with _room_for_arrays(pkg, ARRAY_BYTES_PER_ROW * pkg.rows):
         sh, en, years = _measured(con, policy, has, people["officer_id"], say)
-        # Arrow's allocator keeps freed memory for reuse; hand the batches' memory back.
-        pa.default_memory_pool().release_unused()
-        month = local_month_sql("a", zone, *years)
+    # Arrow's allocator keeps freed memory for reuse; hand the arrays' memory back.
+    pa.default_memory_pool().release_unused()
+    month = local_month_sql("a", zone, *years)
+    results = sum(t.nbytes for t in (*sh, *en)) + CONTEXT_BYTES * (en[0].num_rows if en else 0)
+    with _room_for_arrays(pkg, results), ThreadPoolExecutor(1) as side:
         if sh:
             _shifts(con, policy, sql_str(zone), month, _officers_of(people, sh[0]), sh[1])
         else:
             _no_shifts(con)
+        done = side.submit(_beside, con, alongside) if alongside else None
         if en:
             attrs = _context(con, en[0], *sh) if sh else _no_context(en[0].num_rows)
             rows = (en[1], attrs, _officers_of(people, en[0]))
@@ -75,7 +91,19 @@ def run(pkg: Package, policy: Policy, progress: Progress | None = None) -> None:
             del rows
         else:
             _no_encounters(con)
+        if done:
+            done.result()
     pa.default_memory_pool().release_unused()
+
+
+def _beside(con: Con, work: Callable[[Con], object]) -> None:
+    """Run ``work`` on a second connection to ``con``'s database, in UTC like the first."""
+    second = con.cursor()
+    try:
+        second.execute("SET TimeZone = 'UTC'")
+        work(second)
+    finally:
+        second.close()
 
 
 @contextmanager
@@ -261,7 +289,7 @@ def _shifts(
                  ELSE 'under_recorded' END AS recording"""
     with _registered(con, _sh_m=measured, _sh_o=officers):
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE audit_shifts AS
+            f"""CREATE OR REPLACE TABLE audit_shifts AS
             WITH base AS (
                 SELECT x.shift_id, x.officer_id, x.kind,
                        coalesce(x.station_id, ofc.station_id) AS station_id,
@@ -290,7 +318,7 @@ def _shifts(
 
 def _no_shifts(con: Con) -> None:
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE audit_shifts (shift_id VARCHAR, officer_id VARCHAR,
+        """CREATE OR REPLACE TABLE audit_shifts (shift_id VARCHAR, officer_id VARCHAR,
         kind VARCHAR, station_id VARCHAR, unit VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ,
         hours DOUBLE, required BOOLEAN, possession_ratio DOUBLE, recorded_ratio DOUBLE,
         equipment VARCHAR, month VARCHAR, possessed_us BIGINT, recorded_us BIGINT, a BIGINT,
@@ -306,7 +334,7 @@ def _encounters(
     outside = "true" if rr.outside_required_shifts else "false"
     with _registered(con, _en_m=measured, _en_s=shifts, _en_o=officers):
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE audit_encounters AS
+            f"""CREATE OR REPLACE TABLE audit_encounters AS
             WITH base AS (
                 SELECT x.encounter_id, x.officer_id, x.type, make_timestamptz(c.a) AS start,
                        make_timestamptz(c.b) AS "end", sh.shift_id,
@@ -351,7 +379,7 @@ def _registered(con: Con, **tables: pa.Table) -> Iterator[None]:
 
 def _no_encounters(con: Con) -> None:
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE audit_encounters (encounter_id VARCHAR,
+        """CREATE OR REPLACE TABLE audit_encounters (encounter_id VARCHAR,
         officer_id VARCHAR, type VARCHAR, start TIMESTAMPTZ, "end" TIMESTAMPTZ,
         shift_id VARCHAR, shift_kind VARCHAR, station_id VARCHAR, unit VARCHAR,
         required BOOLEAN, outcome VARCHAR, coverage_ratio DOUBLE, late_start BOOLEAN,

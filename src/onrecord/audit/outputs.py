@@ -65,20 +65,25 @@ def _select(
 
 
 def write_rows(
-    con: duckdb.DuckDBPyConnection, out: Path, tz: str, fmt: Format, whole_shift: bool
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    tz: str,
+    fmt: Format,
+    whole_shift: bool,
+    tables: tuple[str, ...] = ("shifts", "encounters"),
 ) -> dict[str, Path]:
+    """Write ``shifts`` and ``encounters`` (or those of ``tables``) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    shift_cols = SHIFT_COLUMNS + (("recording",) if whole_shift else ())
+    columns = {
+        "shifts": SHIFT_COLUMNS + (("recording",) if whole_shift else ()),
+        "encounters": ENCOUNTER_COLUMNS,
+    }
     written = {}
-    for name, table, cols in (
-        ("shifts", "audit_shifts", shift_cols),
-        ("encounters", "audit_encounters", ENCOUNTER_COLUMNS),
-    ):
+    for name in tables:
         path = out / f"{name}.{fmt}"
         options = "(FORMAT csv, HEADER)" if fmt == "csv" else "(FORMAT parquet)"
-        con.execute(
-            f"COPY ({_select(con, table, cols, tz, fmt)}) TO {sql_str(str(path))} {options}"
-        )
+        select = _select(con, f"audit_{name}", columns[name], tz, fmt)
+        con.execute(f"COPY ({select}) TO {sql_str(str(path))} {options}")
         written[name] = path
     return written
 
