@@ -84,16 +84,16 @@ def test_a_narrowed_package_audits_exactly_like_the_whole_one(
 def test_measures_out_of_step_with_their_rows_stop_the_audit(
     write_package: WritePackage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Measures computed for the shifts read in one order and put back beside a scan in another
-    would give each shift another's figures; the engine checks every row's line instead."""
+    """Measures computed for the encounters read in one order and put back beside a scan in
+    another would give each encounter another's figures; the engine checks every row's line."""
     pkg = onrecord.load(write_package(**TABLES))
     arrays = engine._arrays
 
-    def reversed_shifts(con: Any, sql: str, officers: Any) -> dict[str, Any]:
+    def reversed_encounters(con: Any, sql: str, officers: Any) -> dict[str, Any]:
         out = arrays(con, sql, officers)
-        return {k: v[::-1] for k, v in out.items()} if "FROM shifts" in sql else out
+        return {k: v[::-1] for k, v in out.items()} if "FROM encounters" in sql else out
 
-    monkeypatch.setattr(engine, "_arrays", reversed_shifts)
+    monkeypatch.setattr(engine, "_arrays", reversed_encounters)
     with pytest.raises(duckdb.InvalidInputException, match="out of step"):
         engine.run(pkg, load_policy("mandate-all"))
 
@@ -121,3 +121,22 @@ def test_work_alongside_reads_audit_shifts_while_encounters_are_built(
     with pytest.raises(OSError, match="disk full"):
         engine.run(pkg, load_policy("mandate-all"), alongside=fail)
     assert pkg.con.execute("SELECT count(*) FROM audit_encounters").fetchall() == [(4,)]
+
+
+def test_audit_shifts_out_of_step_with_the_shifts_read_stop_the_audit(
+    write_package: WritePackage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An encounter's context shift is an index into the shifts read; ``required`` comes from
+    ``audit_shifts``, which must hold them in the same order, or each encounter would take
+    another shift's requirement. The engine checks every line instead."""
+    pkg = onrecord.load(write_package(**TABLES))
+    shifts = engine._shifts
+
+    def reordered(con: duckdb.DuckDBPyConnection, *args: Any) -> None:
+        shifts(con, *args)
+        con.execute("CREATE OR REPLACE TABLE audit_shifts AS "
+                    "SELECT * FROM audit_shifts ORDER BY _line DESC")  # fmt: skip
+
+    monkeypatch.setattr(engine, "_shifts", reordered)
+    with pytest.raises(RuntimeError, match="out of step"):
+        engine.run(pkg, load_policy("mandate-all"))

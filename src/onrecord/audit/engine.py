@@ -1,9 +1,11 @@
 """The audit engine: every shift and every encounter against a policy.
 
 Definitions are those of the methodology (``shared/spec/audit.md``; ``docs/methodology.md``).
-DuckDB supplies narrow columns (officer, start and end in microseconds) and takes the results
-back beside the rows by position; the arithmetic runs on NumPy arrays (``measure.py``), where
-each table is sorted once and every window is measured by binary search, with no loop over rows.
+DuckDB supplies narrow columns (officer, start and end in microseconds); the arithmetic runs on
+NumPy arrays (``measure.py``), where each table is sorted once and every window is measured by
+binary search, with no loop over rows. ``audit_shifts`` is built from one Arrow table of the
+shifts read with their measures; ``audit_encounters`` puts the measures back beside the
+encounters by position (their text is too large to hold in Python as well).
 The plain-Python reference in ``tests/reference_audit.py`` implements the same definitions
 directly and the property tests require both to agree on every row.
 
@@ -37,12 +39,15 @@ US = 1_000_000
 Con = duckdb.DuckDBPyConnection
 BATCH_ROWS = 1 << 20
 # What the engine's arrays take per row of the package at their peak (measured at 24,000
-# officers: 1.45 GB for 34M rows), with a margin.
-ARRAY_BYTES_PER_ROW = 48
+# officers: 1.45 GB for 34M rows, before the shifts' text columns were read too), with a margin:
+# at 48 bytes the peak there was 3.87 GB, at 52 bytes 3.73 GB, in the same time.
+ARRAY_BYTES_PER_ROW = 52
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+# Text columns with a small vocabulary, read dictionary-encoded (indices instead of text).
+WORDS = ("kind", "station_id", "unit")
 # What an encounter's context shift and officer attributes take while the audit tables are built
-# (shift id, dictionary indices, the read of audit_shifts), with a margin: at 64 bytes the peak
-# at 24,000 officers was 3.90 GB, at 96 bytes 3.70 GB, in the same time.
-CONTEXT_BYTES = 96
+# (a shift id, five dictionary indices, a date, flags): about 40 bytes, with a margin.
+CONTEXT_BYTES = 48
 Progress = Callable[[str], None]
 # The columns the engine reads (``Package.narrow``).
 COLUMNS = {
@@ -73,20 +78,21 @@ def run(
     say("reading times")
     people = _people(con, has)
     with _room_for_arrays(pkg, ARRAY_BYTES_PER_ROW * pkg.rows):
-        sh, en, years = _measured(con, policy, has, people["officer_id"], say)
+        sh, en, years = _measured(con, policy, has, people, say)
     # Arrow's allocator keeps freed memory for reuse; hand the arrays' memory back.
     pa.default_memory_pool().release_unused()
     month = local_month_sql("a", zone, *years)
-    results = sum(t.nbytes for t in (*sh, *en)) + CONTEXT_BYTES * (en[0].num_rows if en else 0)
+    results = sum(t.nbytes for t in (sh, *en) if t is not None)
+    results += CONTEXT_BYTES * (en[0].num_rows if en else 0)
     with _room_for_arrays(pkg, results), ThreadPoolExecutor(1) as side:
-        if sh:
-            _shifts(con, policy, sql_str(zone), month, _officers_of(people, sh[0]), sh[1])
+        if sh is not None:
+            _shifts(con, policy, sql_str(zone), month, sh)
         else:
             _no_shifts(con)
         done = side.submit(_beside, con, alongside) if alongside else None
         if en:
-            attrs = _context(con, en[0], *sh) if sh else _no_context(en[0].num_rows)
-            rows = (en[1], attrs, _officers_of(people, en[0]))
+            attrs = _context(con, en[0], sh) if sh is not None else _no_context(en[0].num_rows)
+            rows = (en[1], attrs, _officers_of(people, en[0]["o"]))
             del sh, en
             _encounters(con, policy, month, *rows)
             del rows
@@ -143,13 +149,16 @@ def _people(con: Con, has: set[str]) -> pa.Table:
 
 
 def _measured(
-    con: Con, policy: Policy, has: set[str], officers: pa.ChunkedArray, say: Progress
-) -> tuple[tuple[pa.Table, ...], tuple[pa.Table, ...], tuple[int, int]]:
-    """The measures of every shift and of every encounter as Arrow tables, row for row in the
-    order of a scan of ``shifts`` and of ``encounters`` (empty for an absent table): first a
-    table of each row's officer number ``o`` (and shift id), then the measures with ``_line``
-    and the instants; and the calendar years the instants span (with a year's margin). The
-    arrays read here are freed on return, before the results are put beside the rows."""
+    con: Con, policy: Policy, has: set[str], people: pa.Table, say: Progress
+) -> tuple[pa.Table | None, tuple[pa.Table, ...], tuple[int, int]]:
+    """Every shift and encounter measured, row for row in the order of a plain scan of
+    ``shifts`` and ``encounters``: for shifts, one table holding all that ``audit_shifts`` is
+    made from (None without shifts); for encounters (empty without them), a table of each
+    row's officer number ``o`` and context shift (an index into the shifts), then one of the
+    measures with ``_line`` and the instants; and the calendar years the instants span (with a
+    year's margin). The arrays read here are freed on return, before the results are put
+    beside the rows."""
+    officers = people["officer_id"]
     allowed = in_list("r.stop_reason", policy.deactivation.allowed_reasons)
     rec = _arrays(
         con,
@@ -166,21 +175,27 @@ def _measured(
     ids = pa.array([], pa.string())
     if "shifts" in has:
         sh = _arrays(
-            con, f"SELECT x._line, x.officer_id, {times}, x.shift_id FROM shifts x", officers
+            con,
+            f"""SELECT x._line, x.officer_id, {times}, x.shift_id, x.kind, x.station_id, x.unit,
+                       x.uniformed FROM shifts x""",
+            officers,
         )
-        ids = sh.pop("shift_id")
+        ids = sh["shift_id"]
     en = _empty(("_line", "o", "a", "b"))
     if "encounters" in has:
         en = _arrays(con, f"SELECT x._line, x.officer_id, {times} FROM encounters x", officers)
     say("measuring shifts and encounters")
     m = measure(policy, len(officers), rec, held, sh, ids, en)
     years = (_year(m.span[0]) - 1, _year(m.span[1]) + 1)
-    shifts: tuple[pa.Table, ...] = ()
+    shifts = None
     if "shifts" in has:
-        shifts = (
-            pa.table({"o": sh["o"], "shift_id": ids}),
-            pa.table({"_line": sh["_line"], "a": sh["a"], "b": sh["b"], **m.shifts}),
-        )
+        officer = pa.DictionaryArray.from_arrays(pa.array(sh["o"]), officers.combine_chunks())
+        attrs = _officers_of(people, sh.pop("o"))
+        shifts = pa.table(
+            {**sh, "officer_id": officer, "start": pa.array(sh["a"]).view(TIMESTAMP),
+             "end": pa.array(sh["b"]).view(TIMESTAMP),
+             **{f"ofc_{c}": attrs[c] for c in attrs.column_names}, **m.shifts}
+        )  # fmt: skip
     encounters: tuple[pa.Table, ...] = ()
     if "encounters" in has:
         context = pa.array(m.context, mask=m.context < 0)
@@ -196,17 +211,19 @@ def _year(us: int) -> int:
 
 
 def _arrays(con: Con, sql: str, officers: pa.ChunkedArray) -> dict[str, Any]:
-    """The columns of ``sql`` as NumPy arrays (text columns stay Arrow), streamed in batches so
-    that neither DuckDB nor Arrow holds a second copy of the whole result. Its ``officer_id``
-    becomes ``o``, the officer's position in ``officers``; rows of other officers are left out.
+    """The columns of ``sql`` as NumPy arrays (text columns stay Arrow, those of ``WORDS``
+    dictionary-encoded), streamed in batches so that neither DuckDB nor Arrow holds a second
+    copy of the whole result. Its ``officer_id`` becomes ``o``, the officer's position in
+    ``officers``; rows of other officers are left out.
 
     The officer is looked up here rather than joined in the query because a join would give
-    the rows in another order than a plain scan of the table, and the results are put back
-    beside the rows by position (``POSITIONAL JOIN``)."""
+    the rows in another order than a plain scan of the table: the encounters' results are put
+    back beside them by position (``POSITIONAL JOIN``), and the audit tables keep file order."""
     reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
     schema = reader.schema
     names = ["o" if n == "officer_id" else n for n in schema.names]
     text = {f.name for f in schema if pa.types.is_string(f.type) and f.name != "officer_id"}
+    word = pa.dictionary(pa.int32(), pa.string())
     lookup = pc.SetLookupOptions(officers.combine_chunks())
     parts: dict[str, list] = {name: [] for name in names}
     for batch in reader:
@@ -216,11 +233,15 @@ def _arrays(con: Con, sql: str, officers: pa.ChunkedArray) -> dict[str, Any]:
             o = o.drop_null()
         columns = [o if n == "officer_id" else batch.column(n) for n in schema.names]
         for name, column in zip(names, columns, strict=True):
+            if name in WORDS:
+                column = column.dictionary_encode()
             parts[name].append(column if name in text else column.to_numpy(zero_copy_only=False))
     out: dict[str, Any] = {}
     for name, f in zip(names, schema, strict=True):
         chunks = parts.pop(name)
-        if name in text:
+        if name in WORDS:
+            out[name] = pa.chunked_array(chunks, word).unify_dictionaries().combine_chunks()
+        elif name in text:
             out[name] = pa.chunked_array(chunks, f.type)
         else:
             out[name] = np.concatenate(chunks) if chunks else np.empty(0, np.int64)
@@ -231,33 +252,23 @@ def _empty(names: tuple[str, ...]) -> dict[str, np.ndarray]:
     return {c: np.empty(0, np.int64) for c in names}
 
 
-def _officers_of(people: pa.Table, rows: pa.Table) -> pa.Table:
-    """The officer row's attributes for each of ``rows`` (by its officer number ``o``)."""
-    return people.drop_columns("officer_id").take(rows["o"])
+def _officers_of(people: pa.Table, o: Any) -> pa.Table:
+    """The officer row's attributes for each officer number of ``o``."""
+    return people.drop_columns("officer_id").take(o)
 
 
-def _context(con: Con, rows: pa.Table, shifts: pa.Table, measured: pa.Table) -> pa.Table:
-    """The attributes of each encounter's context shift (NULL for none). ``audit_shifts``
-    holds its rows in the order of the measured ``shifts``, which ``context`` indexes. The
-    small vocabularies are read dictionary-encoded, so that the copies per encounter are
-    indices, not text."""
-    small = ("kind", "station_id", "unit")
-    reader = con.sql(
-        f"SELECT {', '.join(small)}, required, _line FROM audit_shifts"
-    ).to_arrow_reader(BATCH_ROWS)
-    parts: dict[str, list] = {c: [] for c in reader.schema.names}
-    for batch in reader:
-        for c in reader.schema.names:
-            parts[c].append(batch.column(c).dictionary_encode() if c in small else batch.column(c))
-    if not pa.chunked_array(parts["_line"], pa.int64()).equals(measured["_line"]):
-        raise RuntimeError("audit engine: audit_shifts out of step with the measured shifts")
-    words = pa.dictionary(pa.int32(), pa.string())
-    attrs = {c: pa.chunked_array(parts[c], words).unify_dictionaries() for c in small}
-    attrs |= {
-        "shift_id": shifts["shift_id"],
-        "required": pa.chunked_array(parts["required"], pa.bool_()),
-    }
-    return pa.table({c: v.combine_chunks() for c, v in attrs.items()}).take(rows["context"])
+def _context(con: Con, rows: pa.Table, shifts: pa.Table) -> pa.Table:
+    """The attributes of each encounter's context shift (NULL for none), taken by the index
+    ``context`` from the shifts read, and ``required`` from ``audit_shifts``, which holds them in
+    the same order (checked: otherwise an encounter would take another shift's requirement).
+    The shift's station and unit are its own; the encounter's officer, the shift's too, fills
+    them in when missing."""
+    made = con.sql("SELECT required, _line FROM audit_shifts").to_arrow_table()
+    if not made["_line"].equals(shifts["_line"]):
+        raise RuntimeError("audit engine: audit_shifts out of step with the shifts read")
+    at = rows["context"]
+    attrs = {c: shifts[c].take(at) for c in ("shift_id", "kind", "station_id", "unit")}
+    return pa.table({**attrs, "required": made["required"].take(at)})
 
 
 def _no_context(n: int) -> pa.Table:
@@ -277,28 +288,27 @@ def _line_check(x: str, m: str) -> str:
     )
 
 
-def _shifts(
-    con: Con, policy: Policy, tz: str, month: str, officers: pa.Table, measured: pa.Table
-) -> None:
+def _shifts(con: Con, policy: Policy, tz: str, month: str, rows: pa.Table) -> None:
+    """``audit_shifts`` from ``rows``, one table holding all it needs: a single scan, which
+    DuckDB runs on every core and keeps in order."""
     rr = policy.recording_required
-    req = shift_requirement(policy, tz)
+    req = shift_requirement(policy, tz, shift="", officer="ofc_")
     recording = ""
     if rr.whole_shift:
         recording = f""",
             CASE WHEN NOT required THEN 'not_required'
                  WHEN recorded_ratio >= {rr.min_shift_recorded_ratio} THEN 'recorded'
                  ELSE 'under_recorded' END AS recording"""
-    with _registered(con, _sh_m=measured, _sh_o=officers):
+    with _registered(con, _sh=rows):
         con.execute(
             f"""CREATE OR REPLACE TABLE audit_shifts AS
             WITH base AS (
-                SELECT x.shift_id, x.officer_id, x.kind,
-                       coalesce(x.station_id, ofc.station_id) AS station_id,
-                       coalesce(x.unit, ofc.unit) AS unit, make_timestamptz(m.a) AS start,
-                       make_timestamptz(m.b) AS "end", m.a, m.b, {month} AS month,
+                SELECT shift_id, officer_id, kind,
+                       coalesce(station_id, ofc_station_id) AS station_id,
+                       coalesce(unit, ofc_unit) AS unit, start, "end", a, b, {month} AS month,
                        {req.eligible} AS eligible, {req.trained} AS trained,
-                       m.recorded_us, m.possessed_us, {_line_check("x", "m")}
-                FROM shifts x POSITIONAL JOIN _sh_m m POSITIONAL JOIN _sh_o ofc),
+                       recorded_us, possessed_us, _line
+                FROM _sh),
             rated AS (
                 SELECT *, eligible AND trained AS required,
                        (b - a) / {US}.0 / 3600 AS hours,

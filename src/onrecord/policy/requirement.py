@@ -47,18 +47,23 @@ class ShiftRequirement:
         return f"(({self.eligible}) AND ({self.trained}))"
 
 
-def shift_requirement(policy: Policy, tz: str) -> ShiftRequirement:
-    """The policy's camera requirement; ``tz`` is the department's zone as a SQL string literal."""
+def shift_requirement(
+    policy: Policy, tz: str, shift: str = "x.", officer: str = "ofc."
+) -> ShiftRequirement:
+    """The policy's camera requirement; ``tz`` is the department's zone as a SQL string literal.
+    The shift's and the officer's columns are named with the prefixes ``shift`` and ``officer``
+    (the audit engine reads both from one row, the officer's as ``ofc_unit`` and so on)."""
     cr = policy.camera_required
+    x, ofc = shift, officer
     eligible = " AND ".join(
         [
-            in_list("x.kind", cr.shift_kinds),
-            "x.uniformed" if cr.uniformed_only else "true",
-            in_list("coalesce(x.unit, ofc.unit)", cr.units),
+            in_list(f"{x}kind", cr.shift_kinds),
+            f"{x}uniformed" if cr.uniformed_only else "true",
+            in_list(f"coalesce({x}unit, {ofc}unit)", cr.units),
         ]
     )
     trained = (
-        f"coalesce(ofc.trained_on <= CAST(timezone({tz}, x.start) AS DATE), false)"
+        f"coalesce({ofc}trained_on <= CAST(timezone({tz}, {x}start) AS DATE), false)"
         if cr.trained_only
         else "true"
     )
