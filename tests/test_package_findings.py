@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import onrecord
+from onrecord.package.findings import _officers_with_overlap
 from onrecord.package.loader import Package
 
 
@@ -177,3 +181,28 @@ def test_groups_count_and_exemplify(write_package) -> None:
         ("invalid_value", "shifts", "end"): (1, 4),
     }
     assert [g.severity.value for g in pkg.groups()] == ["row", "finding"]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 20), st.integers(0, 6)), max_size=12)
+)
+@settings(max_examples=300, deadline=None)
+def test_the_overlap_prefilter_finds_every_officer_with_an_overlap(rows) -> None:
+    """Officers with two rows where one starts while the other runs (same start included, but
+    not an instant at the start of another row): ties and instants in any order."""
+    con = duckdb.connect()
+    con.execute('CREATE TABLE t (officer_id VARCHAR, start INTEGER, "end" INTEGER)')
+    intervals = [(o, s, s + n) for o, s, n in rows]
+    if intervals:
+        con.executemany("INSERT INTO t VALUES (?, ?, ?)", intervals)
+    _officers_with_overlap(con, "t", "true")
+    got = sorted(r[0] for r in con.execute("SELECT officer_id FROM _overlapping").fetchall())
+    expected = sorted(
+        {
+            o
+            for i, (o, s, e) in enumerate(intervals)
+            for j, (o2, s2, _) in enumerate(intervals)
+            if i != j and o == o2 and s <= s2 < e
+        }
+    )
+    assert got == expected
