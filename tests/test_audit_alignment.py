@@ -13,6 +13,8 @@ import pytest
 import onrecord
 from conftest import WritePackage
 from onrecord.audit import engine, run_audit
+from onrecord.demo import generate
+from onrecord.package.schema import TABLES as TABLES_READ
 from onrecord.policy import load_policy
 
 TABLES = {
@@ -63,6 +65,33 @@ def test_narrow_keeps_the_listed_columns_and_frees_the_others(write_package: Wri
     after = pkg.con.execute("SELECT * FROM recordings ORDER BY _line").fetchall()
     assert after == before
     assert "call_type" in _columns(pkg.con, "encounters")  # tables not listed are untouched
+
+
+def test_loading_some_columns_checks_every_column_and_keeps_the_listed_ones(
+    tmp_path: Path,
+) -> None:
+    """A load that keeps a few columns excludes and reports exactly what a whole load does (a
+    bad digest still excludes its recording), makes the same findings, and keeps those columns
+    with the same values."""
+    root = tmp_path / "demo"
+    generate(root, officers=40, days=7, seed=3)
+    lines = (root / "recordings.csv").read_text().splitlines()
+    digest = lines[5].split(",")[-1]
+    lines[5] = lines[5].replace(digest, "not-a-digest")
+    (root / "recordings.csv").write_text("\n".join(lines) + "\n")
+    whole = onrecord.load(root)
+    some = onrecord.load(root, columns={t: () for t in TABLES_READ} | {"recordings": ("start",)})
+    problems = list(whole.problems())
+    assert any(p.line == 6 and p.column == "sha256" for p in problems)
+    assert list(some.problems()) == problems
+    assert {n: (x.rows_read, x.rows_kept, x.excluded) for n, x in some.loads.items()} == {
+        n: (x.rows_read, x.rows_kept, x.excluded) for n, x in whole.loads.items()
+    }
+    assert _columns(some.con, "recordings") == ["start", "_line"]
+    assert _columns(some.con, "shifts") == ["_line"]
+    assert "__onrecord_bad" not in _columns(some.con, "_typed_recordings")
+    sql = "SELECT start, _line FROM recordings ORDER BY _line"
+    assert some.con.execute(sql).fetchall() == whole.con.execute(sql).fetchall()
 
 
 def test_a_narrowed_package_audits_exactly_like_the_whole_one(

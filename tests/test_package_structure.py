@@ -212,6 +212,31 @@ def test_parquet_package_typed_and_text_columns(tmp_path: Path) -> None:
     assert p.where() == "shifts.parquet, row 1, column end"
 
 
+def test_parquet_nanosecond_timestamps_drop_digits_like_text(tmp_path: Path) -> None:
+    """Digits past the microsecond are dropped, as from text, whether the Parquet timestamp is
+    local or adjusted to UTC (not rounded, as a plain cast would)."""
+    root = tmp_path / "ns"
+    root.mkdir()
+    ns = 1_546_300_800_123_456_789  # 2019-01-01T00:00:00.123456789 UTC
+    pq.write_table(
+        pa.table(
+            {
+                "shift_id": ["s1"],
+                "officer_id": ["o1"],
+                "kind": ["regular"],
+                "start": pa.array([ns], pa.timestamp("ns", "UTC")),
+                "end": pa.array([ns + 3_600 * 10**9], pa.timestamp("ns")),
+            }
+        ),
+        root / "shifts.parquet",
+    )
+    (root / "recordings.csv").write_text("recording_id,officer_id,start,end\n")
+    pkg = onrecord.load(root)
+    got = pkg.con.execute('SELECT start, "end" FROM shifts').fetchall()
+    micro = datetime(2019, 1, 1, 0, 0, 0, 123456, tzinfo=UTC)
+    assert got == [(micro, micro.replace(hour=1))]
+
+
 def test_arrow_view(write_package) -> None:
     pkg = onrecord.load(write_package(shifts=SHIFTS))
     t = pkg.arrow("shifts")

@@ -90,8 +90,7 @@ def run_audit(
     if isinstance(package, Package):
         pkg = package
     else:
-        pkg = load(package, progress=say)
-        pkg.narrow(engine.COLUMNS)  # ours alone: free what the audit does not read
+        pkg = load(package, progress=say, columns=engine.COLUMNS)
     main_policy = resolve_policy(policy, pkg)
     other = resolve_policy(compare, pkg) if compare is not None else None
     out = Path(out)

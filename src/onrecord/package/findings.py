@@ -16,6 +16,18 @@ from onrecord.package.values import quote, sql_str
 
 Files = dict[str, str]  # table -> file name
 
+# The columns the findings read, per table (a package loaded with only some columns keeps these
+# until the findings are made).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "stations": ("station_id",),
+    "officers": ("officer_id", "station_id", "active_from", "active_to"),
+    "cameras": ("camera_id", "station_id", "assigned_officer_id"),
+    "shifts": ("shift_id", "officer_id", "station_id", "kind", "start", "end"),
+    "encounters": ("officer_id", "type"),
+    "recordings": ("recording_id", "officer_id", "camera_id", "start", "end", "stop_reason"),
+    "device_events": ("camera_id", "officer_id"),
+}
+
 
 def _insert(
     con: duckdb.DuckDBPyConnection,

@@ -157,13 +157,20 @@ def memory_bytes(limit: str) -> int | None:
 
 
 def load(
-    path: str | Path, progress: Progress | None = None, memory_limit: str | None = None
+    path: str | Path,
+    progress: Progress | None = None,
+    memory_limit: str | None = None,
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> Package:
     """Read and check the package at ``path``.
 
     Raises :class:`StructuralError` (listing every structural problem) when the package cannot
     be read as a whole; otherwise returns the package with its kept rows and all row errors and
     findings, so that callers decide what to do with an imperfect package.
+
+    ``columns`` (table -> column names) keeps only those columns of the tables it lists (and
+    ``_line``); the others are checked and counted all the same, but their values are never
+    stored: for jobs that read a few columns of a large package.
     """
     root = Path(path)
     department, problems = read_department(root) if root.is_dir() else (Department(), [])
@@ -180,7 +187,10 @@ def load(
             if progress:
                 progress(f"reading {files[name].name}")
             try:
-                pkg.loads[name] = read_table(con, files[name], department.timezone)
+                keep = None
+                if columns is not None and name in columns:
+                    keep = {*columns[name], *findings.COLUMNS.get(name, ())}
+                pkg.loads[name] = read_table(con, files[name], department.timezone, keep)
             except (duckdb.Error, ValueError) as e:
                 raise StructuralError(
                     [
@@ -196,4 +206,6 @@ def load(
     if progress:
         progress("cross-checking tables")
     findings.run_all(con, {n: f.name for n, f in files.items()}, department.timezone)
+    if columns is not None:
+        pkg.narrow(columns)
     return pkg

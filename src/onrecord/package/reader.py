@@ -1,7 +1,8 @@
 """Read one table file into DuckDB: typed values, row errors, and a view of the kept rows.
 
-The file is parsed as text (so nothing is guessed by a type sniffer) and typed by the contract's
-rules in one vectorised pass straight from the file; each failing cell becomes a row error with
+The file is parsed as text (so nothing is guessed by a type sniffer), except Parquet columns
+stored with a type the contract's rule can check as it is, and typed by the contract's rules in
+one vectorised pass straight from the file; each failing cell becomes a row error with
 its file, line and column. Rows with errors, and later duplicates of a key, are excluded from the
 kept rows but never lost: they are counted and listed in ``_problems``.
 
@@ -13,6 +14,7 @@ years actually present, which are only known once the file is read.
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from onrecord.package.values import (
     NATIVE,
     PLAIN_TIMESTAMP_RE,
     TIMESTAMP_RE,
+    UTC_TIMESTAMP,
     default_sql,
     expected,
     native_sql,
@@ -99,7 +102,7 @@ def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
         rejects_scan='_rejscan', encoding='utf-8'))"""
 
 
-def _parquet_source(tf: TableFile, native: set[str]) -> str:
+def _parquet_source(tf: TableFile, native: dict[str, str]) -> str:
     """Every column cast to text, so that one set of rules applies to both formats, except the
     ``native`` columns, which are read as they are stored (see :func:`native_columns`)."""
     cols = ", ".join(
@@ -111,29 +114,46 @@ def _parquet_source(tf: TableFile, native: set[str]) -> str:
     )
 
 
-def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) -> set[str]:
-    """Parquet columns stored as a type that the contract's rule can check without the text.
-    Casting those to text and parsing the text back costs more than
-    the rest of their reading; checked natively they give the same values and the same errors."""
+def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) -> dict[str, str]:
+    """Parquet columns stored as a type that the contract's rule can check without the text, with
+    that type. Casting those to text and parsing the text back costs more than the rest of their
+    reading; checked natively they give the same values and the same errors."""
     if tf.fmt != "parquet":
-        return set()
+        return {}
     types = con.execute(
         f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
         f"read_parquet({sql_str(str(tf.path))}))"
     ).fetchall()
     kinds = {c.name: c.kind for c in table.columns}
-    return {name for name, typ in types if name in kinds and typ in NATIVE.get(kinds[name], ())}
+    return {
+        name: typ for name, typ in types if name in kinds and typ in NATIVE.get(kinds[name], ())
+    }
 
 
-def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> TableLoad:
-    """Read ``tf``; create the view named after its table over ``_typed_<table>``."""
+def read_table(
+    con: duckdb.DuckDBPyConnection,
+    tf: TableFile,
+    timezone: str,
+    keep: Collection[str] | None = None,
+) -> TableLoad:
+    """Read ``tf``; create the view named after its table over ``_typed_<table>``.
+
+    With ``keep``, only those columns are stored and in the view: every cell is still checked
+    (a row with a bad value in any column is excluded and reported all the same), but the values
+    of the other columns are not kept, so a job that reads a few columns of a large package
+    holds only those."""
     con.execute(PROBLEMS_DDL)
     table = TABLES[tf.table]
     typed = typed_table(table.name)
     native = native_columns(con, table, tf)
     source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf, native)
+    # The reader's own checks need the key and every timestamp until they are done.
+    stored = None
+    if keep is not None:
+        own = {c.name for c in table.columns if c.kind is Kind.TIMESTAMP or c.name == table.key}
+        stored = set(keep) | own
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source, native)}"
+        f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source, native, stored)}"
     )
     line = LINE
     if tf.fmt == "csv":
@@ -154,9 +174,12 @@ def read_table(con: duckdb.DuckDBPyConnection, tf: TableFile, timezone: str) -> 
     }
     view |= {c: (quote(c), (c,)) for c in tf.header if c not in view}
     view["_line"] = (line, (LINE,))
+    view = {n: v for n, v in view.items() if stored is None or n in stored or n == "_line"}
     load = _count(con, table, tf, typed)
     load.view = view
     create_view(con, load)
+    if keep is not None:
+        narrow(con, load, set(keep))
     return load
 
 
@@ -199,11 +222,15 @@ def _utc_sql(column: str, steps: list) -> str:
     return f"make_timestamptz(epoch_us({n}) - {off} * 1000000::BIGINT)"
 
 
-def _cells(present: list[Column], source: str, passthrough: list[str], native: set[str]) -> str:
+def _cells(
+    present: list[Column], source: str, passthrough: list[str], native: dict[str, str]
+) -> str:
     """Each cell of ``source`` read in stages, so that each expression is evaluated once per
     cell: text -> parts -> typed value. For every column, ``v_`` is its trimmed text (NULL when
     empty; the stored value for ``native`` columns) and ``p_`` its typed value (NULL when empty
-    or invalid); timestamps also give their wall-clock reading ``n_`` and written offset ``z_``.
+    or invalid); timestamps also give their wall-clock reading ``n_`` and written offset ``z_``
+    (a Parquet timestamp adjusted to UTC: its UTC reading and offset 0; one without a time zone:
+    its reading as local time, like text without an offset).
     """
     text = list(passthrough)
     parts: list[str] = []
@@ -213,7 +240,15 @@ def _cells(present: list[Column], source: str, passthrough: list[str], native: s
         p = quote(INTERNAL + "p_" + col.name)
         if col.name in native:
             text.append(f"{quote(col.name)} AS {v}")
-            parsed.append(f"{native_sql(col, v)} AS {p}")
+            if col.kind is not Kind.TIMESTAMP:
+                parsed.append(f"{native_sql(col, v)} AS {p}")
+                continue
+            n, z = (quote(INTERNAL + part + col.name) for part in ("n_", "z_"))
+            utc = native[col.name] == UTC_TIMESTAMP
+            reading = f"make_timestamp(epoch_us({v}))" if utc else f"CAST({v} AS TIMESTAMP)"
+            parts.append(f"{reading} AS {n}")
+            parsed.append(f"CAST({'0' if utc else 'NULL'} AS INTEGER) AS {z}")
+            parsed.append(f"CASE WHEN year({n}) BETWEEN 1 AND 9999 THEN {n} END AS {p}")
             continue
         text.append(f"nullif({_trimmed(quote(col.name))}, '') AS {v}")
         if col.kind is Kind.TIMESTAMP:
@@ -247,36 +282,35 @@ def _cells(present: list[Column], source: str, passthrough: list[str], native: s
     return stage
 
 
-def _typed_query(table: Table, tf: TableFile, source: str, native: set[str]) -> str:
+def _typed_query(
+    table: Table,
+    tf: TableFile,
+    source: str,
+    native: dict[str, str],
+    stored: set[str] | None = None,
+) -> str:
     """The typed rows of ``source``: each contract column typed (its default when empty), the
-    file's other columns as text, and whether the row is kept (no missing or invalid value).
+    file's other columns as text (only the ``stored`` ones, when given), and whether the row is
+    kept (no missing or invalid value in any column).
 
     Only rows with an error keep their source text, in one JSON value from which
     :func:`_record_cell_problems` works out which cells failed and why: per-cell error or
     message columns would cost time and memory on every good row too.
     """
-    extras = [quote(c) for c in tf.header if c not in {col.name for col in table.columns}]
+
+    def kept(name: str) -> bool:
+        return stored is None or name in stored
+
+    extras = [
+        quote(c) for c in tf.header if c not in {col.name for col in table.columns} and kept(c)
+    ]
     present = [c for c in table.columns if c.name in tf.header]
     out: list[str] = [LINE, *extras]
     ok: list[str] = []
     for col in table.columns:
-        q, v, p = (
-            quote(col.name),
-            quote(INTERNAL + "v_" + col.name),
-            quote(INTERNAL + "p_" + col.name),
-        )
-        if col.kind is Kind.TIMESTAMP:
-            n, z = quote(INTERNAL + "n_" + col.name), quote(INTERNAL + "z_" + col.name)
-            if col in present:
-                out += [f"CASE WHEN {p} IS NOT NULL THEN {n} END AS {n}", z]
-            else:
-                out += [f"CAST(NULL AS TIMESTAMP) AS {n}", f"CAST(NULL AS INTEGER) AS {z}"]
-        elif col not in present:
-            out.append(f"{default_sql(col)} AS {q}")
-        elif col.default is None:
-            out.append(f"{p} AS {q}")
-        else:  # an invalid value is never kept, so only an empty cell takes the default
-            out.append(f"coalesce({p}, {default_sql(col)}) AS {q}")
+        v, p = quote(INTERNAL + "v_" + col.name), quote(INTERNAL + "p_" + col.name)
+        if kept(col.name):
+            out += _stored(col, col in present)
         if col not in present:
             continue
         # Every rule gives NULL for an empty cell, so "p_ IS NULL" is "missing or invalid".
@@ -296,6 +330,23 @@ def _typed_query(table: Table, tf: TableFile, source: str, native: set[str]) -> 
         f"SELECT {', '.join(out)}, {keep} AS {KEEP}, "
         f"CASE WHEN NOT ({keep}) THEN {texts_sql} END AS {BAD} FROM ({cells})"
     )
+
+
+def _stored(col: Column, present: bool) -> list[str]:
+    """The typed table's columns for ``col``: its value (the default when empty or absent), or
+    for a timestamp its wall-clock reading and written offset."""
+    q, p = quote(col.name), quote(INTERNAL + "p_" + col.name)
+    if col.kind is Kind.TIMESTAMP:
+        n, z = quote(INTERNAL + "n_" + col.name), quote(INTERNAL + "z_" + col.name)
+        if present:
+            return [f"CASE WHEN {p} IS NOT NULL THEN {n} END AS {n}", z]
+        return [f"CAST(NULL AS TIMESTAMP) AS {n}", f"CAST(NULL AS INTEGER) AS {z}"]
+    if not present:
+        return [f"{default_sql(col)} AS {q}"]
+    if col.default is None:
+        return [f"{p} AS {q}"]
+    # An invalid value is never kept, so only an empty cell takes the default.
+    return [f"coalesce({p}, {default_sql(col)}) AS {q}"]
 
 
 FREE_TEXT = (Kind.ID, Kind.TEXT, Kind.WORD)

@@ -107,13 +107,23 @@ INTEGERS = (
     "UINTEGER",
     "UBIGINT",
 )
-# Stored Parquet types that :func:`native_sql` checks without the text: their text (``CAST(v AS
-# VARCHAR)``) is true/false, or a number that parses back to the same number.
+# Parquet's timestamp types as DuckDB names them: without a time zone (a wall-clock reading, local
+# time like a timestamp written without offset) and adjusted to UTC (an instant), to the
+# microsecond or coarser. Nanosecond ones are read through their text, which drops the digits
+# past the microsecond as the text rule does (DuckDB's own cast would round them).
+LOCAL_TIMESTAMPS = ("TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP")
+UTC_TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
+# Stored Parquet types that are checked without the text: their text (``CAST(v AS VARCHAR)``) is
+# true/false, a number that parses back to the same number, a date, or a timestamp that the
+# contract's text rule reads as the same instant (the reader types timestamps, :func:`native_sql`
+# the rest).
 NATIVE: dict[Kind, tuple[str, ...]] = {
     Kind.BOOL: ("BOOLEAN",),
     Kind.COUNT: INTEGERS,
     Kind.POSITIVE: (*INTEGERS, "DOUBLE"),
     Kind.PERCENT: (*INTEGERS, "DOUBLE"),
+    Kind.DATE: ("DATE",),
+    Kind.TIMESTAMP: (*LOCAL_TIMESTAMPS, UTC_TIMESTAMP),
 }
 
 
@@ -122,6 +132,8 @@ def native_sql(col: Column, v: str) -> str:
     :func:`typed_sql` gives for its text, NULL where that rule fails (a count of more than 18
     digits, a negative count, a percentage outside 0-100, ...)."""
     k = col.kind
+    if k is Kind.DATE:
+        return f"CASE WHEN year({v}) BETWEEN 1 AND 9999 THEN {v} END"
     if k is Kind.BOOL:
         return v
     if k is Kind.COUNT:
