@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -33,7 +34,7 @@ def test_parquet_start_and_profile(tmp_path: Path) -> None:
     result = runner.invoke(app, args, terminal_width=120)
     assert result.exit_code == 0, result.output
     starts = pq.read_table(out / "shifts.parquet", columns=["start"]).column(0).to_pylist()
-    assert min(starts) >= "2021-01-04" and max(starts) < "2021-01-06"
+    assert min(starts) >= datetime(2021, 1, 4) and max(starts) < datetime(2021, 1, 6)
     assert not list(out.glob("*.csv"))
 
 

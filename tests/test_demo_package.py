@@ -9,11 +9,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from onrecord.demo import generate
 from onrecord.demo.roster import UNITS
-from onrecord.package.loader import load
+from onrecord.package.loader import Package, load
 from onrecord.package.problems import Severity
 from onrecord.package.schema import (
     DEVICE_EVENTS,
@@ -267,6 +268,28 @@ def test_daylight_saving_periods(tmp_path: Path) -> None:
             WHERE kind = 'regular' AND start = '2020-10-31T23:45:00'"""
     ).fetchall()
     assert night == [("2020-11-01T07:30:00",)]
+
+
+def test_parquet_stores_times_and_dates_typed_and_loads_like_the_csv(tmp_path: Path) -> None:
+    """In Parquet the demo's timestamps are Parquet timestamps without a time zone (local
+    times) and its dates Parquet dates; over the autumn change, both formats load to the same
+    rows and the same findings (the repeated hour's times among them)."""
+    csv_root, pq_root = tmp_path / "csv", tmp_path / "parquet"
+    for root, fmt in ((csv_root, "csv"), (pq_root, "parquet")):
+        generate(root, officers=60, days=6, start=date(2020, 10, 29), seed=4, fmt=fmt)  # type: ignore[arg-type]
+    shifts = pq.read_schema(pq_root / "shifts.parquet")
+    assert shifts.field("start").type == pa.timestamp("ms")
+    assert pq.read_schema(pq_root / "officers.parquet").field("trained_on").type == pa.date32()
+    a, b = load(csv_root), load(pq_root)
+    for name in TABLES:
+        sql = f'SELECT * EXCLUDE (_line) FROM "{name}" ORDER BY _line'
+        assert a.con.execute(sql).fetchall() == b.con.execute(sql).fetchall(), name
+
+    def found(pkg: Package) -> list[tuple[object, ...]]:
+        return sorted((p.code.value, p.table, p.column, p.value) for p in pkg.problems())
+
+    assert found(a) == found(b)
+    assert "ambiguous_local_time" in {code for code, *_ in found(b)}
 
 
 def _peak_bytes(out: Path, days: int) -> int:

@@ -16,11 +16,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from onrecord.demo import activity, devices, recording, roster, schedule
 from onrecord.demo.clock import Clock, day_number, weekday
 from onrecord.demo.profile import PROFILES, Profile
-from onrecord.package.schema import TABLES
+from onrecord.package.schema import TABLES, Kind
 from onrecord.package.writer import Format, PackageWriter
 
 NAME = "Demo City Police Department"
@@ -29,6 +31,27 @@ POLICY = "boston-rule-405-2019"
 SATURDAY = 5
 
 Progress = Callable[[int, int], None]
+
+
+def stored(name: str, tbl: pa.Table, fmt: Format) -> pa.Table:
+    """``tbl`` as the demo writes it in ``fmt``: in Parquet, timestamps and dates take Parquet's
+    own types (a timestamp without a time zone being a local time), as a typed export from a
+    roster or camera system would; CSV keeps the text. Every timestamp the generator writes is
+    a plain local time to the second, so a value of any other form is a bug and raises."""
+    if fmt != "parquet":
+        return tbl
+    for col in TABLES[name].columns:
+        if col.name not in tbl.column_names or col.kind not in (Kind.TIMESTAMP, Kind.DATE):
+            continue
+        i = tbl.schema.get_field_index(col.name)
+        text = tbl.column(i)
+        typed = (
+            pc.strptime(text, format="%Y-%m-%dT%H:%M:%S", unit="s")
+            if col.kind is Kind.TIMESTAMP
+            else pc.cast(text, pa.date32())
+        )
+        tbl = tbl.set_column(i, col.name, typed)
+    return tbl
 
 
 @dataclass(frozen=True)
@@ -93,7 +116,7 @@ def generate(
     with PackageWriter(out, fmt) as w:
         w.department(NAME, TIMEZONE, POLICY)
         for name, tbl in people.tables().items():
-            w.table(name).write(tbl)
+            w.table(name).write(stored(name, tbl, fmt))
         for b, lo in enumerate(range(0, days, block_days)):
             n_days = min(block_days, days - lo)
             rng = np.random.default_rng([seed, 1, b])
@@ -116,7 +139,7 @@ def generate(
                 "device_events": devices.events_table(people, clock, sessions, flat_at, rng, prof),
             }
             for name, tbl in tables.items():
-                w.table(name).write(tbl)
+                w.table(name).write(stored(name, tbl, fmt))
                 if name in next_id:
                     next_id[name] += tbl.num_rows
             next_id["incidents"] += act.incidents
