@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from zoneinfo import ZoneInfo
+
 import duckdb
 import pytest
 from hypothesis import given, settings
@@ -205,4 +210,49 @@ def test_the_overlap_prefilter_finds_every_officer_with_an_overlap(rows) -> None
             if i != j and o == o2 and s <= s2 < e
         }
     )
+    assert got == expected
+
+
+DAY0 = datetime(2019, 6, 1, tzinfo=UTC)
+
+
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 6)), st.integers(0, 4)), max_size=3),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(-4 * 48, 10 * 48)), max_size=14),
+)
+@settings(max_examples=40, deadline=None)
+def test_outside_employment_is_every_start_outside_the_local_dates(officers, shifts) -> None:
+    """Against the definition, start by start: whatever the officers' dates and however close
+    to midnight (local or UTC) the starts fall, the officers left out of the join beforehand
+    included."""
+    zone = ZoneInfo("America/New_York")
+    dates = [(None if a is None else date(2019, 6, 1) + timedelta(days=a), n) for a, n in officers]
+    bounds = {
+        f"o{i}": (a, None if n == 0 else (a or date(2019, 6, 3)) + timedelta(days=n - 1))
+        for i, (a, n) in enumerate(dates)
+    }
+    starts = [(f"o{o}", DAY0 + timedelta(minutes=30 * k)) for o, k in shifts]
+    with TemporaryDirectory() as d:
+        root = Path(d)
+        (root / "department.yaml").write_text("timezone: America/New_York\n")
+        (root / "officers.csv").write_text(
+            "officer_id,active_from,active_to\n"
+            + "".join(f"{o},{a or ''},{b or ''}\n" for o, (a, b) in bounds.items())
+        )
+        (root / "shifts.csv").write_text(
+            "shift_id,officer_id,start,end,kind\n"
+            + "".join(
+                f"s{i},{o},{s:%Y-%m-%dT%H:%MZ},{s + timedelta(hours=1):%Y-%m-%dT%H:%MZ},regular\n"
+                for i, (o, s) in enumerate(starts)
+            )
+        )
+        (root / "recordings.csv").write_text("recording_id,officer_id,start,end\n")
+        pkg = onrecord.load(root)
+        got = [v for *_, v in findings(pkg, "outside_employment")]
+    expected = []
+    for i, (o, s) in enumerate(starts):
+        a, b = bounds.get(o, (None, None))
+        day = s.astimezone(zone).date()
+        if (a is not None and day < a) or (b is not None and day > b):
+            expected.append(f"s{i}")
     assert got == expected

@@ -137,7 +137,8 @@ def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: s
     A local date is never more than a day from the UTC date, so only starts before the day
     after ``active_from`` or from ``active_to`` on (both UTC midnights, worked out once per
     officer) can be outside; only those are converted to local time, which is far dearer than
-    the comparison."""
+    the comparison. Officers whose bounds lie outside the table's first and last start can have
+    no such row and are left out of the join: in a year of a large city, all but a few."""
     if "officers" not in files:
         return
     for table, what in (("shifts", "shift_id"), ("recordings", "recording_id")):
@@ -151,11 +152,13 @@ def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: s
             "start",
             f"""FROM (SELECT t._line, t.{what} AS id, o.officer_id, o.active_from, o.active_to,
                        CAST(timezone({sql_str(timezone)}, t.start) AS DATE) AS day
-                FROM {table} t JOIN (
+                FROM {table} t JOIN (SELECT * FROM (
                     SELECT officer_id, active_from, active_to,
                            CAST(active_from + 1 AS TIMESTAMPTZ) AS after_first,
                            CAST(active_to AS TIMESTAMPTZ) AS last_day
-                    FROM officers WHERE active_from IS NOT NULL OR active_to IS NOT NULL) o
+                    FROM officers WHERE active_from IS NOT NULL OR active_to IS NOT NULL)
+                    WHERE after_first > (SELECT min(start) FROM {table})
+                       OR last_day <= (SELECT max(start) FROM {table})) o
                 USING (officer_id)
                 WHERE t.start < o.after_first OR t.start >= o.last_day)
             WHERE day < active_from OR day > active_to""",
