@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrecord.package.timezones import local_iso_sql, local_month_sql
+from onrecord.package import timezones
+from onrecord.package.timezones import local_iso_sql, local_months
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LO, HI = datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 12, 31, tzinfo=UTC)
@@ -66,14 +69,28 @@ def test_equals_a_time_zone_conversion(zone: str, offsets: list[int], whole: boo
 def test_local_month_equals_a_time_zone_conversion(zone: str, offsets: list[int]) -> None:
     base = (LO - EPOCH) // timedelta(microseconds=1)
     values = [base + o for o in offsets]
-    got = duckdb.execute(
-        f"SELECT {local_month_sql('us', zone, 2019, 2021)} FROM unnest(?) AS t(us)", [values]
-    ).fetchall()
-    assert [r[0] for r in got] == [python_iso(v, zone)[:7] for v in values]
+    got = local_months(np.array(values, np.int64), zone, 2019, 2021).to_pylist()
+    assert got == [python_iso(v, zone)[:7] for v in values]
 
 
-def test_local_month_at_midnight_of_a_new_month() -> None:
-    """2019-08-31T23:30-04:00 is in August locally though it is September in UTC."""
-    us = (datetime(2019, 9, 1, 3, 30, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
-    got = duckdb.execute(f"SELECT {local_month_sql(str(us), 'America/New_York', 2019, 2019)}")
-    assert got.fetchall() == [("2019-08",)]
+def test_local_month_at_midnight_of_a_new_month_and_either_side_of_the_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """2019-08-31T23:30-04:00 is in August locally though it is September in UTC; the last
+    minute of October (EDT) and of November (EST, after the change) likewise; and before 1970."""
+    instants = [
+        datetime(2019, 9, 1, 3, 30),
+        datetime(2019, 11, 1, 3, 59),
+        datetime(2019, 11, 1, 4),
+        datetime(2019, 12, 1, 4, 59),
+        datetime(2019, 12, 1, 5),
+        datetime(1969, 12, 31, 23),
+    ]
+    us = [(t.replace(tzinfo=UTC) - EPOCH) // timedelta(microseconds=1) for t in instants]
+    expected = ["2019-08", "2019-10", "2019-11", "2019-11", "2019-12", "1969-12"]
+    got = local_months(np.array(us, np.int64), "America/New_York", 1969, 2019)
+    assert got.to_pylist() == expected
+    monkeypatch.setattr(timezones, "MONTH_CHUNK", 4)  # steps of four give the same months
+    got = local_months(np.array(us, np.int64), "America/New_York", 1969, 2019)
+    assert got.to_pylist() == expected
+    assert local_months(np.array([], np.int64), "UTC", 2019, 2019).to_pylist() == []

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from onrecord.audit.measure import measure
 from onrecord.audit.possession import device_possession_sql
 from onrecord.package.loader import Package, memory_bytes
-from onrecord.package.timezones import local_month_sql
+from onrecord.package.timezones import local_months
 from onrecord.package.values import sql_str
 from onrecord.policy import Policy
 from onrecord.policy.requirement import in_list, shift_requirement
@@ -78,15 +78,14 @@ def run(
     say("reading times")
     people = _people(con, has)
     with _room_for_arrays(pkg, ARRAY_BYTES_PER_ROW * pkg.rows):
-        sh, en, years = _measured(con, policy, has, people, say)
+        sh, en = _measured(con, policy, has, people, zone, say)
     # Arrow's allocator keeps freed memory for reuse; hand the arrays' memory back.
     pa.default_memory_pool().release_unused()
-    month = local_month_sql("a", zone, *years)
     results = sum(t.nbytes for t in (sh, *en) if t is not None)
     results += CONTEXT_BYTES * (en[0].num_rows if en else 0)
     with _room_for_arrays(pkg, results), ThreadPoolExecutor(1) as side:
         if sh is not None:
-            _shifts(con, policy, sql_str(zone), month, sh)
+            _shifts(con, policy, sql_str(zone), sh)
         else:
             _no_shifts(con)
         done = side.submit(_beside, con, alongside) if alongside else None
@@ -94,7 +93,7 @@ def run(
             attrs = _context(con, en[0], sh) if sh is not None else _no_context(en[0].num_rows)
             rows = (en[1], attrs, _officers_of(people, en[0]["o"]))
             del sh, en
-            _encounters(con, policy, month, *rows)
+            _encounters(con, policy, *rows)
             del rows
         else:
             _no_encounters(con)
@@ -149,15 +148,14 @@ def _people(con: Con, has: set[str]) -> pa.Table:
 
 
 def _measured(
-    con: Con, policy: Policy, has: set[str], people: pa.Table, say: Progress
-) -> tuple[pa.Table | None, tuple[pa.Table, ...], tuple[int, int]]:
+    con: Con, policy: Policy, has: set[str], people: pa.Table, zone: str, say: Progress
+) -> tuple[pa.Table | None, tuple[pa.Table, ...]]:
     """Every shift and encounter measured, row for row in the order of a plain scan of
     ``shifts`` and ``encounters``: for shifts, one table holding all that ``audit_shifts`` is
     made from (None without shifts); for encounters (empty without them), a table of each
     row's officer number ``o`` and context shift (an index into the shifts), then one of the
-    measures with ``_line`` and the instants; and the calendar years the instants span (with a
-    year's margin). The arrays read here are freed on return, before the results are put
-    beside the rows."""
+    measures with ``_line``, the instants and their local month. The arrays read here are freed
+    on return, before the results are put beside the rows."""
     officers = people["officer_id"]
     allowed = in_list("r.stop_reason", policy.deactivation.allowed_reasons)
     rec = _arrays(
@@ -193,7 +191,7 @@ def _measured(
         attrs = _officers_of(people, sh.pop("o"))
         shifts = pa.table(
             {**sh, "officer_id": officer, "start": pa.array(sh["a"]).view(TIMESTAMP),
-             "end": pa.array(sh["b"]).view(TIMESTAMP),
+             "end": pa.array(sh["b"]).view(TIMESTAMP), "month": local_months(sh["a"], zone, *years),
              **{f"ofc_{c}": attrs[c] for c in attrs.column_names}, **m.shifts}
         )  # fmt: skip
     encounters: tuple[pa.Table, ...] = ()
@@ -201,9 +199,10 @@ def _measured(
         context = pa.array(m.context, mask=m.context < 0)
         encounters = (
             pa.table({"o": en["o"], "context": context}),
-            pa.table({"_line": en["_line"], "a": en["a"], "b": en["b"], **m.encounters}),
-        )
-    return shifts, encounters, years
+            pa.table({"_line": en["_line"], "a": en["a"], "b": en["b"],
+                      "month": local_months(en["a"], zone, *years), **m.encounters}),
+        )  # fmt: skip
+    return shifts, encounters
 
 
 def _year(us: int) -> int:
@@ -288,7 +287,7 @@ def _line_check(x: str, m: str) -> str:
     )
 
 
-def _shifts(con: Con, policy: Policy, tz: str, month: str, rows: pa.Table) -> None:
+def _shifts(con: Con, policy: Policy, tz: str, rows: pa.Table) -> None:
     """``audit_shifts`` from ``rows``, one table holding all it needs: a single scan, which
     DuckDB runs on every core and keeps in order."""
     rr = policy.recording_required
@@ -305,7 +304,7 @@ def _shifts(con: Con, policy: Policy, tz: str, month: str, rows: pa.Table) -> No
             WITH base AS (
                 SELECT shift_id, officer_id, kind,
                        coalesce(station_id, ofc_station_id) AS station_id,
-                       coalesce(unit, ofc_unit) AS unit, start, "end", a, b, {month} AS month,
+                       coalesce(unit, ofc_unit) AS unit, start, "end", a, b, month,
                        {req.eligible} AS eligible, {req.trained} AS trained,
                        recorded_us, possessed_us, _line
                 FROM _sh),
@@ -338,7 +337,7 @@ def _no_shifts(con: Con) -> None:
 
 
 def _encounters(
-    con: Con, policy: Policy, month: str, measured: pa.Table, shifts: pa.Table, officers: pa.Table
+    con: Con, policy: Policy, measured: pa.Table, shifts: pa.Table, officers: pa.Table
 ) -> None:
     rr = policy.recording_required
     type_ok = in_list("x.type", rr.encounter_types)
@@ -352,7 +351,6 @@ def _encounters(
                        coalesce(sh.kind, 'unscheduled') AS shift_kind,
                        coalesce(sh.station_id, ofc.station_id) AS station_id,
                        coalesce(sh.unit, ofc.unit) AS unit,
-                       {month} AS month,
                        ({type_ok}) AND (coalesce(sh.required, false) OR {outside}
                                         OR sh.shift_id IS NULL) AS required,
                        c.* EXCLUDE (_line), {_line_check("x", "c")}
