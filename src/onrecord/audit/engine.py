@@ -49,7 +49,7 @@ WORDS = ("kind", "station_id", "unit")
 # (a shift id, five dictionary indices, a date, flags): about 40 bytes, with a margin.
 CONTEXT_BYTES = 48
 Progress = Callable[[str], None]
-# The columns the engine reads (``Package.narrow``).
+# The columns the engine reads: `onrecord audit` loads only these (`load(columns=...)`).
 COLUMNS = {
     "shifts": ("shift_id", "officer_id", "kind", "station_id", "unit", "uniformed", "start", "end"),
     "encounters": ("encounter_id", "officer_id", "type", "start", "end"),
