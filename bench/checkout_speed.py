@@ -33,8 +33,8 @@ from statistics import quantiles
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from onrecord.checkout import db
-from onrecord.checkout.package_io import init_database
+from onrecord.database import connection as db
+from onrecord.fleet.package_io import init_database
 from postgres_server import free_port, postgres
 
 STATIONS, CAMERAS_PER_STATION, OFFICERS = 20, 100, 2_000

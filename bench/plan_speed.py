@@ -136,7 +136,7 @@ con.execute("CREATE TABLE t AS SELECT * FROM read_parquet('{path / "shifts.parqu
 
 def subject_code(path: Path, out: Path) -> str:
     return f"""
-from onrecord.fleet.run import run_plan
+from onrecord.plan.run import run_plan
 run_plan({str(path)!r}, {str(out)!r}, all_shifts=True)
 """
 
@@ -144,12 +144,12 @@ run_plan({str(path)!r}, {str(out)!r}, all_shifts=True)
 def phases(path: Path, out: Path) -> dict[str, float]:
     """One in-process run of what ``run_plan`` does, timed step by step."""
     import onrecord
-    from onrecord.fleet import outputs
-    from onrecord.fleet import summary as plan_summary
-    from onrecord.fleet.inputs import Selection, read_fleet, read_schedule
-    from onrecord.fleet.params import PlanParameters
-    from onrecord.fleet.plan import make_plan
-    from onrecord.fleet.report import render_report
+    from onrecord.plan import outputs
+    from onrecord.plan import summary as plan_summary
+    from onrecord.plan.compute import make_plan
+    from onrecord.plan.inputs import Selection, read_fleet, read_schedule
+    from onrecord.plan.params import PlanParameters
+    from onrecord.plan.report import render_report
 
     times: dict[str, float] = {}
     t = time.perf_counter()

@@ -32,9 +32,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from checkout_speed import Tally, figures, serving
 from onrecord.audit import run_audit
-from onrecord.checkout import db
-from onrecord.checkout.package_io import init_database
+from onrecord.database import connection as db
 from onrecord.demo import generate
+from onrecord.fleet.package_io import init_database
 from onrecord.web.accounts import add_user
 
 PASSWORD = "benchmark password"

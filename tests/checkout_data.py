@@ -13,9 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import WritePackage
-from onrecord.checkout import db
-from onrecord.checkout.package_io import init_database
-from onrecord.checkout.service import CheckoutService
+from onrecord.database import connection as db
+from onrecord.fleet.package_io import init_database
+from onrecord.fleet.service import CheckoutService
 
 NY = ZoneInfo("America/New_York")
 

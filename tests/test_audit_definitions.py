@@ -1,4 +1,4 @@
-"""Every definition of the audit methodology (``shared/spec/audit.md``) on a hand-worked example.
+"""Every definition of the audit methodology (``docs/contracts/audit.md``) on a hand-worked example.
 
 Each test writes a small CSV package, loads it with ``onrecord.load``, runs the engine, and
 checks the values worked out by hand against both the engine and the plain-Python reference

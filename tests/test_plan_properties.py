@@ -18,10 +18,10 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrecord.fleet.inputs import Fleet, Schedule
-from onrecord.fleet.params import PlanParameters
-from onrecord.fleet.personal import State
-from onrecord.fleet.plan import Plan, Reason, make_plan
+from onrecord.plan.compute import Plan, Reason, make_plan
+from onrecord.plan.inputs import Fleet, Schedule
+from onrecord.plan.params import PlanParameters
+from onrecord.plan.personal import State
 
 Q = 15 * 60_000_000  # a quarter hour in µs: every time is on this grid, so all sums are exact
 H = 3_600_000_000

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from onrecord.audit.report.cells import percent
 from onrecord.cli.app import app as cli
+from onrecord.presentation.cells import percent
 from onrecord.web import opendata
 from onrecord.web.results import ReviewFilter
 from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of, policy_yaml

@@ -15,8 +15,8 @@ import pytest
 import uvicorn
 
 from offline_browser import Watch, artifact, chromium, watched_page
-from onrecord.audit.report.cells import percent
 from onrecord.policy import diff, load_policy, parse_policy
+from onrecord.presentation.cells import percent
 from onrecord.web.results import ReviewFilter
 from web_support import PASSWORD, Site, build_site, free_officer, policy_yaml
 

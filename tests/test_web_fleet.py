@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from onrecord.checkout.models import CameraState, Shift
-from onrecord.checkout.rules import Reason, Refused
-from onrecord.checkout.service import CheckoutService
-from onrecord.fleet.run import run_plan
+from onrecord.database.fleet import CameraState, Shift
+from onrecord.fleet.rules import Reason, Refused
+from onrecord.fleet.service import CheckoutService
+from onrecord.plan.run import run_plan
 from onrecord.web.fleet import HORIZON, PICKUP_LEAD, PlanError, PlanResults, station_fleets
 from web_support import ROLES, Site, build_site, client, csrf_of, free_officer
 

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from onrecord.audit import run_audit
-from onrecord.checkout import db
-from onrecord.checkout.models import CameraState, Officer
-from onrecord.checkout.package_io import init_database
-from onrecord.checkout.service import CheckoutService
+from onrecord.database import connection as db
+from onrecord.database.fleet import CameraState, Officer
 from onrecord.demo import generate
+from onrecord.fleet.package_io import init_database
+from onrecord.fleet.service import CheckoutService
 from onrecord.web.accounts import add_user
 from onrecord.web.app import create_app
 from onrecord.web.results import Results, ReviewFilter

@@ -18,8 +18,9 @@ from onrecord.audit import engine, outputs, summary
 from onrecord.audit.outputs import Format
 from onrecord.audit.public import public_summary
 from onrecord.audit.report import render_report
+from onrecord.output import write_summary
 from onrecord.package.loader import Package, load
-from onrecord.policy import Policy, PolicyError, load_policy
+from onrecord.policy import Policy, resolve_policy
 
 Progress = Callable[[str], None]
 
@@ -29,22 +30,6 @@ class AuditResult:
     summary: dict[str, Any]
     compare: dict[str, Any] | None
     files: list[Path] = field(default_factory=list)
-
-
-def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
-    """The policy given, else the package's ``department.yaml`` default; never a guess."""
-    if isinstance(ref, Policy):
-        return ref
-    if ref is None:
-        ref = pkg.department.policy
-    if ref is None:
-        raise PolicyError(
-            [
-                f"{pkg.root}: no policy given and department.yaml names none; pass --policy "
-                "with a built-in id (onrecord policy list) or a policy file"
-            ]
-        )
-    return load_policy(ref, base_dir=pkg.root)
 
 
 def _run_one(
@@ -66,7 +51,7 @@ def _run_one(
         written.update(outputs.write_rows(pkg.con, out, tz, fmt, whole, ("encounters",)))
         files += written.values()
     out.mkdir(parents=True, exist_ok=True)
-    files.append(outputs.write_summary(doc, out))
+    files.append(write_summary(doc, out))
     return doc, files
 
 

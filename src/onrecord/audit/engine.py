@@ -1,6 +1,6 @@
 """The audit engine: every shift and every encounter against a policy.
 
-Definitions are those of the methodology (``shared/spec/audit.md``; ``docs/methodology.md``).
+Definitions are those of the methodology (``docs/contracts/audit.md``; ``docs/methodology.md``).
 DuckDB supplies narrow columns (officer, start and end in microseconds); the arithmetic runs on
 NumPy arrays (``measure.py``), where each table is sorted once and every window is measured by
 binary search, with no loop over rows. ``audit_shifts`` is built from one Arrow table of the

@@ -11,7 +11,6 @@ from typing import Any
 import onrecord
 from onrecord.audit import rates
 from onrecord.package.loader import Package
-from onrecord.package.problems import Severity
 from onrecord.package.values import sql_str
 from onrecord.policy import Policy
 
@@ -30,47 +29,6 @@ def _period(pkg: Package) -> dict[str, str | None]:
     return {"from": str(lo) if lo else None, "to": str(hi) if hi else None}
 
 
-def policy_doc(policy: Policy) -> dict[str, Any]:
-    return {
-        "id": policy.id,
-        "title": policy.title,
-        "origin": policy.origin,
-        "source": policy.source,
-        "rules": policy.rules(),
-        "text": policy.text,
-    }
-
-
-def data_quality(pkg: Package) -> dict[str, Any]:
-    """Rows read, kept and excluded per table, with the problem groups of the check."""
-    return {
-        "tables": [
-            {
-                "table": ld.table,
-                "file": ld.file,
-                "rows_read": ld.rows_read,
-                "rows_kept": ld.rows_kept,
-                "rows_excluded": ld.rows_excluded,
-                "excluded": ld.excluded,
-            }
-            for ld in pkg.loads.values()
-        ],
-        "row_errors": pkg.count(Severity.ROW),
-        "findings": pkg.count(Severity.FINDING),
-        "groups": [
-            {
-                "severity": g.severity.value,
-                "code": g.code.value,
-                "table": g.table,
-                "column": g.column,
-                "count": g.count,
-                "example": f"{g.example.where()}: {g.example.message}",
-            }
-            for g in pkg.groups()
-        ],
-    }
-
-
 def build(pkg: Package, policy: Policy) -> dict[str, Any]:
     """The summary of the audit tables currently on ``pkg.con`` (made under ``policy``)."""
     return {
@@ -82,7 +40,7 @@ def build(pkg: Package, policy: Policy) -> dict[str, Any]:
             "timezone": pkg.department.timezone,
             "period": _period(pkg),
         },
-        "policy": policy_doc(policy),
-        "data_quality": data_quality(pkg),
+        "policy": policy.document(),
+        "data_quality": pkg.data_quality(),
         "rates": rates.compute(pkg.con, policy.recording_required.whole_shift),
     }

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
-from onrecord.fleet.inputs import PlanError
-from onrecord.fleet.params import PersonalCameras, PlanParameters
-from onrecord.fleet.run import run_plan
+from onrecord.plan.inputs import PlanError
+from onrecord.plan.params import PersonalCameras, PlanParameters
+from onrecord.plan.run import run_plan
 
 SHOWN_STATIONS = 20
 

@@ -1,6 +1,6 @@
-"""What the commands that read a package and write a report share: the package, ``--out`` and
-``--policy`` arguments, a spinner with the library's progress messages, and the status 2 exit
-with every problem listed when the package or policy cannot be used."""
+"""What the commands share: the package, ``--out``, ``--policy`` and ``--db`` arguments, a spinner
+with the library's progress messages, and the status 2 exit with every problem listed when the
+package, the policy or the database cannot be used."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from onrecord.database import connection as db
 from onrecord.package.problems import StructuralError
 from onrecord.policy import PolicyError
 
@@ -49,4 +50,24 @@ def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -
     except (PolicyError, *more) as e:
         for msg in getattr(e, "messages", [str(e)]):
             console.print(f"[red]✗[/] {msg}")
+        raise typer.Exit(2) from None
+
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="ONRECORD_DB",
+        help="Database: a SQLite file path or sqlite:///path, or postgresql+psycopg://user@host/db.",
+    ),
+]
+
+
+@contextmanager
+def database_errors(console: Console) -> Iterator[None]:
+    """Turn a database that cannot be used (bad URL, not initialised) into a message, exit 2."""
+    try:
+        yield
+    except db.DatabaseError as e:
+        console.print(f"[red]✗[/] {e}")
         raise typer.Exit(2) from None

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from onrecord.checkout import db
-from onrecord.cli.fleet import DbOption, database_errors
+from onrecord.cli.running import DbOption, database_errors
+from onrecord.database import connection as db
 
 user_app = typer.Typer(help="Accounts of the web console.", no_args_is_help=True)
 

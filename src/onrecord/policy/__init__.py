@@ -10,6 +10,7 @@ from onrecord.policy.load import (
     builtin_policies,
     load_policy,
     parse_policy,
+    resolve_policy,
 )
 from onrecord.policy.model import (
     ALL,
@@ -35,4 +36,5 @@ __all__ = [
     "format_value",
     "load_policy",
     "parse_policy",
+    "resolve_policy",
 ]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from onrecord import strict_yaml
+from onrecord.package.loader import Package
 from onrecord.policy.model import Policy
 
 
@@ -67,6 +68,22 @@ def load_policy(ref: str | Path, base_dir: Path | None = None) -> Policy:
     except (OSError, UnicodeDecodeError) as e:
         raise PolicyError([f"{path}: cannot be read: {e}"]) from None
     return parse_policy(text, origin=str(path))
+
+
+def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
+    """The policy given, else the package's ``department.yaml`` default; never a guess."""
+    if isinstance(ref, Policy):
+        return ref
+    if ref is None:
+        ref = pkg.department.policy
+    if ref is None:
+        raise PolicyError(
+            [
+                f"{pkg.root}: no policy given and department.yaml names none; pass --policy "
+                "with a built-in id (onrecord policy list) or a policy file"
+            ]
+        )
+    return load_policy(ref, base_dir=pkg.root)
 
 
 def parse_policy(text: str, origin: str = "<text>") -> Policy:

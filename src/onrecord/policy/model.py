@@ -194,6 +194,18 @@ class Policy(BaseModel):
             for key, value in getattr(self, section).model_dump().items()
         }
 
+    def document(self) -> dict[str, Any]:
+        """The policy as a results file records it: id, title, where it came from, every rule
+        and the text as written, so a reader can check what the numbers were measured against."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "origin": self.origin,
+            "source": self.source,
+            "rules": self.rules(),
+            "text": self.text,
+        }
+
     def defaulted(self) -> set[str]:
         """Key paths of the rules the text left out, which therefore hold their defaults."""
         out: set[str] = set()

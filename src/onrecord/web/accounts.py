@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from onrecord.web.models import AccessLog, LoginAttempt, Role, User
+from onrecord.database.accounts import AccessLog, LoginAttempt, Role, User
 
 _HASHER = PasswordHasher()
 # Verified when the name is unknown, so a failed login takes as long whether or not it exists.

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 
+from onrecord.database.accounts import Role
 from onrecord.policy import PolicyError
 from onrecord.web import accounts, opendata, policy_store, views
 from onrecord.web.accounts import Account, AccountError
@@ -27,7 +28,6 @@ from onrecord.web.auth import (
     require,
 )
 from onrecord.web.fleet import station_fleets
-from onrecord.web.models import Role
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken, StoredPolicy
 from onrecord.web.results import PAGE_SIZE, Results
 from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for

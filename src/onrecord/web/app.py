@@ -15,9 +15,9 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from onrecord.checkout import db
-from onrecord.checkout.api import router as checkout_router
-from onrecord.checkout.service import CheckoutService
+from onrecord.database import connection as db
+from onrecord.fleet.api import router as checkout_router
+from onrecord.fleet.service import CheckoutService
 from onrecord.web import api, pages
 from onrecord.web.auth import KIOSK, Signer, check_csrf_unless_read, require
 from onrecord.web.fleet import PlanResults

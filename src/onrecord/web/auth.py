@@ -17,9 +17,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from onrecord.database.accounts import Role
 from onrecord.web import accounts
 from onrecord.web.accounts import Account
-from onrecord.web.models import Role
 from onrecord.web.settings import Settings
 
 SESSION_COOKIE = "onrecord_session"

@@ -19,16 +19,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from onrecord.checkout import rules
-from onrecord.checkout.models import CameraState, Officer, Shift, Station
-from onrecord.checkout.rules import CameraStatus, Reason, Refused, ShiftWindow
-from onrecord.checkout.service import CheckoutService
-from onrecord.fleet.battery import hours_to_charge
-from onrecord.fleet.params import PlanParameters
+from onrecord.battery import PICKUP_LEAD_MINUTES, hours_to_charge
+from onrecord.database.fleet import CameraState, Officer, Shift, Station
+from onrecord.fleet import rules
+from onrecord.fleet.rules import CameraStatus, Reason, Refused, ShiftWindow
+from onrecord.fleet.service import CheckoutService
 
 HORIZON = timedelta(hours=12)
 """How far ahead the Fleet page looks for shifts that will find no charged camera."""
-PICKUP_LEAD = timedelta(minutes=PlanParameters().pickup_lead_minutes)
+PICKUP_LEAD = timedelta(minutes=PICKUP_LEAD_MINUTES)
 """An officer takes the camera this long before the shift (the planner's default)."""
 
 

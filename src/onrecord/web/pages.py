@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from onrecord.audit.report import asset
-from onrecord.checkout.rules import Refused, local
-from onrecord.checkout.service import CheckoutService
+from onrecord.database.accounts import Role
+from onrecord.fleet.rules import Refused, local
+from onrecord.fleet.service import CheckoutService
 from onrecord.policy import Policy, PolicyError
+from onrecord.presentation import asset
 from onrecord.web import accounts, opendata, policy_store, views
 from onrecord.web.accounts import Account, AccountError, Throttled
 from onrecord.web.auth import (
@@ -26,7 +27,6 @@ from onrecord.web.auth import (
     require,
 )
 from onrecord.web.fleet import PlanResults, station_fleets
-from onrecord.web.models import Role
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken
 from onrecord.web.render import render
 from onrecord.web.results import Results

@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from onrecord.audit.report import template_environment
-from onrecord.audit.report.cells import percent
+from onrecord.database.accounts import Role
+from onrecord.presentation import template_environment
+from onrecord.presentation.cells import percent
 from onrecord.web.auth import (
     AGGREGATES,
     CSRF_FIELD,
@@ -20,7 +21,6 @@ from onrecord.web.auth import (
     OVERSIGHT,
     current_account,
 )
-from onrecord.web.models import Role
 
 STATIC = Path(__file__).parent / "static"
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from onrecord.database.accounts import Role
 from onrecord.web.accounts import Account
 from onrecord.web.auth import OFFICER_LEVEL, log_officer_read, require
-from onrecord.web.models import Role
 from onrecord.web.results import EncounterDetail, ReviewFilter
 
 OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from onrecord.audit.report import charts
-from onrecord.audit.report.charts import BLUE, GRID, INK, ORANGE, VERMILLION, num, svg, text
+from onrecord.presentation import charts
+from onrecord.presentation.charts import BLUE, GRID, INK, ORANGE, VERMILLION, num, svg, text
 from onrecord.web.results import EncounterDetail
 
 LABEL_W = 110.0

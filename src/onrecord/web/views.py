@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.cells import Cell
 from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
 from onrecord.audit.report.shifts import kind_label
-from onrecord.audit.report.view import Chart, Table
 from onrecord.policy import Policy, builtin_policies, diff, format_value
+from onrecord.presentation import cells, charts
+from onrecord.presentation.cells import Cell
+from onrecord.presentation.view import Chart, Table
 from onrecord.web.policy_store import parsed
 from onrecord.web.results import Results
 

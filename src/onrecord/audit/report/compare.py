@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.cells import Cell, State
 from onrecord.audit.report.shifts import kind_label
-from onrecord.audit.report.view import Chart, Table, rate_bar
 from onrecord.policy import PolicyError, diff, format_value, parse_policy
+from onrecord.presentation import cells, charts
+from onrecord.presentation.cells import Cell, State
+from onrecord.presentation.view import Chart, Table, rate_bar
 
 
 @dataclass(frozen=True)

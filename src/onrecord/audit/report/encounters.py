@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.view import Chart, Table, rate_bar
+from onrecord.presentation import cells, charts
+from onrecord.presentation.view import Chart, Table, rate_bar
 
 UNEXCUSED = ("no_video", "late_start", "early_stop", "gap")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from onrecord.audit.report import encounters, quality, shifts
-from onrecord.audit.report.view import Chart, Metric, PolicyView, Table, policy_view
+from onrecord.audit.report import encounters, shifts
+from onrecord.presentation import quality
+from onrecord.presentation.view import Chart, Metric, PolicyView, Table, policy_view
 
 
 @dataclass

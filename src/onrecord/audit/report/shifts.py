@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.cells import Cell
-from onrecord.audit.report.view import Chart, Metric, Table, rate_bar
+from onrecord.presentation import cells, charts
+from onrecord.presentation.cells import Cell
+from onrecord.presentation.view import Chart, Metric, Table, rate_bar
 
 SPOTLIGHT_KINDS = ("overtime", "paid_detail")
 
