@@ -161,7 +161,7 @@ def figures(tally: Tally, wall: float) -> dict[str, object]:
 
 
 def measure(url: str, package: Path, clients: int, seconds: float) -> dict[str, object]:
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, package)
     engine.dispose()
     with serving(["fleet", "serve", "--db", url]) as base:

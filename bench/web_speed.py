@@ -46,7 +46,7 @@ def site(root: Path) -> tuple[Path, str, str]:
     generate(root / "pkg")
     run_audit(root / "pkg", root / "audit", policy="boston-rule-405-2019", compare="mandate-all")
     url = f"sqlite:///{root / 'console.db'}"
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, root / "pkg")
     for role in ("manager", "auditor"):
         add_user(engine, role, role, PASSWORD)

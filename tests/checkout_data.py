@@ -69,7 +69,7 @@ def local(text: str) -> datetime:
 def make_fleet(write_package: WritePackage, url: str) -> CheckoutService:
     """Initialise the database at ``url`` from the test department; return its service."""
     root: Path = write_package(**TABLES)
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, root)
     engine.dispose()
     return CheckoutService.open(url)

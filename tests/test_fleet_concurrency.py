@@ -38,7 +38,7 @@ def big_department(write_package: WritePackage, url: str) -> None:
         cameras="camera_id,station_id,assigned_officer_id,status\n" + cameras,
         shifts="shift_id,officer_id,start,end,kind,station_id\n" + shifts,
     )
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, root)
     engine.dispose()
 

@@ -236,7 +236,7 @@ def test_a_package_with_only_shifts_loads(write_package: WritePackage, tmp_path:
         shifts="shift_id,officer_id,start,end,kind\nH1,O1,2020-06-01T08:00,2020-06-01T16:00,regular\n"
     )
     url = f"sqlite:///{tmp_path / 'fleet.db'}"
-    stats = init_database(db.connect(url), root)
+    stats = init_database(db.connect(url, create=True), root)
     assert stats.rows == {"stations": 0, "officers": 0, "cameras": 0, "shifts": 1}
     r = refuse(CheckoutService.open(url), "checkout", "O1", "S1", local("2020-06-01T07:30"))
     assert r.reason is Reason.UNKNOWN_OFFICER
@@ -250,7 +250,7 @@ def test_a_second_package_is_not_merged(write_package: WritePackage, tmp_path: P
 
 
 def test_the_migrations_build_the_models_schema(fleet_url: str) -> None:
-    engine = db.connect(fleet_url)
+    engine = db.connect(fleet_url, create=True)
     db.upgrade(engine)
     with engine.connect() as con:
         assert compare_metadata(MigrationContext.configure(con), Base.metadata) == []

@@ -62,7 +62,7 @@ def build_site(root: Path) -> Site:
     results = Results(root / "audit")
     station = results.review(ReviewFilter()).rows[0]["station_id"]
     url = f"sqlite:///{root / 'console.db'}"
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, root / "pkg")
     for role in ROLES:
         add_user(engine, role, role, PASSWORD, station if role == "supervisor" else None)

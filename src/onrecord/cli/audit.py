@@ -10,7 +10,14 @@ from rich.table import Table
 
 from onrecord.audit import run_audit
 from onrecord.audit.outputs import Format
-from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
+from onrecord.cli.running import (
+    OutOption,
+    PackageArg,
+    PolicyOption,
+    exit_on_bad_input,
+    make_console,
+    spinner,
+)
 
 
 def _pct(r: dict[str, Any] | None, counts: bool = True) -> str:
@@ -40,7 +47,7 @@ def audit(
     ] = False,
 ) -> None:
     """Audit a data package: shifts.csv, encounters.csv, summary.json and report.html in OUT."""
-    console = Console()
+    console = make_console()
     if fmt not in ("csv", "parquet"):
         console.print(f"[red]--format must be csv or parquet, not {fmt!r}[/]")
         raise typer.Exit(2)

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from onrecord.cli.running import make_console, out_option
 from onrecord.demo import PROFILES, generate
 
 
@@ -24,9 +24,7 @@ ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})
 
 
 def demo_data(
-    out: Annotated[
-        Path, typer.Option("--out", help="Package folder to write (created if missing).")
-    ],
+    out: Annotated[Path, out_option("Package folder to write (created if missing).")],
     officers: Annotated[
         int,
         typer.Option(
@@ -51,7 +49,7 @@ def demo_data(
 ) -> None:
     """Generate the demo department: a synthetic body-worn camera program modelled on Boston's
     2020 patrol, with overtime, paid details, a large event and daylight-saving changes."""
-    console = Console()
+    console = make_console()
     first: date = start.date()
     columns = (
         TextColumn("generating"),

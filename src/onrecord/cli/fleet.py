@@ -17,7 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from onrecord.cli.demo import Fmt
-from onrecord.cli.running import DbOption, database_errors, exit_on_bad_input
+from onrecord.cli.running import (
+    DbOption,
+    database_errors,
+    exit_on_bad_input,
+    make_console,
+    out_option,
+)
 from onrecord.database import connection as db
 from onrecord.fleet.package_io import export_package, init_database
 from onrecord.fleet.rules import Refused, local
@@ -39,9 +45,9 @@ def init(
     ] = True,
 ) -> None:
     """Create the fleet database (newest schema) and load stations, officers, cameras, shifts."""
-    console = Console()
+    console = make_console()
     with exit_on_bad_input(console, package, db.DatabaseError):
-        engine = db.connect(url)
+        engine = db.connect(url, create=True)
         stats = init_database(engine, package, history=history)
     t = Table(title=f"Loaded into {engine.url.render_as_string()}")
     t.add_column("table")
@@ -66,7 +72,7 @@ def init(
 @app.command("upgrade")
 def upgrade(url: DbOption) -> None:
     """Migrate an existing fleet database to this version's schema."""
-    console = Console()
+    console = make_console()
     with database_errors(console):
         db.upgrade(db.connect(url))
     console.print(f"Schema at {db.head_revision()}.")
@@ -75,11 +81,11 @@ def upgrade(url: DbOption) -> None:
 @app.command("export")
 def export(
     url: DbOption,
-    out: Annotated[Path, typer.Option("--out", help="Package folder to write.")],
+    out: Annotated[Path, out_option("Package folder to write.")],
     fmt: Annotated[Fmt, typer.Option("--format", help="Table file format.")] = Fmt.csv,
 ) -> None:
     """Write the database as a data package; its device_events are the service's history."""
-    console = Console()
+    console = make_console()
     with database_errors(console):
         rows = export_package(db.connect(url), out, fmt.value)
     console.print(f"Wrote [bold]{out}[/]: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()))
@@ -96,7 +102,7 @@ def serve(
 
     from onrecord.fleet.api import create_app
 
-    with database_errors(Console()):
+    with database_errors(make_console()):
         application = create_app(url)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
@@ -138,7 +144,7 @@ def checkout(
     at: AtOption = None,
 ) -> None:
     """Check a camera out to an officer for their scheduled shift."""
-    console = Console()
+    console = make_console()
     service = _open(url, console)
     try:
         got = service.checkout(officer.strip(), station.strip(), _when(at, console))
@@ -170,7 +176,7 @@ def checkin(
     ] = None,
 ) -> None:
     """Dock a camera; its charge restarts from what the shift used (or what the dock reports)."""
-    console = Console()
+    console = make_console()
     service = _open(url, console)
     try:
         got = service.checkin(camera.strip(), station.strip(), _when(at, console), battery_pct)

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from onrecord.cli.running import make_console, out_option
 from onrecord.importers.engine import ImportResult, count_steps, run_import
 from onrecord.importers.errors import ImporterError
 from onrecord.importers.mapping import load_mapping
@@ -36,7 +37,7 @@ def import_package(
     source: Annotated[
         Path, typer.Option("--source", help="Folder holding the source files the mapping names.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="The package folder to write.")],
+    out: Annotated[Path, out_option("The package folder to write.")],
     fmt: Annotated[
         TableFormat, typer.Option("--format", help="File format of the package tables.")
     ] = TableFormat.csv,
@@ -45,8 +46,8 @@ def import_package(
 
     Unparsed values are kept as text for `onrecord check`; mapping or file errors exit 2.
     """
-    console = Console()
-    errors = Console(stderr=True)
+    console = make_console()
+    errors = make_console(stderr=True)
     try:
         spec = load_mapping(mapping)
         progress = Progress(

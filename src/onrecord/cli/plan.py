@@ -10,7 +10,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
+from onrecord.cli.running import (
+    OutOption,
+    PackageArg,
+    PolicyOption,
+    exit_on_bad_input,
+    make_console,
+    spinner,
+)
 from onrecord.plan.inputs import PlanError
 from onrecord.plan.params import PersonalCameras, PlanParameters
 from onrecord.plan.run import run_plan
@@ -67,7 +74,7 @@ def plan(
 ) -> None:
     """Plan the camera fleet: stations.csv, assignments.csv, uncovered.csv, summary.json and
     report.html in OUT."""
-    console = Console()
+    console = make_console()
     try:
         params = PlanParameters(
             pickup_lead_minutes=pickup_lead_minutes, return_minutes=return_minutes,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,8 +17,37 @@ from onrecord.database import connection as db
 from onrecord.package.problems import StructuralError
 from onrecord.policy import PolicyError
 
+WIDTH_WITHOUT_TERMINAL = 160
+"""Columns for tables when the output is a pipe or a file (Rich would assume 80)."""
+
+
+def make_console(stderr: bool = False) -> Console:
+    """Where a command prints. On a terminal, Rich fits the terminal; otherwise (a pipe, a log
+    file, CI) lines are never wrapped, so paths, ids and messages stay whole and searchable, and
+    tables get room enough not to break words."""
+    out = Console(stderr=stderr)
+    if out.is_terminal:
+        return out
+    return Console(stderr=stderr, soft_wrap=True, width=max(out.width, WIDTH_WITHOUT_TERMINAL))
+
+
 PackageArg = Annotated[Path, typer.Argument(help="The data package folder.")]
-OutOption = Annotated[Path, typer.Option("--out", help="Folder for the outputs.")]
+
+
+def out_folder(path: Path) -> Path:
+    """``--out`` names a folder (made if missing); an existing file there is refused up front,
+    before any work, rather than failing at the first write."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file; --out takes a folder (made if missing)")
+    return path
+
+
+def out_option(help: str) -> Any:
+    """The ``--out`` option of every command that writes a folder."""
+    return typer.Option("--out", help=help, callback=out_folder)
+
+
+OutOption = Annotated[Path, out_option("Folder for the outputs.")]
 PolicyOption = Annotated[
     str | None,
     typer.Option(help="Built-in policy id or YAML file; default: department.yaml's policy."),

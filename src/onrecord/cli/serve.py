@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from onrecord.cli.running import DbOption, database_errors
+from onrecord.cli.running import DbOption, database_errors, make_console
 from onrecord.database import connection as db
 
 user_app = typer.Typer(help="Accounts of the web console.", no_args_is_help=True)
@@ -51,7 +50,7 @@ def serve(
     from onrecord.web.results import ResultsError
     from onrecord.web.settings import Settings
 
-    console = Console()
+    console = make_console()
     key = os.environ.get("ONRECORD_SECRET_KEY")
     settings = Settings(
         audit_dir=audit,
@@ -62,7 +61,7 @@ def serve(
         **({"secret_key": key} if key else {}),
     )
     with database_errors(console):
-        db.upgrade(db.connect(url))
+        db.upgrade(db.connect(url, create=True))
     try:
         application = create_app(settings)
     except (ResultsError, PlanError, db.DatabaseError) as e:
@@ -87,13 +86,13 @@ def add(
     """Create an account in the operational database (migrated to the newest schema first)."""
     from onrecord.web.accounts import AccountError, add_user
 
-    console = Console()
+    console = make_console()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database_errors(console):
-        engine = db.connect(url)
+        engine = db.connect(url, create=True)
         db.upgrade(engine)
     try:
         account = add_user(engine, name, role, password, station)

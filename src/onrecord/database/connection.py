@@ -17,8 +17,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_SECONDS = 60
@@ -51,13 +51,46 @@ def database_url(text: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def connect(text: str) -> Engine:
-    """An engine for ``text`` (see :func:`database_url`), set up for safe concurrent checkouts."""
+def connect(text: str, create: bool = False) -> Engine:
+    """An engine for ``text`` (see :func:`database_url`), set up for safe concurrent checkouts.
+
+    A SQLite file must exist unless ``create`` (only the commands that make a database pass it),
+    so a mistyped path never leaves an empty database behind. The database is reached once here,
+    so a folder, a file that is not a database or a server that does not answer is a
+    :class:`DatabaseError` with a plain message instead of a traceback later."""
     url = make_url(database_url(text))
     if url.get_backend_name() != "sqlite":
         # About two connections per core: more only adds lock and CPU contention (measured with
         # bench/checkout_speed.py: 4 connections served 62 checkouts/s, 50 served 48).
-        return create_engine(url, pool_size=2 * (os.cpu_count() or 2), max_overflow=0)
+        engine = create_engine(url, pool_size=2 * (os.cpu_count() or 2), max_overflow=0)
+    else:
+        _check_sqlite_path(Path(url.database or ""), create)
+        engine = _sqlite_engine(url)
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as e:
+        engine.dispose()
+        reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        raise DatabaseError(
+            f"{url.render_as_string(hide_password=True)} cannot be used: {reason}"
+        ) from None
+    return engine
+
+
+def _check_sqlite_path(path: Path, create: bool) -> None:
+    if path.is_dir():
+        example = path / "onrecord.db"
+        raise DatabaseError(f"{path} is a folder; give a database file, e.g. {example}")
+    if not create and not path.exists():
+        raise DatabaseError(
+            f"{path} does not exist; create it with `onrecord fleet init PACKAGE --db {path}`"
+        )
+    if create and not path.parent.is_dir():
+        raise DatabaseError(f"{path}: the folder {path.parent} does not exist; create it first")
+
+
+def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
     @event.listens_for(engine, "connect")

@@ -121,6 +121,7 @@ def write_uncovered(pkg: Package, plan: Plan, path: Path) -> None:
     st = plan.schedule.station[idx]
     rows = plan.schedule.rows.take(pa.array(idx))
     k, free = plan.k[idx], plan.free_when_refused[idx]
+    have = np.append(plan.have, 0)  # a shift at no known station (-1) reads the 0 at the end
     table = pa.table(
         {
             "shift_id": rows["shift_id"],
@@ -130,7 +131,7 @@ def write_uncovered(pkg: Package, plan: Plan, path: Path) -> None:
             "shift_start": rows["s"],
             "shift_end": rows["e"],
             "cameras_needed": pa.array(k, mask=k == 0),
-            "pool_have": np.where(st >= 0, plan.have[np.maximum(st, 0)], 0),
+            "pool_have": have[st],
             "pool_free": pa.array(free, mask=free < 0),
             "reason": np.array([r.code for r in Reason])[plan.reason[idx]],
         }

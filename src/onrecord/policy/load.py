@@ -71,19 +71,23 @@ def load_policy(ref: str | Path, base_dir: Path | None = None) -> Policy:
 
 
 def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
-    """The policy given, else the package's ``department.yaml`` default; never a guess."""
+    """The policy given, else the package's ``department.yaml`` default; never a guess.
+
+    A path given (``--policy good.yaml``) is taken from the working directory, as every other
+    path on a command line is; only ``department.yaml``'s own ``policy:`` is taken from the
+    package's folder, where it was written."""
     if isinstance(ref, Policy):
         return ref
-    if ref is None:
-        ref = pkg.department.policy
-    if ref is None:
+    if ref is not None:
+        return load_policy(ref)
+    if pkg.department.policy is None:
         raise PolicyError(
             [
                 f"{pkg.root}: no policy given and department.yaml names none; pass --policy "
                 "with a built-in id (onrecord policy list) or a policy file"
             ]
         )
-    return load_policy(ref, base_dir=pkg.root)
+    return load_policy(pkg.department.policy, base_dir=pkg.root)
 
 
 def parse_policy(text: str, origin: str = "<text>") -> Policy:
