@@ -16,14 +16,8 @@ from time import perf_counter
 import pyarrow as pa
 
 from onrecord.importers.errors import ImporterError, row_label
-from onrecord.importers.fields import CompiledField, RowState, compile_field
-from onrecord.importers.mapping import (
-    DERIVED_ID_FIELDS,
-    PROVENANCE_COLUMNS,
-    Mapping,
-    SourceSpec,
-    TableSpec,
-)
+from onrecord.importers.fields import DERIVED_ID_FIELDS, CompiledField, RowState, compile_field
+from onrecord.importers.mapping import PROVENANCE_COLUMNS, Mapping, SourceSpec, TableSpec
 from onrecord.importers.sources import read_source
 from onrecord.importers.tables import Row, TableData, derive_table, merge_groups, merge_rows
 from onrecord.package.schema import TABLES
