@@ -38,6 +38,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy  # src, scripts and bench: see [tool.mypy] in pyproject.toml
 
 test: lint
 	$(BIN)/pytest
@@ -50,4 +51,4 @@ bench: setup
 	$(BIN)/python bench/web_speed.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -224,7 +224,7 @@ def _arrays(con: Con, sql: str, officers: pa.ChunkedArray) -> dict[str, Any]:
     text = {f.name for f in schema if pa.types.is_string(f.type) and f.name != "officer_id"}
     word = pa.dictionary(pa.int32(), pa.string())
     lookup = pc.SetLookupOptions(officers.combine_chunks())
-    parts: dict[str, list] = {name: [] for name in names}
+    parts: dict[str, list[pa.Array | np.ndarray]] = {name: [] for name in names}
     for batch in reader:
         o = pc.index_in(batch.column("officer_id"), options=lookup)
         if o.null_count:

@@ -112,7 +112,7 @@ def _print_report(console: Console, pkg: Package, list_all: bool) -> None:
         console.print(f"[green]No row errors[/]; {finds:,} finding(s). Exit status 0.")
 
 
-def _print_json(doc: dict) -> None:
+def _print_json(doc: dict[str, object]) -> None:
     json.dump(doc, sys.stdout, indent=2)
     sys.stdout.write("\n")
 

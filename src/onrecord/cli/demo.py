@@ -20,7 +20,8 @@ class Fmt(StrEnum):
     parquet = "parquet"
 
 
-ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})
+# mypy reads an enum's members only from a literal; these are PROFILES' names (its type is known).
+ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})  # type: ignore[misc]
 
 
 def demo_data(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from itertools import count
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -17,7 +17,6 @@ from onrecord.cli.running import make_console, out_option
 from onrecord.importers.engine import ImportResult, count_steps, run_import
 from onrecord.importers.errors import ImporterError
 from onrecord.importers.mapping import load_mapping
-from onrecord.package.writer import Format
 
 SHOWN = 10  # unparsed values listed in full; the rest are counted (onrecord check lists them all)
 
@@ -64,7 +63,7 @@ def import_package(
             def step(description: str) -> None:
                 progress.update(task, description=description, completed=next(done))
 
-            result = run_import(spec, source, out, cast(Format, fmt.value), step)
+            result = run_import(spec, source, out, fmt.value, step)
     except ImporterError as e:
         errors.print(f"[bold red]import failed:[/] {escape(str(e))}", highlight=False)
         raise typer.Exit(2) from e

@@ -69,6 +69,7 @@ def spinner(console: Console) -> Iterator[Callable[[str], None]]:
 def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -> Iterator[None]:
     """Turn an unreadable package, an unusable policy (or ``more`` errors carrying
     ``messages``) into their messages on the console and exit status 2."""
+    bad_input: tuple[type[Exception], ...] = (PolicyError, *more)
     try:
         yield
     except StructuralError as e:
@@ -76,7 +77,7 @@ def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -
         for p in e.problems:
             console.print(f"  [red]✗[/] {p.where()}: {p.message}")
         raise typer.Exit(2) from None
-    except (PolicyError, *more) as e:
+    except bad_input as e:
         for msg in getattr(e, "messages", [str(e)]):
             console.print(f"[red]✗[/] {msg}")
         raise typer.Exit(2) from None

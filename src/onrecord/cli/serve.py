@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -58,8 +59,9 @@ def serve(
         package_dir=package,
         plan_dir=plan,
         secure_cookies=not insecure_cookies,
-        **({"secret_key": key} if key else {}),
     )
+    if key:
+        settings = replace(settings, secret_key=key)
     with database_errors(console):
         db.upgrade(db.connect(url, create=True))
     try:

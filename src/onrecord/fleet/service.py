@@ -15,6 +15,7 @@ import os
 import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, select, update
@@ -92,7 +93,10 @@ def _statuses(s: Session, *where: ColumnElement[bool]) -> list[tuple[CameraStatu
         .where(*where)
         .order_by(Camera.camera_id)
     )  # fmt: skip
-    return [(CameraStatus(*r[:-1]), r[-1]) for r in rows]
+    return [
+        (CameraStatus(cam, owner, status, battery, recharge, docked, station, holder, since, c), v)
+        for cam, owner, status, battery, recharge, docked, station, holder, since, c, v in rows
+    ]
 
 
 class CheckoutService:
@@ -326,7 +330,7 @@ class CheckoutService:
         reported = battery_pct is not None
         charge = (
             battery_pct / 100
-            if reported
+            if battery_pct is not None
             else _statuses(s, Camera.camera_id == camera_id)[0][0].charge_at(at)
         )
         out = s.get(DeviceEvent, state.event_id) if state.event_id else None
@@ -347,7 +351,7 @@ class CheckoutService:
         state.since, state.charge, state.event_id = at, charge, event.id
         return Docked(camera_id, station_id, at, holder, charge, reported)
 
-    def _refused(self, action: str, at: datetime, r: Refused) -> None:
+    def _refused(self, action: str, at: datetime, r: Refused) -> NoReturn:
         """Log a refusal (table and logger) in its own transaction, then re-raise it."""
         log.warning("%s refused (%s): %s", action, r.reason.value, r.message)
         with self.sessions.begin() as s:
@@ -370,10 +374,11 @@ class CheckoutService:
             _require_station(s, station_id)
             return [c for c, _ in _statuses(s, CameraState.station_id == station_id)]
 
-    def cameras_by_station(self) -> dict[str, list[CameraStatus]]:
-        """Every camera grouped by the station it is docked at or was last taken from, each
-        station's in ``camera_id`` order, from one query (as ``cameras_at`` per station)."""
-        out: dict[str, list[CameraStatus]] = {}
+    def cameras_by_station(self) -> dict[str | None, list[CameraStatus]]:
+        """Every camera grouped by the station it is docked at or was last taken from (``None``
+        for a camera with neither), each station's in ``camera_id`` order, from one query (as
+        ``cameras_at`` per station)."""
+        out: dict[str | None, list[CameraStatus]] = {}
         with self.readers() as s:
             for c, _ in _statuses(s):
                 out.setdefault(c.station_id, []).append(c)

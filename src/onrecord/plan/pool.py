@@ -123,7 +123,7 @@ def assign(start: I64, k: I64, part_end: I64, have: int, grow: bool) -> Assignme
             cams[p] = c
             p += 1
             continue
-        got = []
+        got: list[int] = []
         while busy and busy[0] < free_from and len(got) < n:
             got.append(pop(busy))
         if len(got) < n and not grow:

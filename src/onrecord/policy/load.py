@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -133,5 +134,6 @@ def _keys(loc: tuple[str, ...]) -> list[str]:
     """The keys allowed in the mapping at ``loc`` (the top level for an empty path)."""
     model: type[BaseModel] = Policy
     for name in loc:
-        model = model.model_fields[name].annotation  # type: ignore[assignment]
+        # a path to a mapping with an unknown key or of the wrong type runs through models only
+        model = cast(type[BaseModel], model.model_fields[name].annotation)
     return list(model.model_fields)

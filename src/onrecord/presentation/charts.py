@@ -290,13 +290,13 @@ def line_chart(
     step = plot_w / max(len(x_labels), 1)
     body: list[str] = []
     for i in range(5):
-        v = i / 4
-        y = top + plot_h * (1 - v)
+        level = i / 4
+        y = top + plot_h * (1 - level)
         body.append(
             f'<line x1="{num(left)}" y1="{num(y)}" x2="{num(left + plot_w)}" y2="{num(y)}"'
             f' stroke="{GRID if i else INK}"/>'
         )
-        body.append(text(left - 6, y, f"{v * 100:.0f}%", "end", "tick"))
+        body.append(text(left - 6, y, f"{level * 100:.0f}%", "end", "tick"))
     every = math.ceil(48 / step)  # thin the month labels so that they never overlap
     for j, name in enumerate(x_labels):
         if j % every == 0:
