@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from onrecord.database.accounts import Role
 from onrecord.policy import PolicyError
-from onrecord.web import accounts, opendata, policy_store, views
-from onrecord.web.accounts import Account, AccountError
+from onrecord.web import account_store, opendata, policy_store, views
+from onrecord.web.account_store import Account, AccountError
 from onrecord.web.auth import (
     AGGREGATES,
     ALL_ROLES,
@@ -27,7 +27,7 @@ from onrecord.web.auth import (
     log_officer_read,
     require,
 )
-from onrecord.web.fleet import station_fleets
+from onrecord.web.fleet_status import station_fleets
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken, StoredPolicy
 from onrecord.web.results import PAGE_SIZE, Results
 from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
@@ -250,14 +250,14 @@ def deactivate_policy(request: Request, policy_id: str, account: Admin) -> Depar
 def users(request: Request, account: Admin) -> list[UserOut]:
     return [
         UserOut(id=u.id, name=u.name, role=u.role, station_id=u.station_id, active=u.active)
-        for u in accounts.list_users(request.app.state.engine)
+        for u in account_store.list_users(request.app.state.engine)
     ]
 
 
 @router.post("/users", status_code=201, dependencies=[Depends(check_csrf)])
 def add_user(request: Request, body: NewUser, account: Admin) -> UserOut:
     try:
-        a = accounts.add_user(
+        a = account_store.add_user(
             request.app.state.engine, body.name, body.role, body.password, body.station_id
         )
     except AccountError as e:
@@ -270,5 +270,5 @@ def access_log(request: Request, account: Oversight) -> list[dict[str, Any]]:
     """The latest reads of officer-level data: who, what, when."""
     return [
         {"at": e.at, "user": e.user_name, "role": e.role, "what": e.what, "address": e.address}
-        for e in accounts.access_log(request.app.state.engine)
+        for e in account_store.access_log(request.app.state.engine)
     ]

@@ -20,7 +20,7 @@ from onrecord.fleet.api import router as checkout_router
 from onrecord.fleet.service import CheckoutService
 from onrecord.web import api, pages
 from onrecord.web.auth import KIOSK, Signer, check_csrf_unless_read, require
-from onrecord.web.fleet import PlanResults
+from onrecord.web.fleet_status import PlanResults
 from onrecord.web.render import STATIC, render
 from onrecord.web.results import Results
 from onrecord.web.settings import Settings

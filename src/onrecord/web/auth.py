@@ -18,8 +18,8 @@ from fastapi import Depends, HTTPException, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from onrecord.database.accounts import Role
-from onrecord.web import accounts
-from onrecord.web.accounts import Account
+from onrecord.web import account_store
+from onrecord.web.account_store import Account
 from onrecord.web.settings import Settings
 
 SESSION_COOKIE = "onrecord_session"
@@ -93,7 +93,7 @@ def current_account(request: Request) -> Account | None:
         return request.state.account
     state = request.app.state
     uid = state.signer.session_uid(request)
-    account = accounts.get_account(state.engine, uid) if uid is not None else None
+    account = account_store.get_account(state.engine, uid) if uid is not None else None
     request.state.account = account
     return account
 
@@ -141,4 +141,4 @@ def log_officer_read(request: Request, account: Account) -> None:
     """Record who read officer-level data, what (path and query) and when."""
     what = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     client = request.client.host if request.client else None
-    accounts.log_access(request.app.state.engine, account, what, client)
+    account_store.log_access(request.app.state.engine, account, what, client)

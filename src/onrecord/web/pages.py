@@ -14,8 +14,8 @@ from onrecord.fleet.rules import Refused, local
 from onrecord.fleet.service import CheckoutService
 from onrecord.policy import Policy, PolicyError
 from onrecord.presentation import asset
-from onrecord.web import accounts, opendata, policy_store, views
-from onrecord.web.accounts import Account, AccountError, Throttled
+from onrecord.web import account_store, opendata, policy_store, views
+from onrecord.web.account_store import Account, AccountError, Throttled
 from onrecord.web.auth import (
     AGGREGATES,
     FLEET,
@@ -26,7 +26,7 @@ from onrecord.web.auth import (
     log_officer_read,
     require,
 )
-from onrecord.web.fleet import PlanResults, station_fleets
+from onrecord.web.fleet_status import PlanResults, station_fleets
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken
 from onrecord.web.render import render
 from onrecord.web.results import Results
@@ -141,7 +141,7 @@ def login(
     s = request.app.state.settings
     address = request.client.host if request.client else "unknown"
     try:
-        account = accounts.authenticate(
+        account = account_store.authenticate(
             request.app.state.engine,
             name.strip().lower(),
             password,
@@ -299,7 +299,7 @@ def _users_page(request: Request, message: str = "", status: int = 200) -> Respo
         request,
         "users.html.j2",
         {
-            "users": accounts.list_users(request.app.state.engine),
+            "users": account_store.list_users(request.app.state.engine),
             "roles": [r.value for r in Role],
             "stations": _results(request).stations(),
             "message": message,
@@ -323,7 +323,7 @@ def add_user(
     station: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        accounts.add_user(request.app.state.engine, name, role, password, station or None)
+        account_store.add_user(request.app.state.engine, name, role, password, station or None)
     except AccountError as e:
         return _users_page(request, str(e), 422)
     return RedirectResponse("/admin/users", status_code=303)
@@ -336,7 +336,7 @@ def set_active(
     if user_id == account.id and not active:
         return _users_page(request, "you cannot deactivate your own account", 422)
     try:
-        accounts.set_active(request.app.state.engine, user_id, active)
+        account_store.set_active(request.app.state.engine, user_id, active)
     except AccountError as e:
         raise HTTPException(404, str(e)) from None
     return RedirectResponse("/admin/users", status_code=303)
@@ -345,7 +345,9 @@ def set_active(
 @router.get("/access-log", response_class=HTMLResponse)
 def access_log(request: Request, account: Oversight) -> Response:
     return render(
-        request, "access_log.html.j2", {"entries": accounts.access_log(request.app.state.engine)}
+        request,
+        "access_log.html.j2",
+        {"entries": account_store.access_log(request.app.state.engine)},
     )
 
 

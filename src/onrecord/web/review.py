@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from onrecord.database.accounts import Role
-from onrecord.web.accounts import Account
+from onrecord.web.account_store import Account
 from onrecord.web.auth import OFFICER_LEVEL, log_officer_read, require
 from onrecord.web.results import EncounterDetail, ReviewFilter
 
