@@ -9,28 +9,29 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from onrecord.database.accounts import Role
 from onrecord.policy import PolicyError
-from onrecord.web import account_store, opendata, policy_store, views
-from onrecord.web.account_store import Account, AccountError
-from onrecord.web.auth import (
-    AGGREGATES,
-    ALL_ROLES,
-    FLEET,
-    OVERSIGHT,
-    check_csrf,
+from onrecord.web import account_store, deps, opendata, policy_store, views
+from onrecord.web.account_store import AccountError
+from onrecord.web.deps import (
+    Admin,
+    Aggregates,
+    Auditor,
+    Csrf,
+    Fleet,
+    OfficerLevel,
+    Oversight,
+    Signed,
     log_officer_read,
-    require,
 )
 from onrecord.web.fleet_status import station_fleets
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken, StoredPolicy
-from onrecord.web.results import PAGE_SIZE, Results
-from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
+from onrecord.web.results import PAGE_SIZE
+from onrecord.web.review import QueueFilter, encounter_for
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -39,17 +40,6 @@ class JSONBytes(Response):
     """A JSON document serialised ahead of time (the summaries do not change while serving)."""
 
     media_type = "application/json"
-
-
-Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
-Signed = Annotated[Account, Depends(require(*ALL_ROLES))]
-Admin = Annotated[Account, Depends(require(Role.ADMIN))]
-Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
-Fleet = Annotated[Account, Depends(require(*FLEET))]
-
-
-def _results(request: Request) -> Results:
-    return request.app.state.results
 
 
 class Me(BaseModel):
@@ -76,13 +66,13 @@ class UserOut(BaseModel):
 @router.get("/public/summary", response_class=JSONBytes)
 def public_summary(request: Request) -> Response:
     """summary.json's public edition: no officer, counts from 1 to 4 withheld (no sign-in)."""
-    return JSONBytes(_results(request).public_json)
+    return JSONBytes(deps.results(request).public_json)
 
 
 @router.get("/public/compare", response_class=JSONBytes)
 def public_compare(request: Request) -> Response:
     """The same data under the comparison policy, public edition (404 if none was audited)."""
-    doc = _results(request).public_compare_json
+    doc = deps.results(request).public_compare_json
     if doc is None:
         raise HTTPException(404, "this audit was run without --compare")
     return JSONBytes(doc)
@@ -109,22 +99,20 @@ def me(account: Signed) -> Me:
 @router.get("/summary", response_class=JSONBytes)
 def summary(request: Request, account: Aggregates) -> Response:
     """summary.json without the per-officer rates (those are ``/api/summary/officers``)."""
-    return JSONBytes(_results(request).internal_json)
+    return JSONBytes(deps.results(request).internal_json)
 
 
 @router.get("/summary/officers")
-def officer_rates(
-    request: Request, account: Annotated[Account, Depends(require(Role.AUDITOR))]
-) -> list[dict[str, Any]]:
+def officer_rates(request: Request, account: Auditor) -> list[dict[str, Any]]:
     """Rates per officer (auditors only; every read is logged)."""
     log_officer_read(request, account)
-    return _results(request).summary["rates"]["by"]["officer"]
+    return deps.results(request).summary["rates"]["by"]["officer"]
 
 
 @router.get("/gap")
 def gap(request: Request, account: Aggregates) -> dict[str, Any]:
     """Shifts worked without a camera by kind and station, and the most at one moment."""
-    r = _results(request)
+    r = deps.results(request)
     return {"by_shift_kind": r.summary["rates"]["by"]["shift_kind"], **r.uncovered}
 
 
@@ -134,8 +122,8 @@ def fleet(request: Request, account: Fleet) -> dict[str, Any]:
     when, in repair) and the shifts in the next 12 hours that would find no camera; with the
     plan's figures when the console was given one. Reads are logged: it names officers."""
     log_officer_read(request, account)
-    plan = request.app.state.plan
-    stations = station_fleets(request.app.state.checkout_service, datetime.now(UTC))
+    plan = deps.plan(request)
+    stations = station_fleets(deps.checkout_service(request), datetime.now(UTC))
     return {
         "stations": [
             {**asdict(st), "plan": plan.stations.get(st.station_id) if plan else None}
@@ -150,7 +138,7 @@ def review(
     request: Request, f: QueueFilter, offset: int = 0, limit: int = PAGE_SIZE
 ) -> dict[str, Any]:
     """Required encounters with an unexcused outcome (a supervisor: their station's only)."""
-    page = _results(request).review(f, offset=max(offset, 0), limit=min(max(limit, 1), 500))
+    page = deps.results(request).review(f, offset=max(offset, 0), limit=min(max(limit, 1), 500))
     return {"total": page.total, "offset": page.offset, "limit": page.limit, "rows": page.rows}
 
 
@@ -188,14 +176,14 @@ def _policy_out(d: StoredPolicy) -> DepartmentPolicyOut:
 
 
 def _stored(request: Request) -> list[StoredPolicy]:
-    return policy_store.department_policies(request.app.state.engine)
+    return policy_store.department_policies(deps.engine(request))
 
 
 @router.get("/policies")
 def policies(request: Request, account: Aggregates) -> dict[str, Any]:
     """Every profile's rules (built-in, the department's active ones, audited), the audited
     policies' ids, and every department policy with who added it and whether it is active."""
-    r = _results(request)
+    r = deps.results(request)
     stored = _stored(request)
     return {
         "audited": r.summary["policy"]["id"],
@@ -212,7 +200,7 @@ def policies(request: Request, account: Aggregates) -> dict[str, Any]:
 def policy_yaml(request: Request, policy_id: str, account: Aggregates) -> Response:
     """A policy's text as written, to audit with: ``onrecord audit --policy FILE``. Deactivated
     department policies stay downloadable, so audits made under them can be re-run."""
-    known = views.known_policies(_results(request), [d.policy for d in _stored(request)])
+    known = views.known_policies(deps.results(request), [d.policy for d in _stored(request)])
     policy = next((p for p in known if p.id == policy_id), None)
     if policy is None:
         raise HTTPException(404, f"no policy {policy_id!r}")
@@ -223,14 +211,12 @@ def policy_yaml(request: Request, policy_id: str, account: Aggregates) -> Respon
     )
 
 
-@router.post("/policies", status_code=201, dependencies=[Depends(check_csrf)])
+@router.post("/policies", status_code=201, dependencies=[Csrf])
 def add_policy(request: Request, body: NewPolicy, account: Admin) -> DepartmentPolicyOut:
     """Add a department policy: 422 with every problem (key path and what was expected), 409
     if its id is a built-in's or an earlier department policy's."""
     try:
-        added = policy_store.add_policy(
-            request.app.state.engine, body.text, account.name, "the policy"
-        )
+        added = policy_store.add_policy(deps.engine(request), body.text, account.name, "the policy")
     except PolicyTaken as e:
         raise HTTPException(409, e.messages) from None
     except PolicyError as e:
@@ -238,10 +224,10 @@ def add_policy(request: Request, body: NewPolicy, account: Admin) -> DepartmentP
     return _policy_out(added)
 
 
-@router.post("/policies/{policy_id}/deactivate", dependencies=[Depends(check_csrf)])
+@router.post("/policies/{policy_id}/deactivate", dependencies=[Csrf])
 def deactivate_policy(request: Request, policy_id: str, account: Admin) -> DepartmentPolicyOut:
     try:
-        return _policy_out(policy_store.deactivate(request.app.state.engine, policy_id))
+        return _policy_out(policy_store.deactivate(deps.engine(request), policy_id))
     except NoSuchPolicy as e:
         raise HTTPException(404, str(e)) from None
 
@@ -250,15 +236,15 @@ def deactivate_policy(request: Request, policy_id: str, account: Admin) -> Depar
 def users(request: Request, account: Admin) -> list[UserOut]:
     return [
         UserOut(id=u.id, name=u.name, role=u.role, station_id=u.station_id, active=u.active)
-        for u in account_store.list_users(request.app.state.engine)
+        for u in account_store.list_users(deps.engine(request))
     ]
 
 
-@router.post("/users", status_code=201, dependencies=[Depends(check_csrf)])
+@router.post("/users", status_code=201, dependencies=[Csrf])
 def add_user(request: Request, body: NewUser, account: Admin) -> UserOut:
     try:
         a = account_store.add_user(
-            request.app.state.engine, body.name, body.role, body.password, body.station_id
+            deps.engine(request), body.name, body.role, body.password, body.station_id
         )
     except AccountError as e:
         raise HTTPException(422, str(e)) from None
@@ -270,5 +256,5 @@ def access_log(request: Request, account: Oversight) -> list[dict[str, Any]]:
     """The latest reads of officer-level data: who, what, when."""
     return [
         {"at": e.at, "user": e.user_name, "role": e.role, "what": e.what, "address": e.address}
-        for e in account_store.access_log(request.app.state.engine)
+        for e in account_store.access_log(deps.engine(request))
     ]

@@ -18,8 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from onrecord.database import connection as db
 from onrecord.fleet.api import router as checkout_router
 from onrecord.fleet.service import CheckoutService
-from onrecord.web import api, pages
-from onrecord.web.auth import KIOSK, Signer, check_csrf_unless_read, require
+from onrecord.web import api, deps, pages
+from onrecord.web.auth import Signer
+from onrecord.web.deps import KIOSK, check_csrf_unless_read, require
 from onrecord.web.fleet_status import PlanResults
 from onrecord.web.render import STATIC, render
 from onrecord.web.results import Results
@@ -65,12 +66,12 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """Give every visitor a CSRF token cookie; set the security headers."""
-        token = app.state.signer.csrf_token(request)
+        token = deps.signer(request).csrf_token(request)
         fresh = token is None
         request.state.csrf = token or secrets.token_urlsafe(32)
         response = await call_next(request)
         if fresh:
-            app.state.signer.set_csrf(response, request.state.csrf)
+            deps.signer(request).set_csrf(response, request.state.csrf)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"

@@ -6,60 +6,41 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from onrecord.database.accounts import Role
 from onrecord.fleet.rules import Refused, local
-from onrecord.fleet.service import CheckoutService
 from onrecord.policy import Policy, PolicyError
 from onrecord.presentation import asset
-from onrecord.web import account_store, opendata, policy_store, views
+from onrecord.web import account_store, deps, opendata, policy_store, views
 from onrecord.web.account_store import Account, AccountError, Throttled
-from onrecord.web.auth import (
-    AGGREGATES,
-    FLEET,
-    KIOSK,
-    OVERSIGHT,
-    SESSION_COOKIE,
-    check_csrf,
+from onrecord.web.auth import SESSION_COOKIE
+from onrecord.web.deps import (
+    Admin,
+    Aggregates,
+    Csrf,
+    Fleet,
+    Kiosk,
+    OfficerLevel,
+    Oversight,
     log_officer_read,
-    require,
 )
-from onrecord.web.fleet_status import PlanResults, station_fleets
+from onrecord.web.fleet_status import station_fleets
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken
 from onrecord.web.render import render
-from onrecord.web.results import Results
-from onrecord.web.review import OfficerLevel, QueueFilter, encounter_for
+from onrecord.web.review import QueueFilter, encounter_for
 from onrecord.web.timeline import timeline
 from onrecord.web.views import PolicyComparison
 
 router = APIRouter(include_in_schema=False)
 
-Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
-Admin = Annotated[Account, Depends(require(Role.ADMIN))]
-Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
-Fleet = Annotated[Account, Depends(require(*FLEET))]
-Kiosk = Annotated[Account, Depends(require(*KIOSK))]
-Csrf = Depends(check_csrf)
 # the self-contained report carries its styles and script inline, and fetches nothing
 REPORT_ASSETS = {
     "report.css": ("style.css", "text/css"),
     "sort.js": ("sort.js", "text/javascript"),
 }
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-
-
-def _results(request: Request) -> Results:
-    return request.app.state.results
-
-
-def _plan(request: Request) -> PlanResults | None:
-    return request.app.state.plan
-
-
-def _service(request: Request) -> CheckoutService:
-    return request.app.state.checkout_service
 
 
 def _home(account: Account) -> str:
@@ -85,7 +66,7 @@ def report_asset(name: str) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request) -> Response:
     """The public dashboard: aggregates only, small cells withheld, no sign-in."""
-    r = _results(request)
+    r = deps.results(request)
     return render(
         request,
         "public.html.j2",
@@ -96,13 +77,13 @@ def dashboard(request: Request) -> Response:
 @router.get("/report", response_class=HTMLResponse)
 def public_report(request: Request) -> Response:
     """The audit report's public edition, with its full methodology, as one printable file."""
-    html = _results(request).public_report
+    html = deps.results(request).public_report
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
 
 @router.get("/data", response_class=HTMLResponse)
 def open_data(request: Request) -> Response:
-    r = _results(request)
+    r = deps.results(request)
     return render(
         request,
         "data.html.j2",
@@ -120,7 +101,7 @@ def open_data_csv(request: Request, name: str) -> Response:
     if name not in opendata.DATASETS:
         raise HTTPException(404, f"no open data set named {name!r}")
     return PlainTextResponse(
-        opendata.csv_text(_results(request).public, name),
+        opendata.csv_text(deps.results(request).public, name),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="onrecord-{name}.csv"'},
     )
@@ -138,11 +119,11 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    s = request.app.state.settings
+    s = deps.settings(request)
     address = request.client.host if request.client else "unknown"
     try:
         account = account_store.authenticate(
-            request.app.state.engine,
+            deps.engine(request),
             name.strip().lower(),
             password,
             address,
@@ -165,7 +146,7 @@ def login(
             status_code=401,
         )
     response = RedirectResponse(_safe_next(next) or _home(account), status_code=303)
-    request.app.state.signer.session_cookie(response, account)
+    deps.signer(request).session_cookie(response, account)
     return response
 
 
@@ -178,19 +159,21 @@ def logout() -> Response:
 
 @router.get("/overview", response_class=HTMLResponse)
 def overview(request: Request, account: Aggregates) -> Response:
-    return render(request, "overview.html.j2", {"v": _results(request).internal_view})
+    return render(request, "overview.html.j2", {"v": deps.results(request).internal_view})
 
 
 @router.get("/gap", response_class=HTMLResponse)
 def gap(request: Request, account: Aggregates) -> Response:
     return render(
-        request, "gap.html.j2", {"g": views.gap_view(_results(request)), "plan": _plan(request)}
+        request,
+        "gap.html.j2",
+        {"g": views.gap_view(deps.results(request)), "plan": deps.plan(request)},
     )
 
 
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, account: OfficerLevel, f: QueueFilter, offset: int = 0) -> Response:
-    r = _results(request)
+    r = deps.results(request)
     page = r.review(f, offset=max(offset, 0))
     template = "review_rows.html.j2" if request.headers.get("HX-Request") else "review.html.j2"
     return render(
@@ -203,7 +186,7 @@ def review(request: Request, account: OfficerLevel, f: QueueFilter, offset: int 
 @router.get("/review/{encounter_id}", response_class=HTMLResponse)
 def encounter(request: Request, encounter_id: str, account: OfficerLevel) -> Response:
     d = encounter_for(request, account, encounter_id)
-    rules = _results(request).summary["policy"]["rules"]
+    rules = deps.results(request).summary["policy"]["rules"]
     svg = timeline(
         d,
         rules.get("recording_required.start_grace_s", 0),
@@ -216,7 +199,7 @@ def _comparison(request: Request, policies: list[Policy], a: str, b: str) -> Pol
     """``a`` against ``b``; by default the audited policy against the compared one (or the
     next profile), so the page always opens on a comparison."""
     by_id = {p.id: p for p in policies}
-    r = _results(request)
+    r = deps.results(request)
     a = a or r.summary["policy"]["id"]
     b = b or (r.compare["policy"]["id"] if r.compare else next(i for i in by_id if i != a))
     for ref in (a, b):
@@ -236,12 +219,12 @@ def _policies_page(
 ) -> Response:
     """The Policies page, or only the comparison for htmx; an admin's failed addition comes
     back with every problem and the text as it was sent."""
-    stored = policy_store.department_policies(request.app.state.engine)
+    stored = policy_store.department_policies(deps.engine(request))
     active = [d.policy for d in stored if d.active]
     if request.headers.get("HX-Request"):
-        known = views.known_policies(_results(request), active)
+        known = views.known_policies(deps.results(request), active)
         return render(request, "policy_compare.html.j2", {"c": _comparison(request, known, a, b)})
-    view = views.policies_view(_results(request), active)
+    view = views.policies_view(deps.results(request), active)
     context = {"p": view, "c": _comparison(request, view.policies, a, b)}
     context |= {
         "stored": stored,
@@ -276,11 +259,11 @@ def add_policy(
                 request, account, problems=[f"{origin}: is not UTF-8 text"], status=422
             )
     try:
-        added = policy_store.add_policy(request.app.state.engine, text, account.name, origin)
+        added = policy_store.add_policy(deps.engine(request), text, account.name, origin)
     except PolicyError as e:
         status = 409 if isinstance(e, PolicyTaken) else 422
         return _policies_page(request, account, problems=e.messages, text=text, status=status)
-    audited = _results(request).summary["policy"]["id"]
+    audited = deps.results(request).summary["policy"]["id"]
     query = urlencode({"a": added.policy.id, "b": audited})
     return RedirectResponse(f"/policies?{query}#compare-two", status_code=303)
 
@@ -288,7 +271,7 @@ def add_policy(
 @router.post("/policies/{policy_id}/deactivate", dependencies=[Csrf])
 def deactivate_policy(request: Request, policy_id: str, account: Admin) -> Response:
     try:
-        policy_store.deactivate(request.app.state.engine, policy_id)
+        policy_store.deactivate(deps.engine(request), policy_id)
     except NoSuchPolicy as e:
         raise HTTPException(404, str(e)) from None
     return RedirectResponse("/policies#department", status_code=303)
@@ -299,9 +282,9 @@ def _users_page(request: Request, message: str = "", status: int = 200) -> Respo
         request,
         "users.html.j2",
         {
-            "users": account_store.list_users(request.app.state.engine),
+            "users": account_store.list_users(deps.engine(request)),
             "roles": [r.value for r in Role],
-            "stations": _results(request).stations(),
+            "stations": deps.results(request).stations(),
             "message": message,
         },
         status_code=status,
@@ -323,7 +306,7 @@ def add_user(
     station: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        account_store.add_user(request.app.state.engine, name, role, password, station or None)
+        account_store.add_user(deps.engine(request), name, role, password, station or None)
     except AccountError as e:
         return _users_page(request, str(e), 422)
     return RedirectResponse("/admin/users", status_code=303)
@@ -336,7 +319,7 @@ def set_active(
     if user_id == account.id and not active:
         return _users_page(request, "you cannot deactivate your own account", 422)
     try:
-        account_store.set_active(request.app.state.engine, user_id, active)
+        account_store.set_active(deps.engine(request), user_id, active)
     except AccountError as e:
         raise HTTPException(404, str(e)) from None
     return RedirectResponse("/admin/users", status_code=303)
@@ -347,7 +330,7 @@ def access_log(request: Request, account: Oversight) -> Response:
     return render(
         request,
         "access_log.html.j2",
-        {"entries": account_store.access_log(request.app.state.engine)},
+        {"entries": account_store.access_log(deps.engine(request))},
     )
 
 
@@ -356,13 +339,13 @@ def fleet(request: Request, account: Fleet) -> Response:
     """Each station's cameras now and the shifts ahead its dock cannot serve (names who holds
     a camera, so every read is logged)."""
     log_officer_read(request, account)
-    svc = _service(request)
+    svc = deps.checkout_service(request)
     return render(
         request,
         "fleet.html.j2",
         {
             "stations": station_fleets(svc, datetime.now(UTC)),
-            "plan": _plan(request),
+            "plan": deps.plan(request),
             "local": lambda at: local(at, svc.timezone),
         },
     )
@@ -370,7 +353,7 @@ def fleet(request: Request, account: Fleet) -> Response:
 
 def _kiosk(request: Request, station_id: str, answer: dict[str, object] | None = None) -> Response:
     """The kiosk page, or only its answer for htmx."""
-    svc = _service(request)
+    svc = deps.checkout_service(request)
     try:
         cameras = svc.cameras_at(station_id)
     except Refused as r:
@@ -401,7 +384,7 @@ def kiosk_checkout(
 ) -> Response:
     """The checkout service's checkout for the badge number typed at the dock."""
     try:
-        issued = _service(request).checkout(badge.strip(), station_id)
+        issued = deps.checkout_service(request).checkout(badge.strip(), station_id)
     except Refused as r:
         return _kiosk(request, station_id, {"refused": r})  # an unknown station: 404 there
     return _kiosk(request, station_id, {"issued": issued})
@@ -413,7 +396,7 @@ def kiosk_checkin(
 ) -> Response:
     """The checkout service's checkin of the camera whose id was typed or scanned."""
     try:
-        docked = _service(request).checkin(camera.strip(), station_id)
+        docked = deps.checkout_service(request).checkin(camera.strip(), station_id)
     except Refused as r:
         return _kiosk(request, station_id, {"refused": r})
     return _kiosk(request, station_id, {"docked": docked})

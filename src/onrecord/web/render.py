@@ -13,14 +13,9 @@ from fastapi.responses import HTMLResponse
 from onrecord.database.accounts import Role
 from onrecord.presentation import template_environment
 from onrecord.presentation.cells import percent
-from onrecord.web.auth import (
-    AGGREGATES,
-    CSRF_FIELD,
-    FLEET,
-    OFFICER_LEVEL,
-    OVERSIGHT,
-    current_account,
-)
+from onrecord.web import deps
+from onrecord.web.auth import CSRF_FIELD
+from onrecord.web.deps import AGGREGATES, FLEET, OFFICER_LEVEL, OVERSIGHT, current_account
 
 STATIC = Path(__file__).parent / "static"
 
@@ -48,7 +43,7 @@ def render(
 ) -> HTMLResponse:
     account = current_account(request)
     nav = [(p, label) for p, label, roles in NAV if account and account.role in roles]
-    results = request.app.state.results
+    results = deps.results(request)
     html = ENV.get_template(template).render(
         request=request,
         account=account,

@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from onrecord.database.accounts import Role
+from onrecord.web import deps
 from onrecord.web.account_store import Account
-from onrecord.web.auth import OFFICER_LEVEL, log_officer_read, require
+from onrecord.web.deps import OfficerLevel, log_officer_read
 from onrecord.web.results import EncounterDetail, ReviewFilter
-
-OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]
 
 
 def queue_filter(
@@ -40,7 +39,7 @@ QueueFilter = Annotated[ReviewFilter, Depends(queue_filter)]
 def encounter_for(request: Request, account: Account, encounter_id: str) -> EncounterDetail:
     """The encounter if this account may see it: 404 if there is none, 403 if a supervisor
     asks for another station's; the read is logged."""
-    d = request.app.state.results.encounter(encounter_id)
+    d = deps.results(request).encounter(encounter_id)
     if d is None:
         raise HTTPException(404, f"no encounter {encounter_id!r} in this audit")
     if account.role is Role.SUPERVISOR and d.encounter["station_id"] != account.station_id:
