@@ -11,19 +11,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from onrecord.database import connection as db
-from onrecord.fleet.api import router as checkout_router
 from onrecord.fleet.service import CheckoutService
-from onrecord.web import api, deps, pages
+from onrecord.web import deps
 from onrecord.web.auth import Signer
-from onrecord.web.deps import KIOSK, check_csrf_unless_read, require
 from onrecord.web.fleet_status import PlanResults
 from onrecord.web.render import STATIC, render
 from onrecord.web.results import Results
+from onrecord.web.routes import resources
 from onrecord.web.settings import Settings
 
 CSP = (
@@ -34,9 +33,9 @@ CSP = (
 
 def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     """The application over ``settings``' audit folder and database (which must be at the
-    newest schema: ``onrecord fleet upgrade``), with the checkout service's API mounted at
-    ``/api/checkout`` for managers. ``results`` may be passed to share one loaded audit between
-    apps (tests)."""
+    newest schema: ``onrecord fleet upgrade``): every resource of ``onrecord.web.routes``, the
+    checkout service's API among them (mounted at ``/api/checkout`` for managers). ``results``
+    may be passed to share one loaded audit between apps (tests)."""
     engine = db.connect(settings.db_url)
     db.require_current(engine)
     app = FastAPI(
@@ -53,13 +52,9 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.checkout_service = CheckoutService(engine)
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api.router)
-    app.include_router(
-        checkout_router,
-        prefix="/api/checkout",
-        dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
-    )
-    app.include_router(pages.router)
+    for resource in resources():
+        for router in resource.routers:
+            app.include_router(router)
 
     @app.middleware("http")
     async def security(

@@ -1,6 +1,6 @@
 """Rendering pages: one Jinja2 environment over the console's templates and the audit report's
 shared macros (tables, charts, policies), with what every page needs (the account, the CSRF
-token, the navigation for the account's role)."""
+token, the navigation for the account's role); and JSON rendered ahead of time."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from onrecord.database.accounts import Role
 from onrecord.presentation import template_environment
@@ -55,3 +55,9 @@ def render(
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+class JSONBytes(Response):
+    """A JSON document serialised ahead of time (the summaries do not change while serving)."""
+
+    media_type = "application/json"
