@@ -22,7 +22,7 @@ from onrecord.web.auth import Signer
 from onrecord.web.fleet_status import PlanResults
 from onrecord.web.render import STATIC, render
 from onrecord.web.results import Results
-from onrecord.web.routes import resources
+from onrecord.web.routes import navigation, resources
 from onrecord.web.settings import Settings
 
 CSP = (
@@ -52,7 +52,9 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.checkout_service = CheckoutService(engine)
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for resource in resources():
+    found = resources()
+    app.state.nav = navigation(found)
+    for resource in found:
         for router in resource.routers:
             app.include_router(router)
 

@@ -1,6 +1,7 @@
 """What every route module asks of the request, in one place: who may see what (the role
 groups and the dependencies that admit them), the CSRF check, the access log of officer-level
-reads, and the app's state (settings, database, loaded results, the checkout service…).
+reads, and the app's state (settings, database, loaded results, the checkout service, the
+navigation…).
 
 Route modules take their roles from here (``account: Aggregates``) and reach the app's state
 through these getters (``deps.results(request)``), never through ``request.app.state``: the
@@ -23,6 +24,7 @@ from onrecord.web.account_store import Account
 from onrecord.web.auth import CSRF_FIELD, CSRF_HEADER, Signer
 from onrecord.web.fleet_status import PlanResults
 from onrecord.web.results import Results
+from onrecord.web.routes import NavEntry
 from onrecord.web.settings import Settings
 
 # Who may see what: each page and endpoint admits one of these groups.
@@ -32,6 +34,8 @@ OFFICER_LEVEL = (Role.SUPERVISOR, Role.AUDITOR)
 OVERSIGHT = (Role.ADMIN, Role.AUDITOR)
 FLEET = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)  # the manager runs it, the others read
 KIOSK = (Role.MANAGER,)  # checks cameras out and in
+ADMIN = (Role.ADMIN,)  # accounts and department policies
+AUDITOR = (Role.AUDITOR,)  # per-officer rates
 
 
 # The app's state, as create_app sets it.
@@ -68,6 +72,12 @@ def checkout_service(request: Request) -> CheckoutService:
 
 def signer(request: Request) -> Signer:
     value: Signer = request.app.state.signer
+    return value
+
+
+def nav(request: Request) -> tuple[NavEntry, ...]:
+    """Every resource's navigation entries, in order (``routes.navigation``)."""
+    value: tuple[NavEntry, ...] = request.app.state.nav
     return value
 
 
@@ -111,8 +121,8 @@ OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]
 Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
 Fleet = Annotated[Account, Depends(require(*FLEET))]
 Kiosk = Annotated[Account, Depends(require(*KIOSK))]
-Admin = Annotated[Account, Depends(require(Role.ADMIN))]
-Auditor = Annotated[Account, Depends(require(Role.AUDITOR))]
+Admin = Annotated[Account, Depends(require(*ADMIN))]
+Auditor = Annotated[Account, Depends(require(*AUDITOR))]
 
 
 async def check_csrf(request: Request) -> None:

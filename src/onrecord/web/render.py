@@ -10,28 +10,16 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from onrecord.database.accounts import Role
 from onrecord.presentation import template_environment
 from onrecord.presentation.cells import percent
 from onrecord.web import deps
 from onrecord.web.auth import CSRF_FIELD
-from onrecord.web.deps import AGGREGATES, FLEET, OFFICER_LEVEL, OVERSIGHT, current_account
+from onrecord.web.deps import current_account
 
 STATIC = Path(__file__).parent / "static"
 
 ENV = template_environment("onrecord.web")
 ENV.filters["percent"] = percent
-
-# (path, label, roles that see it); the public dashboard is everyone's
-NAV: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("/overview", "Overview", AGGREGATES),
-    ("/gap", "Overtime gap", AGGREGATES),
-    ("/review", "Review queue", OFFICER_LEVEL),
-    ("/policies", "Policies", AGGREGATES),
-    ("/fleet", "Fleet", FLEET),
-    ("/admin/users", "Accounts", (Role.ADMIN,)),
-    ("/access-log", "Access log", OVERSIGHT),
-]
 
 
 def render(
@@ -42,7 +30,7 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     account = current_account(request)
-    nav = [(p, label) for p, label, roles in NAV if account and account.role in roles]
+    nav = [e for e in deps.nav(request) if e.shown_to(account.role if account else None)]
     results = deps.results(request)
     html = ENV.get_template(template).render(
         request=request,

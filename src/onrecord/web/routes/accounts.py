@@ -12,13 +12,19 @@ from pydantic import BaseModel
 from onrecord.database.accounts import Role
 from onrecord.web import account_store, deps
 from onrecord.web.account_store import AccountError
-from onrecord.web.deps import Admin, Csrf, Oversight
+from onrecord.web.deps import ADMIN, OVERSIGHT, Admin, Csrf, Oversight
 from onrecord.web.render import render
-from onrecord.web.routes import Resource
+from onrecord.web.routes import NavEntry, Resource
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
-resource = Resource(routers=(api, pages))
+resource = Resource(
+    routers=(api, pages),
+    nav=(
+        NavEntry("Accounts", "/admin/users", ADMIN, order=60),
+        NavEntry("Access log", "/access-log", OVERSIGHT, order=70),
+    ),
+)
 
 
 def _users_page(request: Request, message: str = "", status: int = 200) -> Response:

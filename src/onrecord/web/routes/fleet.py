@@ -13,14 +13,14 @@ from fastapi.responses import HTMLResponse
 
 from onrecord.fleet.rules import local
 from onrecord.web import deps
-from onrecord.web.deps import Fleet, log_officer_read
+from onrecord.web.deps import FLEET, Fleet, log_officer_read
 from onrecord.web.fleet_status import station_fleets
 from onrecord.web.render import render
-from onrecord.web.routes import Resource
+from onrecord.web.routes import NavEntry, Resource
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
-resource = Resource(routers=(api, pages))
+resource = Resource(routers=(api, pages), nav=(NavEntry("Fleet", "/fleet", FLEET, order=50),))
 
 
 @pages.get("/fleet", response_class=HTMLResponse)

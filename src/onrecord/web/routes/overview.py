@@ -9,13 +9,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from onrecord.web import deps, views
-from onrecord.web.deps import Aggregates, Auditor, log_officer_read
+from onrecord.web.deps import AGGREGATES, Aggregates, Auditor, log_officer_read
 from onrecord.web.render import JSONBytes, render
-from onrecord.web.routes import Resource
+from onrecord.web.routes import NavEntry, Resource
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
-resource = Resource(routers=(api, pages))
+resource = Resource(
+    routers=(api, pages),
+    nav=(
+        NavEntry("Overview", "/overview", AGGREGATES, order=10),
+        NavEntry("Overtime gap", "/gap", AGGREGATES, order=20),
+    ),
+)
 
 
 @pages.get("/overview", response_class=HTMLResponse)

@@ -16,15 +16,17 @@ from onrecord.database.accounts import Role
 from onrecord.policy import Policy, PolicyError
 from onrecord.web import deps, policy_store, views
 from onrecord.web.account_store import Account
-from onrecord.web.deps import Admin, Aggregates, Csrf
+from onrecord.web.deps import AGGREGATES, Admin, Aggregates, Csrf
 from onrecord.web.policy_store import NoSuchPolicy, PolicyTaken, StoredPolicy
 from onrecord.web.render import render
-from onrecord.web.routes import Resource
+from onrecord.web.routes import NavEntry, Resource
 from onrecord.web.views import PolicyComparison
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
-resource = Resource(routers=(api, pages))
+resource = Resource(
+    routers=(api, pages), nav=(NavEntry("Policies", "/policies", AGGREGATES, order=40),)
+)
 
 
 def _comparison(request: Request, policies: list[Policy], a: str, b: str) -> PolicyComparison:

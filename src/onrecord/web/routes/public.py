@@ -12,11 +12,13 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from onrecord.presentation import asset
 from onrecord.web import deps, opendata
 from onrecord.web.render import JSONBytes, render
-from onrecord.web.routes import Resource
+from onrecord.web.routes import NavEntry, Resource
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
-resource = Resource(routers=(api, pages))
+resource = Resource(
+    routers=(api, pages), nav=(NavEntry("Public dashboard", "/", roles=None, order=0),)
+)
 
 
 # the self-contained report carries its styles and script inline, and fetches nothing

@@ -11,15 +11,17 @@ from fastapi.responses import HTMLResponse
 from onrecord.database.accounts import Role
 from onrecord.web import deps
 from onrecord.web.account_store import Account
-from onrecord.web.deps import OfficerLevel, log_officer_read
+from onrecord.web.deps import OFFICER_LEVEL, OfficerLevel, log_officer_read
 from onrecord.web.render import render
 from onrecord.web.results import PAGE_SIZE, EncounterDetail, ReviewFilter
-from onrecord.web.routes import Resource
+from onrecord.web.routes import NavEntry, Resource
 from onrecord.web.timeline import timeline
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
-resource = Resource(routers=(api, pages))
+resource = Resource(
+    routers=(api, pages), nav=(NavEntry("Review queue", "/review", OFFICER_LEVEL, order=30),)
+)
 
 
 def queue_filter(
