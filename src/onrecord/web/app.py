@@ -11,16 +11,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from onrecord.database import connection as db
 from onrecord.fleet.service import CheckoutService
-from onrecord.web import deps
+from onrecord.web import deps, errors
 from onrecord.web.auth import Signer
 from onrecord.web.fleet_status import PlanResults
-from onrecord.web.render import STATIC, render
+from onrecord.web.render import STATIC
 from onrecord.web.results import Results
 from onrecord.web.routes import navigation, resources
 from onrecord.web.settings import Settings
@@ -77,18 +76,5 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    @app.exception_handler(HTTPException)
-    async def refused(request: Request, exc: HTTPException) -> Response:
-        """JSON for the API; for pages, the page that says why, with the same status code (a
-        401 shows the sign-in form)."""
-        if request.url.path.startswith("/api"):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        return render(
-            request,
-            "login.html.j2" if exc.status_code == 401 else "error.html.j2",
-            {"status": exc.status_code, "message": exc.detail, "next": request.url.path},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
-
+    errors.install(app)
     return app

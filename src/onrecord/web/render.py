@@ -4,6 +4,7 @@ token, the navigation for the account's role); and JSON rendered ahead of time."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def render(
     template: str,
     context: dict[str, Any],
     status_code: int = 200,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     account = current_account(request)
     nav = [e for e in deps.nav(request) if e.shown_to(account.role if account else None)]

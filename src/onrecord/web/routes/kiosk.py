@@ -13,17 +13,9 @@ from onrecord.fleet.api import router as checkout_router
 from onrecord.fleet.rules import Refused, local
 from onrecord.web import deps
 from onrecord.web.deps import KIOSK, Csrf, Kiosk, check_csrf_unless_read, require
+from onrecord.web.errors import answer_refusals_with
 from onrecord.web.render import render
 from onrecord.web.routes import Resource
-
-pages = APIRouter(include_in_schema=False)
-checkout = APIRouter()
-checkout.include_router(
-    checkout_router,
-    prefix="/api/checkout",
-    dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
-)
-resource = Resource(routers=(checkout, pages))
 
 
 def _kiosk(request: Request, station_id: str, answer: dict[str, object] | None = None) -> Response:
@@ -48,6 +40,22 @@ def _kiosk(request: Request, station_id: str, answer: dict[str, object] | None =
     )
 
 
+def _refused(request: Request, refused: Refused) -> Response:
+    """A refusal at the dock is an answer like any other: the kiosk page, or only the answer for
+    htmx, with status 200 (htmx swaps only successful responses); an unknown station is 404."""
+    return _kiosk(request, request.path_params["station_id"], {"refused": refused})
+
+
+pages = APIRouter(include_in_schema=False, dependencies=[Depends(answer_refusals_with(_refused))])
+checkout = APIRouter()
+checkout.include_router(
+    checkout_router,
+    prefix="/api/checkout",
+    dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
+)
+resource = Resource(routers=(checkout, pages))
+
+
 @pages.get("/kiosk/{station_id}", response_class=HTMLResponse)
 def kiosk(request: Request, station_id: str, account: Kiosk) -> Response:
     return _kiosk(request, station_id)
@@ -57,11 +65,9 @@ def kiosk(request: Request, station_id: str, account: Kiosk) -> Response:
 def kiosk_checkout(
     request: Request, station_id: str, account: Kiosk, badge: Annotated[str, Form()]
 ) -> Response:
-    """The checkout service's checkout for the badge number typed at the dock."""
-    try:
-        issued = deps.checkout_service(request).checkout(badge.strip(), station_id)
-    except Refused as r:
-        return _kiosk(request, station_id, {"refused": r})  # an unknown station: 404 there
+    """The checkout service's checkout for the badge number typed at the dock (a refusal is
+    answered by ``_refused``)."""
+    issued = deps.checkout_service(request).checkout(badge.strip(), station_id)
     return _kiosk(request, station_id, {"issued": issued})
 
 
@@ -69,9 +75,7 @@ def kiosk_checkout(
 def kiosk_checkin(
     request: Request, station_id: str, account: Kiosk, camera: Annotated[str, Form()]
 ) -> Response:
-    """The checkout service's checkin of the camera whose id was typed or scanned."""
-    try:
-        docked = deps.checkout_service(request).checkin(camera.strip(), station_id)
-    except Refused as r:
-        return _kiosk(request, station_id, {"refused": r})
+    """The checkout service's checkin of the camera whose id was typed or scanned (a refusal
+    is answered by ``_refused``)."""
+    docked = deps.checkout_service(request).checkin(camera.strip(), station_id)
     return _kiosk(request, station_id, {"docked": docked})
