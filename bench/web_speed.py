@@ -35,7 +35,7 @@ from onrecord.audit import run_audit
 from onrecord.database import connection as db
 from onrecord.demo import generate
 from onrecord.fleet.package_io import init_database
-from onrecord.web.accounts import add_user
+from onrecord.web.account_store import add_user
 
 PASSWORD = "benchmark password"
 BASELINE = "/static/console.css"

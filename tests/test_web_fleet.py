@@ -16,7 +16,7 @@ from onrecord.database.fleet import CameraState, Shift
 from onrecord.fleet.rules import Reason, Refused
 from onrecord.fleet.service import CheckoutService
 from onrecord.plan.run import run_plan
-from onrecord.web.fleet import HORIZON, PICKUP_LEAD, PlanError, PlanResults, station_fleets
+from onrecord.web.fleet_status import HORIZON, PICKUP_LEAD, PlanError, PlanResults, station_fleets
 from web_support import ROLES, Site, build_site, client, csrf_of, free_officer
 
 

@@ -20,7 +20,7 @@ from onrecord.database.fleet import CameraState, Officer
 from onrecord.demo import generate
 from onrecord.fleet.package_io import init_database
 from onrecord.fleet.service import CheckoutService
-from onrecord.web.accounts import add_user
+from onrecord.web.account_store import add_user
 from onrecord.web.app import create_app
 from onrecord.web.results import Results, ReviewFilter
 from onrecord.web.settings import Settings

@@ -47,7 +47,7 @@ def serve(
     import uvicorn
 
     from onrecord.web.app import create_app
-    from onrecord.web.fleet import PlanError
+    from onrecord.web.fleet_status import PlanError
     from onrecord.web.results import ResultsError
     from onrecord.web.settings import Settings
 
@@ -86,7 +86,7 @@ def add(
     ] = False,
 ) -> None:
     """Create an account in the operational database (migrated to the newest schema first)."""
-    from onrecord.web.accounts import AccountError, add_user
+    from onrecord.web.account_store import AccountError, add_user
 
     console = make_console()
     if password_stdin:

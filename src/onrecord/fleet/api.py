@@ -1,9 +1,11 @@
 """The checkout HTTP API: a FastAPI router any app can mount, and ``create_app`` that serves it.
 
 The router finds its :class:`CheckoutService` at ``request.app.state.checkout_service``; an app
-that mounts it (a web console, say) sets that attribute once, as ``create_app`` does. Refusals
-are answered with a machine-readable ``reason`` and the message a person can act on: 404 for an
-id nobody knows, 409 for everything else.
+that mounts it (a web console, say) sets that attribute once, as ``create_app`` does. Its routes
+let the service's :class:`Refused` go; the app answers it once for all of them with
+:func:`refusal`: a machine-readable ``reason`` and the message a person can act on, 404 for an id
+nobody knows, 409 for everything else (``handle_refusals(app)`` registers that handler, as
+``create_app`` does).
 """
 
 from __future__ import annotations
@@ -114,10 +116,19 @@ Service = Annotated[CheckoutService, Depends(service)]
 router = APIRouter(tags=["checkout"])
 
 
-def _refusal(r: Refused) -> JSONResponse:
+def refusal(r: Refused) -> JSONResponse:
+    """The API's answer to a refusal: :class:`RefusalBody`, 404 for an unknown id, else 409."""
     body = RefusalBody(reason=r.reason, message=r.message, ready_at=r.ready_at)
     status = 404 if r.reason in NOT_FOUND else 409
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def handle_refusals(app: FastAPI) -> None:
+    """Answer every :class:`Refused` the app's routes raise with :func:`refusal`."""
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> JSONResponse:
+        return refusal(exc)
 
 
 def _camera(c: CameraStatus, at: datetime) -> CameraOut:
@@ -140,13 +151,10 @@ def _camera(c: CameraStatus, at: datetime) -> CameraOut:
     responses=REFUSALS,
     summary="Check a camera out",
 )
-def checkout(req: CheckoutRequest, svc: Service) -> CheckoutResponse | JSONResponse:
+def checkout(req: CheckoutRequest, svc: Service) -> CheckoutResponse:
     """Issue the officer a camera docked at the station with enough charge for their shift:
     their own camera first, else the pool camera on the dock longest."""
-    try:
-        got = svc.checkout(req.officer_id.strip(), req.station_id.strip(), req.at)
-    except Refused as r:
-        return _refusal(r)
+    got = svc.checkout(req.officer_id.strip(), req.station_id.strip(), req.at)
     shift = None
     if got.shift_id and got.shift_start and got.shift_end:
         shift = ShiftOut(shift_id=got.shift_id, start=got.shift_start, end=got.shift_end)
@@ -169,12 +177,9 @@ def checkout(req: CheckoutRequest, svc: Service) -> CheckoutResponse | JSONRespo
     responses=REFUSALS,
     summary="Check a camera in",
 )
-def checkin(req: CheckinRequest, svc: Service) -> CheckinResponse | JSONResponse:
+def checkin(req: CheckinRequest, svc: Service) -> CheckinResponse:
     """Dock the camera; charge restarts from what the shift used, or from the dock's report."""
-    try:
-        got = svc.checkin(req.camera_id.strip(), req.station_id.strip(), req.at, req.battery_pct)
-    except Refused as r:
-        return _refusal(r)
+    got = svc.checkin(req.camera_id.strip(), req.station_id.strip(), req.at, req.battery_pct)
     return CheckinResponse(
         camera_id=got.camera_id,
         station_id=got.station_id,
@@ -195,12 +200,9 @@ def station_cameras(
     station_id: str,
     svc: Service,
     at: Annotated[datetime | None, Query(description=AT_DOC)] = None,
-) -> list[CameraOut] | JSONResponse:
+) -> list[CameraOut]:
     """Every camera docked at the station or last taken from it, with its estimated charge."""
-    try:
-        cams = svc.cameras_at(station_id)
-    except Refused as r:
-        return _refusal(r)
+    cams = svc.cameras_at(station_id)
     when = svc.instant(at)
     return [_camera(c, when) for c in cams]
 
@@ -215,12 +217,9 @@ def officer_camera(
     officer_id: str,
     svc: Service,
     at: Annotated[datetime | None, Query(description=AT_DOC)] = None,
-) -> OfficerCameraOut | JSONResponse:
+) -> OfficerCameraOut:
     """The camera the officer holds now, or null."""
-    try:
-        cam = svc.officer_camera(officer_id)
-    except Refused as r:
-        return _refusal(r)
+    cam = svc.officer_camera(officer_id)
     return OfficerCameraOut(
         officer_id=officer_id, camera=_camera(cam, svc.instant(at)) if cam else None
     )
@@ -238,6 +237,7 @@ def create_app(db_url: str) -> FastAPI:
     )
     app.state.checkout_service = CheckoutService.open(db_url)
     app.include_router(router)
+    handle_refusals(app)
 
     @app.get("/health", summary="Liveness", tags=["health"])
     def health() -> dict[str, str]:

@@ -11,18 +11,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from onrecord.database import connection as db
-from onrecord.fleet.api import router as checkout_router
 from onrecord.fleet.service import CheckoutService
-from onrecord.web import api, pages
-from onrecord.web.auth import KIOSK, Signer, check_csrf_unless_read, require
-from onrecord.web.fleet import PlanResults
-from onrecord.web.render import STATIC, render
+from onrecord.web import deps, errors
+from onrecord.web.auth import Signer
+from onrecord.web.fleet_status import PlanResults
+from onrecord.web.render import STATIC
 from onrecord.web.results import Results
+from onrecord.web.routes import navigation, resources
 from onrecord.web.settings import Settings
 
 CSP = (
@@ -33,9 +32,9 @@ CSP = (
 
 def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     """The application over ``settings``' audit folder and database (which must be at the
-    newest schema: ``onrecord fleet upgrade``), with the checkout service's API mounted at
-    ``/api/checkout`` for managers. ``results`` may be passed to share one loaded audit between
-    apps (tests)."""
+    newest schema: ``onrecord fleet upgrade``): every resource of ``onrecord.web.routes``, the
+    checkout service's API among them (mounted at ``/api/checkout`` for managers). ``results``
+    may be passed to share one loaded audit between apps (tests)."""
     engine = db.connect(settings.db_url)
     db.require_current(engine)
     app = FastAPI(
@@ -52,25 +51,23 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.checkout_service = CheckoutService(engine)
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api.router)
-    app.include_router(
-        checkout_router,
-        prefix="/api/checkout",
-        dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
-    )
-    app.include_router(pages.router)
+    found = resources()
+    app.state.nav = navigation(found)
+    for resource in found:
+        for router in resource.routers:
+            app.include_router(router)
 
     @app.middleware("http")
     async def security(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         """Give every visitor a CSRF token cookie; set the security headers."""
-        token = app.state.signer.csrf_token(request)
+        token = deps.signer(request).csrf_token(request)
         fresh = token is None
         request.state.csrf = token or secrets.token_urlsafe(32)
         response = await call_next(request)
         if fresh:
-            app.state.signer.set_csrf(response, request.state.csrf)
+            deps.signer(request).set_csrf(response, request.state.csrf)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -79,18 +76,5 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    @app.exception_handler(HTTPException)
-    async def refused(request: Request, exc: HTTPException) -> Response:
-        """JSON for the API; for pages, the page that says why, with the same status code (a
-        401 shows the sign-in form)."""
-        if request.url.path.startswith("/api"):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        return render(
-            request,
-            "login.html.j2" if exc.status_code == 401 else "error.html.j2",
-            {"status": exc.status_code, "message": exc.detail, "next": request.url.path},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
-
+    errors.install(app)
     return app

@@ -1,0 +1,156 @@
+"""What every route module asks of the request, in one place: who may see what (the role
+groups and the dependencies that admit them), the CSRF check, the access log of officer-level
+reads, and the app's state (settings, database, loaded results, the checkout service, the
+navigation…).
+
+Route modules take their roles from here (``account: Aggregates``) and reach the app's state
+through these getters (``deps.results(request)``), never through ``request.app.state``: the
+attributes ``create_app`` sets are named once, here.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine
+
+from onrecord.database.accounts import Role
+from onrecord.fleet.service import CheckoutService
+from onrecord.web import account_store
+from onrecord.web.account_store import Account
+from onrecord.web.auth import CSRF_FIELD, CSRF_HEADER, Signer
+from onrecord.web.fleet_status import PlanResults
+from onrecord.web.results import Results
+from onrecord.web.routes import NavEntry
+from onrecord.web.settings import Settings
+
+# Who may see what: each page and endpoint admits one of these groups.
+ALL_ROLES = tuple(Role)
+AGGREGATES = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR)
+OFFICER_LEVEL = (Role.SUPERVISOR, Role.AUDITOR)
+OVERSIGHT = (Role.ADMIN, Role.AUDITOR)
+FLEET = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)  # the manager runs it, the others read
+KIOSK = (Role.MANAGER,)  # checks cameras out and in
+ADMIN = (Role.ADMIN,)  # accounts and department policies
+AUDITOR = (Role.AUDITOR,)  # per-officer rates
+
+
+# The app's state, as create_app sets it.
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+def engine(request: Request) -> Engine:
+    """The operational database (accounts, access log, policies, fleet)."""
+    value: Engine = request.app.state.engine
+    return value
+
+
+def results(request: Request) -> Results:
+    """The audit loaded at start."""
+    value: Results = request.app.state.results
+    return value
+
+
+def plan(request: Request) -> PlanResults | None:
+    """The fleet plan's figures, if the console was given ``--plan``."""
+    value: PlanResults | None = request.app.state.plan
+    return value
+
+
+def checkout_service(request: Request) -> CheckoutService:
+    """The checkout service; the mounted checkout API finds it under the same name."""
+    value: CheckoutService = request.app.state.checkout_service
+    return value
+
+
+def signer(request: Request) -> Signer:
+    value: Signer = request.app.state.signer
+    return value
+
+
+def nav(request: Request) -> tuple[NavEntry, ...]:
+    """Every resource's navigation entries, in order (``routes.navigation``)."""
+    value: tuple[NavEntry, ...] = request.app.state.nav
+    return value
+
+
+# Who is asking, and may they.
+
+
+def current_account(request: Request) -> Account | None:
+    """The signed-in account, or None for the anonymous public; looked up once per request
+    (the access dependency and the page renderer both ask)."""
+    if hasattr(request.state, "account"):
+        known: Account | None = request.state.account
+        return known
+    uid = signer(request).session_uid(request)
+    account = account_store.get_account(engine(request), uid) if uid is not None else None
+    request.state.account = account
+    return account
+
+
+def require(*roles: Role) -> Callable[..., Account]:
+    """A dependency admitting only ``roles``: 401 for the anonymous, 403 for other roles."""
+
+    def dependency(
+        account: Annotated[Account | None, Depends(current_account)],
+    ) -> Account:
+        if account is None:
+            raise HTTPException(401, "sign in to see this page")
+        if account.role not in roles:
+            raise HTTPException(
+                403,
+                f"the {account.role.value} role may not see this; it is for "
+                f"{', '.join(r.value for r in roles)}",
+            )
+        return account
+
+    return dependency
+
+
+Signed = Annotated[Account, Depends(require(*ALL_ROLES))]
+Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
+OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]
+Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
+Fleet = Annotated[Account, Depends(require(*FLEET))]
+Kiosk = Annotated[Account, Depends(require(*KIOSK))]
+Admin = Annotated[Account, Depends(require(*ADMIN))]
+Auditor = Annotated[Account, Depends(require(*AUDITOR))]
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse (403) a state-changing request whose token does not match the cookie's."""
+    expected = signer(request).csrf_token(request)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise HTTPException(403, "the form's security token is missing or stale; reload the page")
+
+
+async def check_csrf_unless_read(request: Request) -> None:
+    """:func:`check_csrf` for every method but GET and HEAD (for a router mixing both)."""
+    if request.method not in ("GET", "HEAD"):
+        await check_csrf(request)
+
+
+Csrf = Depends(check_csrf)
+"""For a route that changes something: ``dependencies=[Csrf]``."""
+
+
+def log_officer_read(request: Request, account: Account) -> None:
+    """Record who read officer-level data, what (path and query) and when."""
+    what = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    client = request.client.host if request.client else None
+    account_store.log_access(engine(request), account, what, client)

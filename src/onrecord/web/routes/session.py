@@ -1,0 +1,94 @@
+"""Signing in and out (the sign-in form, throttled; the session cookie) and who is signed in
+(``/api/me``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from onrecord.database.accounts import Role
+from onrecord.web import account_store, deps
+from onrecord.web.account_store import Account, Throttled
+from onrecord.web.auth import SESSION_COOKIE
+from onrecord.web.deps import Csrf, Signed
+from onrecord.web.render import render
+from onrecord.web.routes import Resource
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["api"])
+resource = Resource(routers=(api, pages))
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    station_id: str | None
+
+
+def _home(account: Account) -> str:
+    return "/review" if account.role is Role.SUPERVISOR else "/overview"
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (never ``//host`` or a URL) is followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@pages.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html.j2", {"status": 200, "message": "", "next": next or ""})
+
+
+@pages.post("/login", dependencies=[Csrf])
+def login(
+    request: Request,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    s = deps.settings(request)
+    address = request.client.host if request.client else "unknown"
+    try:
+        account = account_store.authenticate(
+            deps.engine(request),
+            name.strip().lower(),
+            password,
+            address,
+            max_failures=s.login_max_failures,
+            window_s=s.login_window_s,
+        )
+    except Throttled as e:
+        return render(
+            request,
+            "login.html.j2",
+            {"status": 429, "message": f"Too many failed sign-ins. {e}.", "next": next},
+            status_code=429,
+            headers={"Retry-After": str(e.retry_after)},
+        )
+    if account is None:
+        return render(
+            request,
+            "login.html.j2",
+            {"status": 401, "message": "That name and password do not match.", "next": next},
+            status_code=401,
+        )
+    response = RedirectResponse(_safe_next(next) or _home(account), status_code=303)
+    deps.signer(request).session_cookie(response, account)
+    return response
+
+
+@pages.post("/logout", dependencies=[Csrf])
+def logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@api.get("/me")
+def me(account: Signed) -> Me:
+    return Me(name=account.name, role=account.role.value, station_id=account.station_id)
