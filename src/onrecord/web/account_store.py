@@ -138,7 +138,7 @@ def authenticate(
         _check_throttle(s, name, address, max_failures, window_s)
         user = s.scalar(select(User).where(User.name == name, User.active.is_(True)))
         try:
-            ok = _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok: bool = _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
         ok = ok and user is not None
