@@ -30,9 +30,9 @@ from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
 import onrecord
+from audit_rows import RATIOS, Row, engine_rows, reference_rows
 from onrecord.audit import keys as audit_keys
 from onrecord.policy import Policy, load_policy
-from test_audit_definitions import RATIOS, Row, engine_rows, reference_rows
 
 US = 1_000_000
 M = 60 * US
