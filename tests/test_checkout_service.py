@@ -15,12 +15,12 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from checkout_data import TABLES, local, make_fleet
-from conftest import WritePackage
 from onrecord.checkout import db
 from onrecord.checkout.models import Base, CameraState, DeviceEvent, Refusal
 from onrecord.checkout.package_io import init_database
 from onrecord.checkout.rules import Reason, Refused
 from onrecord.checkout.service import CheckoutService
+from package_writer import WritePackage
 
 
 @pytest.fixture

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import WritePackage
 from onrecord.cli.app import app
 from onrecord.fleet.inputs import PlanError
 from onrecord.fleet.params import PersonalCameras, PlanParameters
 from onrecord.fleet.run import run_plan
+from package_writer import WritePackage
 
 TABLES = {
     "stations": """
