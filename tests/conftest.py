@@ -1,16 +1,39 @@
-"""Shared fixtures: write small hand-made packages, and find the real data beside the repo."""
+"""Shared fixtures: write small hand-made packages, and find the real data beside the repo; the
+Hypothesis profiles."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from package_writer import WritePackage, package_writer
 from postgres_server import PostgresServer, postgres
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# Examples per property test (a test may take a multiple: ``hypothesis_scale.scaled``). ``ci`` is
+# Hypothesis's own CI profile (derandomized, no deadline, no example database) with its default
+# 100 examples, the count every test was written against; ``dev`` is Hypothesis's default profile
+# with a fifth of them, for the quick run at a desk; ``deep`` ten times them, for a deeper search
+# by hand. HYPOTHESIS_PROFILE names one; without it, CI=true means ``ci`` and anything else ``dev``.
+settings.register_profile("dev", settings.get_profile("default"), max_examples=20)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=100)
+settings.register_profile("deep", settings.get_profile("default"), max_examples=1000)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"hypothesis profile: {settings.get_current_profile_name()} "
+        f"({settings.default.max_examples} examples a property test; "
+        "HYPOTHESIS_PROFILE=dev|ci|deep, default ci if CI=true else dev)"
+    )
 
 
 @pytest.fixture
