@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 
 from package_writer import WritePackage, package_writer
 from postgres_server import PostgresServer, postgres
+
+if TYPE_CHECKING:
+    from web_support import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -63,6 +67,21 @@ def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'fleet.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The web tests' department, generated, audited and given its database once per run (read
+    only: tests take ``site``, a copy)."""
+    from web_support import build_site
+
+    return build_site(tmp_path_factory.mktemp("web-site"))
+
+
+@pytest.fixture
+def site(built_site: Site, tmp_path: Path) -> Site:
+    """The web tests' department over a copy of its database that is this test's own."""
+    return built_site.copy(tmp_path)
 
 
 @pytest.fixture(scope="session")
