@@ -15,6 +15,7 @@ from package_writer import WritePackage, package_writer
 from postgres_server import PostgresServer, postgres
 
 if TYPE_CHECKING:
+    from onrecord.importers.engine import ImportResult
     from web_support import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -85,13 +86,20 @@ def site(built_site: Site, tmp_path: Path) -> Site:
 
 
 @pytest.fixture(scope="session")
-def boston_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Boston's 2019 records imported with the shipped mapping, once per run (read only)."""
+def boston_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImportResult, Path]:
+    """Boston's 2019 records imported with the shipped mapping, once per run: the import's
+    result and the package (read only)."""
     data = SHARED_DATA / "boston"
     if not data.is_dir():
         pytest.skip(f"the real data is not beside the repository ({data})")
     from onrecord.importers import load_mapping, run_import
 
     root = tmp_path_factory.mktemp("boston-package")
-    run_import(load_mapping("boston-2019"), data, root / "pkg")
-    return root / "pkg"
+    result = run_import(load_mapping("boston-2019"), data, root / "pkg")
+    return result, root / "pkg"
+
+
+@pytest.fixture(scope="session")
+def boston_package(boston_import: tuple[ImportResult, Path]) -> Path:
+    """The package of ``boston_import`` (read only)."""
+    return boston_import[1]
