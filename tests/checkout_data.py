@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from conftest import WritePackage
 from onrecord.database import connection as db
 from onrecord.fleet.package_io import init_database
 from onrecord.fleet.service import CheckoutService
+from package_writer import WritePackage
 
 NY = ZoneInfo("America/New_York")
 

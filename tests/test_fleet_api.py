@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from checkout_data import make_fleet
-from conftest import WritePackage
 from onrecord.fleet.api import create_app
+from package_writer import WritePackage
 
 
 @pytest.fixture

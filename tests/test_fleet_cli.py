@@ -16,10 +16,10 @@ from typer.testing import CliRunner, Result
 
 import onrecord
 from checkout_data import make_fleet
-from conftest import WritePackage
 from onrecord.cli.app import app
 from onrecord.database import connection as db
 from onrecord.package.schema import TABLES
+from package_writer import WritePackage
 from postgres_server import free_port
 
 runner = CliRunner()

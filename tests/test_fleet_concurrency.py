@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from checkout_data import local
-from conftest import WritePackage
 from onrecord.database import connection as db
 from onrecord.database.fleet import CameraState, DeviceEvent
 from onrecord.fleet.package_io import init_database
 from onrecord.fleet.rules import Reason, Refused
 from onrecord.fleet.service import KILL_HOOK, CheckoutService
+from package_writer import WritePackage
 
 OFFICERS = [f"O{i:03d}" for i in range(300)]
 CAMERAS = [f"C{i:03d}" for i in range(200)]

@@ -15,13 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from checkout_data import TABLES, local, make_fleet
-from conftest import WritePackage
 from onrecord.database import connection as db
 from onrecord.database.base import Base
 from onrecord.database.fleet import CameraState, DeviceEvent, Refusal
 from onrecord.fleet.package_io import init_database
 from onrecord.fleet.rules import Reason, Refused
 from onrecord.fleet.service import CheckoutService
+from package_writer import WritePackage
 
 
 @pytest.fixture

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import WritePackage
 from onrecord.cli.app import app
 from onrecord.plan.inputs import PlanError
 from onrecord.plan.params import PersonalCameras, PlanParameters
 from onrecord.plan.run import run_plan
+from package_writer import WritePackage
 
 TABLES = {
     "stations": """

@@ -15,7 +15,7 @@ from onrecord.cli.app import app as cli
 from onrecord.presentation.cells import percent
 from onrecord.web import opendata
 from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of, policy_yaml
+from web_support import PASSWORD, ROLES, Clients, Site, client, csrf_of, policy_yaml
 
 PUBLIC = ("public", *ROLES)
 AGGREGATES = ROLES
@@ -24,15 +24,10 @@ FLEET = ("admin", "manager", "auditor")
 KIOSK = ("manager",)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("web"))
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def clients(site: Site) -> dict[str, Any]:
-    app = site.app()
-    return {role: client(app, None if role == "public" else role) for role in PUBLIC}
+    """A client per role and a public one, on one app over this test's site."""
+    return Clients(site.app())
 
 
 def _officer(site: Site) -> str:

@@ -1,13 +1,17 @@
 """Shared by the web tests: one small audited department, its operational database (the
 checkout service's fleet, loaded from the package, and an account per role), and sign-in
-through the real form."""
+through the real form.
+
+The site is built once per run (``built_site`` in ``conftest.py``) and each test works on a copy
+of its database (``site``), so that what one test changes no other test sees."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -42,6 +46,17 @@ class Site:
 
     def app(self, **overrides: object) -> FastAPI:
         return create_app(self.settings(**overrides), self.results)
+
+    def copy(self, root: Path) -> Site:
+        """The same site over a copy of its database in ``root``: the package and the audit are
+        only read, so they are shared."""
+        target = root / "console.db"
+        with (
+            closing(sqlite3.connect(self.db_url.removeprefix("sqlite:///"))) as source,
+            closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
+        return replace(self, db_url=f"sqlite:///{target}")
 
     @contextmanager
     def service(self) -> Iterator[CheckoutService]:
@@ -87,6 +102,19 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"
     return found.group(1)
+
+
+class Clients(dict[str, TestClient]):
+    """A client per role on one app (``"public"``: signed out), each signed in when first asked
+    for (a sign-in checks a password hash, which takes a while)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__()
+        self.app = app
+
+    def __missing__(self, role: str) -> TestClient:
+        self[role] = client(self.app, None if role == "public" else role)
+        return self[role]
 
 
 def client(app: FastAPI, role: str | None) -> TestClient:
