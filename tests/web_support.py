@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -139,3 +140,18 @@ def free_officer(svc: CheckoutService, station: str) -> str:
             if o.trained_on and not o.active_to and o.officer_id not in holders:
                 return o.officer_id
     raise AssertionError(f"no free officer at {station}")
+
+
+def get_paths(app: FastAPI) -> set[str]:
+    """Every GET path the app answers, walking included routers (which FastAPI keeps as one
+    entry each in ``app.routes``), so a test can compare them with the paths it knows."""
+
+    def walk(routes: list[Any], prefix: str) -> Iterator[str]:
+        for r in routes:
+            context = getattr(r, "include_context", None)
+            if context is not None:
+                yield from walk(r.original_router.routes, prefix + context.prefix)
+            elif "GET" in (getattr(r, "methods", None) or ()):
+                yield prefix + r.path
+
+    return set(walk(list(app.routes), ""))
