@@ -11,14 +11,18 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@$(PY) -c "import ensurepip, venv" 2>/dev/null || scripts/install-debian-packages python3-venv
+	@echo "Setting up $(VENV): OnRecord and the libraries it uses (a minute or two, only once)..."
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
+	@echo "$(VENV) is ready."
 
 setup: $(STAMP)
 
 demo: setup
+	@echo "Generating the demo department (a city like Boston in 2020), then checking, auditing"
+	@echo "and planning it; the web console starts at the end."
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
