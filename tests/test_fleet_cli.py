@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import select
 import subprocess
 import sys
 import time
@@ -144,3 +145,39 @@ def test_export_round_trips_the_package(tmp_path: Path) -> None:
         cols = ", ".join(f'"{c.name}"' for c in TABLES[table].columns)
         query = f'SELECT {cols} FROM "{table}" ORDER BY ALL'
         assert before.con.sql(query).fetchall() == after.con.sql(query).fetchall(), table
+
+
+def test_serve_points_at_the_openapi_document_and_says_it_started(
+    write_package: WritePackage, tmp_path: Path
+) -> None:
+    """`/docs` is off (it loads code from a CDN): the help names /openapi.json, and the server
+    says where it listens, where the document is and how to stop it."""
+    helped = said(run("fleet", "serve", "--help"))
+    assert "/openapi.json" in helped and "/docs" not in helped
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from onrecord.cli.app import main; main()",
+         "fleet", "serve", "--db", url, "--port", str(port)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        ready, _, _ = select.select([server.stdout], [], [], 30)
+        assert ready, "the server printed nothing"
+        first = server.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        assert f"{base}/" in first and f"{base}/openapi.json" in first and "Ctrl-C" in first
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                doc = httpx.get(f"{base}/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert doc.status_code == 200 and httpx.get(f"{base}/docs").status_code == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

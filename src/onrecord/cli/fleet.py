@@ -97,13 +97,22 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
 ) -> None:
-    """Serve the checkout HTTP API (OpenAPI docs at /docs) until interrupted."""
+    """Serve the checkout HTTP API until interrupted (Ctrl-C); its OpenAPI document is at
+    /openapi.json (open it in any OpenAPI viewer; there is no interactive docs page, which
+    would load its code from a CDN)."""
     import uvicorn
 
     from onrecord.fleet.api import create_app
 
-    with database_errors(make_console()):
+    console = make_console()
+    with database_errors(console):
         application = create_app(url)
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    console.print(
+        f"Checkout API on [bold]{base}/[/]; its OpenAPI document is {base}/openapi.json. "
+        "Ctrl-C stops it."
+    )
+    console.file.flush()  # seen at once even when the output is a pipe or a log file
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
