@@ -110,6 +110,9 @@ def test_upgrade_and_serve(write_package: WritePackage, tmp_path: Path) -> None:
     make_fleet(write_package, url).engine.dispose()
     up = run("fleet", "upgrade", "--db", url)
     assert up.exit_code == 0 and f"Schema at {db.head_revision()}" in said(up)
+    # The API needs a token (issue 13, point 5).
+    token = run("fleet", "token", "add", "kiosk", "--all-stations", "--db", url).output.split()[-1]
+    auth = {"Authorization": f"Bearer {token}"}
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", "from onrecord.cli.app import main; main()",
@@ -119,7 +122,9 @@ def test_upgrade_and_serve(write_package: WritePackage, tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/stations/S1/cameras", timeout=1)
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/stations/S1/cameras", headers=auth, timeout=1
+                )
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline and server.poll() is None

@@ -1,5 +1,6 @@
 """``onrecord fleet``: the camera fleet in service — its database (init, upgrade, export), the
-checkout API (serve), and the kiosk's two actions from the command line (checkout, checkin).
+checkout API (serve) and its tokens (token add, list, revoke, uses), and the kiosk's two actions
+from the command line (checkout, checkin).
 
 ``checkout`` and ``checkin`` exit 0 when done, 1 when the service refuses (the message says what
 to do), 2 when the database cannot be used. ``onrecord checkout`` and ``onrecord checkin`` are the
@@ -28,6 +29,7 @@ from onrecord.database import connection as db
 from onrecord.fleet.package_io import export_package, init_database
 from onrecord.fleet.rules import Refused, local
 from onrecord.fleet.service import CheckoutService
+from onrecord.fleet.tokens import TokenError, add_token, list_tokens, recent_uses, revoke_token
 
 app = typer.Typer(
     help="The camera fleet in service: its database, the checkout API, checkout and checkin.",
@@ -112,8 +114,122 @@ def serve(
         f"Checkout API on [bold]{base}/[/]; its OpenAPI document is {base}/openapi.json. "
         "Ctrl-C stops it."
     )
+    if not any(
+        t.revoked_at is None for t in list_tokens(application.state.checkout_service.engine)
+    ):
+        console.print(
+            "No API token is active yet, so every request will be refused: make one per kiosk "
+            "with `onrecord fleet token add NAME --station S --db URL`."
+        )
     console.file.flush()  # seen at once even when the output is a pipe or a log file
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+token_app = typer.Typer(
+    help="API tokens of the checkout API (`fleet serve`): one per kiosk, for its stations.",
+    no_args_is_help=True,
+)
+app.add_typer(token_app, name="token")
+
+
+def _utc(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at else ""
+
+
+@token_app.command("add")
+def token_add(
+    name: Annotated[str, typer.Argument(help="The token's name, e.g. the kiosk's: north-desk.")],
+    url: DbOption,
+    station: Annotated[
+        list[str] | None,
+        typer.Option("--station", help="A station it acts for (repeat for more)."),
+    ] = None,
+    all_stations: Annotated[
+        bool, typer.Option("--all-stations", help="It acts for every station.")
+    ] = False,
+) -> None:
+    """Make an API token for a kiosk and print its secret, once: only its hash is stored."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    try:
+        new = add_token(engine, name, station or [], all_stations)
+    except TokenError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(
+        f"Token [bold]{name}[/] for {new.info.scope.describe()}. Give the kiosk this secret, "
+        "sent as `Authorization: Bearer <secret>`; it is shown only now (the database keeps "
+        "its hash), so a lost secret means a new token:"
+    )
+    console.print(new.secret, highlight=False, soft_wrap=True)
+
+
+@token_app.command("list")
+def token_list(url: DbOption) -> None:
+    """List the API tokens (never their secrets): scope, made, revoked, last used."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    t = Table(title="API tokens")
+    for col in ("name", "stations", "made", "revoked", "last used"):
+        t.add_column(col)
+    for info in list_tokens(engine):
+        scope = info.scope
+        stations = "all stations" if scope.stations is None else ", ".join(sorted(scope.stations))
+        t.add_row(
+            info.name,
+            stations,
+            _utc(info.created_at),
+            _utc(info.revoked_at),
+            _utc(info.last_used_at),
+        )
+    console.print(t)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument(help="The token's name.")], url: DbOption
+) -> None:
+    """Revoke an API token: from its next request on, the API refuses it (401)."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    try:
+        info = revoke_token(engine, name)
+    except TokenError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(f"Token [bold]{name}[/] revoked at {_utc(info.revoked_at)}.")
+
+
+@token_app.command("uses")
+def token_uses(
+    url: DbOption,
+    name: Annotated[str | None, typer.Argument(help="Only this token's uses.")] = None,
+    last: Annotated[int, typer.Option(min=1, help="How many of the latest uses.")] = 50,
+) -> None:
+    """The latest requests to the checkout API, newest first: token, action, answer, ids, from."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    t = Table(title="API token uses")
+    for col in ("at", "token", "action", "status", "station", "officer", "camera", "from"):
+        t.add_column(col)
+    for u in recent_uses(engine, name, last):
+        token = (u.name or "—") + ("" if u.auth == "ok" else f" ({u.auth})")
+        t.add_row(
+            _utc(u.at),
+            token,
+            u.action,
+            str(u.status),
+            *(v or "" for v in (u.station_id, u.officer_id, u.camera_id, u.address)),
+        )
+    console.print(t)
 
 
 AtOption = Annotated[
