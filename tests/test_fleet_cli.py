@@ -186,3 +186,35 @@ def test_serve_points_at_the_openapi_document_and_says_it_started(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_correct_enters_a_missed_event(write_package: WritePackage, tmp_path: Path) -> None:
+    """Issue 13, point 6: a check-in forgotten at the time is refused at the kiosk's command
+    and entered by an admin with `fleet correct`, who and why required."""
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    out = run("checkout", "--db", url, "--officer", "O1", "--station", "S1",
+              "--at", "2020-06-01T07:30")  # fmt: skip
+    assert out.exit_code == 0, out.output
+    late = run("checkin", "--db", url, "--camera", "P1", "--station", "S1",
+               "--at", "2020-06-02T09:00")  # fmt: skip
+    assert late.exit_code == 0, late.output
+    ahead = run("checkin", "--db", url, "--camera", "P1", "--station", "S1",
+                "--at", "2099-06-01T09:00")  # fmt: skip
+    assert ahead.exit_code == 1 and "Refused (time_in_future)" in said(ahead)
+    args = ["fleet", "correct", "--db", url, "--camera", "P1", "--event", "checkin",
+            "--at", "2020-06-01T16:10", "--station", "S1"]  # fmt: skip
+    no_reason = run(*args, "--by", "ada")
+    assert no_reason.exit_code == 2 and "--reason" in said(no_reason)
+    blank = run(*args, "--by", "ada", "--reason", "  ")
+    assert blank.exit_code == 2 and "needs its reason" in said(blank)
+    done = run(*args, "--by", "ada", "--reason", "kiosk offline at the end of the shift")
+    assert done.exit_code == 0, done.output
+    assert (
+        "Entered checkin of camera P1 at S1, 2020-06-01 16:10 EDT (officer O1), charge 27.8% "
+        "(estimated), as a correction by ada: kiosk offline at the end of the shift"
+    ) in said(done)
+    assert (
+        "Camera P1 is now docked at S1 since 2020-06-02 09:00 EDT, charge 100% then "
+        "(re-derived from its 3 events)."
+    ) in said(done)

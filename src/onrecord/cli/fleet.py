@@ -1,6 +1,6 @@
 """``onrecord fleet``: the camera fleet in service — its database (init, upgrade, export), the
-checkout API (serve) and its tokens (token add, list, revoke, uses), and the kiosk's two actions
-from the command line (checkout, checkin).
+checkout API (serve) and its tokens (token add, list, revoke, uses), the kiosk's two actions
+from the command line (checkout, checkin), and an admin's correction of the history (correct).
 
 ``checkout`` and ``checkin`` exit 0 when done, 1 when the service refuses (the message says what
 to do), 2 when the database cannot be used. ``onrecord checkout`` and ``onrecord checkin`` are the
@@ -10,6 +10,7 @@ same commands, kept at the top level for scripts written before the group had th
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -312,4 +313,73 @@ def checkin(
     console.print(
         f"[bold green]Camera {got.camera_id}[/] docked at {got.station_id}{who}, "
         f"{local(got.at, service.timezone)}; charge {got.charge:.0%} ({source})."
+    )
+
+
+class CorrectedEvent(StrEnum):
+    checkout = "checkout"
+    checkin = "checkin"
+
+
+@app.command("correct")
+def correct(
+    url: DbOption,
+    camera: Annotated[str, typer.Option("--camera", help="Camera id (serial number).")],
+    event: Annotated[CorrectedEvent, typer.Option("--event", help="What was missed.")],
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at", help="When it really happened, ISO 8601 (no offset = the department's time)."
+        ),
+    ],
+    station: Annotated[str, typer.Option("--station", help="Station where it happened.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is entered afterwards.")],
+    by: Annotated[str, typer.Option("--by", help="Who enters it (your name).")],
+    officer: Annotated[
+        str | None,
+        typer.Option(
+            "--officer", help="Officer who took the camera (checkout; checkin: default its holder)."
+        ),
+    ] = None,
+    battery_pct: Annotated[
+        float | None,
+        typer.Option("--battery-pct", min=0, max=100, help="Charge read then, 0–100, if known."),
+    ] = None,
+) -> None:
+    """Enter a checkout or check-in missed at the time, even before the camera's last event
+    (for admins with database access; who and why are recorded). The camera's state is then
+    re-derived from all its events."""
+    console = make_console()
+    service = _open(url, console)
+    when = _when(at, console)
+    if when is None:  # --at is required; _when gives None only without it
+        raise typer.Exit(2)
+    try:
+        got = service.correct(
+            camera.strip(), event.value, when, station_id=station.strip(), by=by, reason=reason,
+            officer_id=officer.strip() if officer else None, battery_pct=battery_pct,
+        )  # fmt: skip
+    except ValueError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    except Refused as r:
+        raise _refused(console, r) from None
+    tz = service.timezone
+    who = f" (officer {got.officer_id})" if got.officer_id else ""
+    source = "estimated" if got.estimated else "read"
+    console.print(
+        f"[bold green]Entered[/] {got.event} of camera {got.camera_id} at {got.station_id}, "
+        f"{local(got.at, tz)}{who}, charge {got.battery_pct:g}% ({source}), as a correction by "
+        f"{by.strip()}: {reason.strip()}"
+    )
+    st = got.state
+    where = (
+        f"docked at {st.station_id}"
+        if st.docked
+        else f"out with officer {st.officer_id or '(unknown)'} from {st.station_id}"
+    )
+    since = f" since {local(st.since, tz)}" if st.since else ""
+    console.print(
+        f"Camera {got.camera_id} is now {where}{since}, charge {st.charge:.0%} then "
+        f"(re-derived from its {got.events} events)."
     )

@@ -6,7 +6,8 @@ that an export is a package. ``device_events`` is the append-only history the au
 both docked and out; ``refusals`` is the log of every checkout or checkin the service declined.
 ``api_tokens`` (with ``api_token_stations``, their scope) are the standalone API's credentials,
 stored as hashes, and ``api_token_uses`` the log of every request that reached the API's
-protected routes (migration ``0004_api_tokens``).
+protected routes (migration ``0004_api_tokens``). ``corrections`` says which ``device_events``
+were entered after the fact, by whom and why (migration ``0005_corrections``).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class DeviceEvent(Base):
     shift_id: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("device_events_camera_at", "camera_id", "at"),
+        Index("device_events_officer_at", "officer_id", "at"),
         CheckConstraint(
             "event IN ('checkout', 'checkin', 'undock', 'dock', 'power_on', 'power_off', "
             "'battery')",
@@ -146,6 +148,19 @@ class Refusal(Base):
     officer_id: Mapped[str | None] = mapped_column(String(64))
     station_id: Mapped[str | None] = mapped_column(String(64))
     camera_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Correction(Base):
+    """A device event entered after the fact (a check-in forgotten at the time, say), out of
+    time order if need be: who entered it, when and why. The event itself is an ordinary
+    ``device_events`` row; the camera's state was re-derived from all its events."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("device_events.id"), unique=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    made_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(1000))
 
 
 class ApiToken(Base):

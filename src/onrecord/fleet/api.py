@@ -41,13 +41,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import onrecord
 from onrecord.fleet import tokens
-from onrecord.fleet.rules import NOT_FOUND, CameraStatus, Reason, Refused
+from onrecord.fleet.rules import FUTURE_TOLERANCE, NOT_FOUND, CameraStatus, Reason, Refused
 from onrecord.fleet.service import CheckoutService
 from onrecord.fleet.tokens import StationScope
 
 AT_DOC = (
     "When it happens, ISO 8601; without an offset it is the department's local time. "
-    "Default: now. Set it to replay a past schedule."
+    "Default: now. Set it to replay a past schedule, in time order; at most "
+    f"{FUTURE_TOLERANCE.total_seconds() / 60:g} minutes ahead of the server's clock."
 )
 
 
@@ -83,7 +84,9 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
         "model": RefusalBody,
         "description": "Refused: officer inactive or not trained, already holds a camera, no "
         "camera docked, cameras in repair, none charged enough (with ready_at), camera already "
-        "docked, or check-in before check-out.",
+        "docked, check-in before check-out, a time before the last event it follows "
+        f"(before_last_event), or more than {FUTURE_TOLERANCE.total_seconds() / 60:g} minutes "
+        "ahead of the server's clock (time_in_future).",
     },
 }
 
