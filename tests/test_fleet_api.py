@@ -16,10 +16,54 @@ from package_writer import WritePackage
 
 @pytest.fixture
 def client(write_package: WritePackage, tmp_path: Path) -> Iterator[TestClient]:
+    """A client of the standalone API carrying an all-stations token (issue 13, point 5)."""
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    with TestClient(create_app(url)) as c:
+        c.headers["Authorization"] = f"Bearer {all_stations_token(url)}"
+        yield c
+
+
+def all_stations_token(url: str) -> str:
+    from onrecord.database import connection as db
+    from onrecord.fleet.tokens import add_token
+
+    engine = db.connect(url)
+    try:
+        return add_token(engine, "test-kiosk", all_stations=True).secret
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def anonymous(write_package: WritePackage, tmp_path: Path) -> Iterator[TestClient]:
+    """A client of the standalone API without credentials."""
     url = f"sqlite:///{tmp_path / 'fleet.db'}"
     make_fleet(write_package, url).engine.dispose()
     with TestClient(create_app(url)) as c:
         yield c
+
+
+ENDPOINTS = [
+    ("post", "/checkouts", {"officer_id": "O1", "station_id": "S1", "at": "2020-06-01T07:30"}),
+    ("post", "/checkins", {"camera_id": "C2", "station_id": "S1", "at": "2020-06-01T07:30"}),
+    ("get", "/stations/S1/cameras", None),
+    ("get", "/officers/O1/camera", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "payload"), ENDPOINTS)
+def test_nothing_is_served_without_credentials(
+    anonymous: TestClient, method: str, path: str, payload: dict[str, str] | None
+) -> None:
+    """Issue 13, point 5: no write (and no read naming officers) without a token; 401 says how
+    to authenticate. /health stays open."""
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eDp5"}):
+        r = anonymous.request(method.upper(), path, json=payload, headers=headers)
+        assert r.status_code == 401, (headers, r.text)
+        assert r.headers["www-authenticate"].startswith("Bearer")
+    assert anonymous.get("/stations/S1/cameras").status_code == 401
+    assert anonymous.get("/health").json() == {"status": "ok"}
 
 
 def test_checkout_then_checkin(client: TestClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import select
 import subprocess
 import sys
 import time
@@ -109,6 +110,9 @@ def test_upgrade_and_serve(write_package: WritePackage, tmp_path: Path) -> None:
     make_fleet(write_package, url).engine.dispose()
     up = run("fleet", "upgrade", "--db", url)
     assert up.exit_code == 0 and f"Schema at {db.head_revision()}" in said(up)
+    # The API needs a token (issue 13, point 5).
+    token = run("fleet", "token", "add", "kiosk", "--all-stations", "--db", url).output.split()[-1]
+    auth = {"Authorization": f"Bearer {token}"}
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", "from onrecord.cli.app import main; main()",
@@ -118,7 +122,9 @@ def test_upgrade_and_serve(write_package: WritePackage, tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/stations/S1/cameras", timeout=1)
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/stations/S1/cameras", headers=auth, timeout=1
+                )
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline and server.poll() is None
@@ -144,3 +150,71 @@ def test_export_round_trips_the_package(tmp_path: Path) -> None:
         cols = ", ".join(f'"{c.name}"' for c in TABLES[table].columns)
         query = f'SELECT {cols} FROM "{table}" ORDER BY ALL'
         assert before.con.sql(query).fetchall() == after.con.sql(query).fetchall(), table
+
+
+def test_serve_points_at_the_openapi_document_and_says_it_started(
+    write_package: WritePackage, tmp_path: Path
+) -> None:
+    """`/docs` is off (it loads code from a CDN): the help names /openapi.json, and the server
+    says where it listens, where the document is and how to stop it."""
+    helped = said(run("fleet", "serve", "--help"))
+    assert "/openapi.json" in helped and "/docs" not in helped
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from onrecord.cli.app import main; main()",
+         "fleet", "serve", "--db", url, "--port", str(port)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        ready, _, _ = select.select([server.stdout], [], [], 30)
+        assert ready, "the server printed nothing"
+        first = server.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        assert f"{base}/" in first and f"{base}/openapi.json" in first and "Ctrl-C" in first
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                doc = httpx.get(f"{base}/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert doc.status_code == 200 and httpx.get(f"{base}/docs").status_code == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_correct_enters_a_missed_event(write_package: WritePackage, tmp_path: Path) -> None:
+    """Issue 13, point 6: a check-in forgotten at the time is refused at the kiosk's command
+    and entered by an admin with `fleet correct`, who and why required."""
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"
+    make_fleet(write_package, url).engine.dispose()
+    out = run("checkout", "--db", url, "--officer", "O1", "--station", "S1",
+              "--at", "2020-06-01T07:30")  # fmt: skip
+    assert out.exit_code == 0, out.output
+    late = run("checkin", "--db", url, "--camera", "P1", "--station", "S1",
+               "--at", "2020-06-02T09:00")  # fmt: skip
+    assert late.exit_code == 0, late.output
+    ahead = run("checkin", "--db", url, "--camera", "P1", "--station", "S1",
+                "--at", "2099-06-01T09:00")  # fmt: skip
+    assert ahead.exit_code == 1 and "Refused (time_in_future)" in said(ahead)
+    args = ["fleet", "correct", "--db", url, "--camera", "P1", "--event", "checkin",
+            "--at", "2020-06-01T16:10", "--station", "S1"]  # fmt: skip
+    no_reason = run(*args, "--by", "ada")
+    assert no_reason.exit_code == 2 and "--reason" in said(no_reason)
+    blank = run(*args, "--by", "ada", "--reason", "  ")
+    assert blank.exit_code == 2 and "needs its reason" in said(blank)
+    done = run(*args, "--by", "ada", "--reason", "kiosk offline at the end of the shift")
+    assert done.exit_code == 0, done.output
+    assert (
+        "Entered checkin of camera P1 at S1, 2020-06-01 16:10 EDT (officer O1), charge 27.8% "
+        "(estimated), as a correction by ada: kiosk offline at the end of the shift"
+    ) in said(done)
+    assert (
+        "Camera P1 is now docked at S1 since 2020-06-02 09:00 EDT, charge 100% then "
+        "(re-derived from its 3 events)."
+    ) in said(done)

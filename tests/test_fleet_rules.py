@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from onrecord.fleet.rules import (
+    FUTURE_TOLERANCE,
     CameraStatus,
     PastEvent,
     Reason,
@@ -19,7 +20,9 @@ from onrecord.fleet.rules import (
     choose,
     current_shift,
     hours_needed,
+    in_the_future,
     replay,
+    span,
 )
 
 T0 = datetime(2020, 6, 1, 12, tzinfo=UTC)
@@ -100,3 +103,19 @@ def test_replay_of_a_package_history() -> None:
     assert state.charge == pytest.approx(0.4 - 2 / 12)
     out = replay(start, [PastEvent(h(0), "checkout", "Z", None)])
     assert (out.docked, out.officer_id, out.charge) == (False, "Z", 1.0)
+
+
+def test_replay_follows_the_events_stations_and_says_how_far_ahead() -> None:
+    """Issue 13, point 6: a correction re-derives state from the service's own events, which
+    say where they happened; a time ahead of the clock is refused with the gap in words."""
+    start = cam("C", station_id="S1")
+    state = replay(
+        start,
+        [PastEvent(h(0), "checkout", "O", None, "S1"), PastEvent(h(6), "checkin", None, 50, "S2")],
+    )
+    assert (state.docked, state.station_id, state.charge) == (True, "S2", 0.5)
+    assert replay(start, [PastEvent(h(0), "checkout", "O", None)]).station_id == "S1"
+    assert in_the_future("checkout", T0 + FUTURE_TOLERANCE, T0, "UTC") is None
+    late = in_the_future("checkin", h(24 * 800), T0, "UTC", camera_id="C")
+    assert late is not None and late.reason is Reason.TIME_IN_FUTURE and late.camera_id == "C"
+    assert "is 2 years ahead" in late.message and span(timedelta(minutes=90)) == "1 hour"

@@ -4,9 +4,10 @@ which camera, how much charge, every refusal and its log, and every state change
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,9 @@ from sqlalchemy import func, select
 from checkout_data import TABLES, local, make_fleet
 from onrecord.database import connection as db
 from onrecord.database.base import Base
-from onrecord.database.fleet import CameraState, DeviceEvent, Refusal
+from onrecord.database.fleet import CameraState, Correction, DeviceEvent, Refusal
 from onrecord.fleet.package_io import init_database
-from onrecord.fleet.rules import Reason, Refused
+from onrecord.fleet.rules import FUTURE_TOLERANCE, Reason, Refused
 from onrecord.fleet.service import CheckoutService
 from package_writer import WritePackage
 
@@ -38,9 +39,9 @@ def events(svc: CheckoutService) -> list[tuple[str, str, str | None, float | Non
         return [tuple(r) for r in rows]
 
 
-def refuse(svc: CheckoutService, call: str, *args: object) -> Refused:
+def refuse(svc: CheckoutService, call: str, *args: object, **kwargs: object) -> Refused:
     with pytest.raises(Refused) as info:
-        getattr(svc, call)(*args)
+        getattr(svc, call)(*args, **kwargs)
     return info.value
 
 
@@ -255,3 +256,154 @@ def test_the_migrations_build_the_models_schema(fleet_url: str) -> None:
     with engine.connect() as con:
         assert compare_metadata(MigrationContext.configure(con), Base.metadata) == []
     engine.dispose()
+
+
+# Issue 13, point 6: times ahead of the clock, events out of order, and corrections.
+
+
+def refusals(svc: CheckoutService) -> list[tuple[str, str]]:
+    with svc.sessions() as s:
+        return [tuple(r) for r in s.execute(select(Refusal.action, Refusal.reason))]
+
+
+def test_times_ahead_of_the_clock_are_refused(fleet: CheckoutService) -> None:
+    r = refuse(fleet, "checkout", "O1", "S1", local("2099-06-01T07:30"))
+    assert r.reason is Reason.TIME_IN_FUTURE
+    assert re.search(r"2099-06-01 07:30 EDT is \d\d years ahead of this server's clock", r.message)
+    assert "leave the time out" in r.message
+    fleet.checkout("O1", "S1", local("2020-06-01T07:30"))
+    r = refuse(fleet, "checkin", "P1", "S1", local("2099-06-01T16:30"))
+    assert r.reason is Reason.TIME_IN_FUTURE and "check-in time" in r.message
+    assert refusals(fleet) == [("checkout", "time_in_future"), ("checkin", "time_in_future")]
+    assert events(fleet)[-1] == ("P1", "checkout", "O1", 100.0)  # nothing recorded
+    # A kiosk's clock a little ahead is tolerated; more is not.
+    now = datetime.now(UTC)
+    assert fleet.checkin("P1", "S1", now + FUTURE_TOLERANCE - timedelta(minutes=1)).camera_id
+    r = refuse(fleet, "checkout", "O6", "S1", now + FUTURE_TOLERANCE + timedelta(minutes=1))
+    assert r.reason is Reason.TIME_IN_FUTURE and re.search("[56] minutes ahead", r.message)
+
+
+def test_checkout_before_the_officers_latest_event_is_refused(fleet: CheckoutService) -> None:
+    fleet.checkout("O1", "S1", local("2020-06-01T07:30"))
+    fleet.checkin("P1", "S1", local("2020-06-01T16:10"))
+    r = refuse(fleet, "checkout", "O1", "S1", local("2020-06-01T15:00"))  # C1 is on the dock
+    assert r.reason is Reason.BEFORE_LAST_EVENT and r.camera_id == "P1"
+    assert (
+        "Officer O1's latest recorded event, the checkin of camera P1 at 2020-06-01 16:10 EDT, "
+        "is after the checkout time 2020-06-01 15:00 EDT" in r.message
+    )
+    assert "onrecord fleet correct" in r.message
+    assert refusals(fleet) == [("checkout", "before_last_event")]
+    # In order it goes ahead (with C1: P1 came back with too little charge for a tour).
+    assert fleet.checkout("O1", "S1", local("2020-06-01T16:10")).camera_id == "C1"
+
+
+def test_checkout_before_the_cameras_last_event_gives_the_real_reason(
+    fleet: CheckoutService,
+) -> None:
+    fleet.checkout("O2", "S1", local("2020-06-01T07:30"))  # C1
+    fleet.checkin("C1", "S3", local("2020-06-01T16:30"), battery_pct=100)  # the only one at S3
+    r = refuse(fleet, "checkout", "O6", "S3", local("2020-06-01T16:00"))
+    assert r.reason is Reason.BEFORE_LAST_EVENT and r.camera_id == "C1"  # not no_camera_docked
+    assert (
+        "Camera C1 was docked at S3 after the checkout time 2020-06-01 16:00 EDT "
+        "(the first at 2020-06-01 16:30 EDT)" in r.message
+    )
+    assert fleet.checkout("O6", "S3", local("2020-06-01T16:45")).camera_id == "C1"
+    # An officer's own camera at another station still does not serve a pool checkout.
+    r = refuse(fleet, "checkout", "O8", "S3", local("2020-06-01T16:50"))
+    assert r.reason is Reason.NO_CAMERA_DOCKED
+
+
+def test_checkin_before_the_cameras_last_event(fleet: CheckoutService) -> None:
+    fleet.checkout("O2", "S1", local("2020-06-01T07:30"))  # C1
+    with fleet.sessions.begin() as s:  # a dock's battery report arrives while it is out
+        s.add(DeviceEvent(camera_id="C1", at=local("2020-06-01T12:00"), event="battery",
+                          battery_pct=50.0, estimated=False))  # fmt: skip
+    r = refuse(fleet, "checkin", "C1", "S1", local("2020-06-01T11:00"))
+    assert r.reason is Reason.BEFORE_LAST_EVENT
+    assert "last recorded event, a battery reading at 2020-06-01 12:00 EDT" in r.message
+    r = refuse(fleet, "checkin", "C1", "S1", local("2020-06-01T07:00"))
+    assert r.reason is Reason.BEFORE_LAST_EVENT  # still the latest event that is later
+    assert fleet.checkin("C1", "S1", local("2020-06-01T12:00")).officer_id == "O2"
+
+
+def corrections(svc: CheckoutService) -> list[tuple[object, ...]]:
+    with svc.sessions() as s:
+        rows = s.execute(
+            select(Correction.made_by, Correction.reason, DeviceEvent.camera_id,
+                   DeviceEvent.event, DeviceEvent.at, DeviceEvent.officer_id)
+            .join(DeviceEvent, DeviceEvent.id == Correction.event_id)
+        )  # fmt: skip
+        return [tuple(r) for r in rows]
+
+
+def test_a_forgotten_checkin_is_entered_as_a_correction(fleet: CheckoutService) -> None:
+    """O1 returned P1 at 16:10 without checking it in; the desk found it on the dock and checked
+    it in the next morning. An admin enters the real return; the state is re-derived."""
+    fleet.checkout("O1", "S1", local("2020-06-01T07:30"))
+    late = fleet.checkin("P1", "S1", local("2020-06-02T09:00"))
+    assert late.charge == 0.0  # out 25.5 hours as far as the service knew
+    r = refuse(fleet, "checkin", "P1", "S1", local("2020-06-01T16:10"))
+    assert r.reason is Reason.ALREADY_DOCKED  # not a kiosk's action
+
+    with pytest.raises(ValueError, match="reason"):
+        fleet.correct("P1", "checkin", local("2020-06-01T16:10"), station_id="S1", by="ada",
+                      reason=" ")  # fmt: skip
+    got = fleet.correct(
+        "P1", "checkin", local("2020-06-01T16:10"), station_id="S1", by="ada",
+        reason="returned at end of shift; kiosk was offline",
+    )  # fmt: skip
+    assert got.officer_id == "O1" and got.estimated and got.events == 3
+    assert got.battery_pct == pytest.approx(round((1 - 8 / 12 - 2 / 3 / 12) * 100, 1))
+    assert corrections(fleet) == [
+        ("ada", "returned at end of shift; kiosk was offline", "P1", "checkin",
+         local("2020-06-01T16:10"), "O1"),
+    ]  # fmt: skip
+    (state,) = [c for c in fleet.cameras_at("S1") if c.camera_id == "P1"]
+    assert state.docked and state.since == local("2020-06-02T09:00")
+    assert state.charge == 1.0  # on the dock since 16:10, not flat since the morning
+    with fleet.sessions() as s:
+        version = s.scalar(select(CameraState.event_id).where(CameraState.camera_id == "P1"))
+        last = s.scalar(
+            select(func.max(DeviceEvent.id)).where(
+                DeviceEvent.camera_id == "P1", DeviceEvent.at > got.at
+            )
+        )
+    assert version == last  # the state's version is still its latest change
+    assert fleet.checkout("O1", "S1", local("2020-06-02T09:30")).camera_id == "P1"
+
+
+def test_a_missed_checkout_makes_the_officer_the_holder(fleet: CheckoutService) -> None:
+    fleet.correct("C2", "checkout", local("2020-06-01T07:00"), station_id="S1", by="ada",
+                  officer_id="O8", reason="took it while the kiosk was down")  # fmt: skip
+    held = fleet.officer_camera("O8")
+    assert held is not None and held.camera_id == "C2" and not held.docked
+    assert held.charge == pytest.approx(0.1 + 1 / 4)  # recharged from 06:00 to 07:00
+    assert events(fleet)[-1] == ("C2", "checkout", "O8", 35.0)
+    r = refuse(fleet, "checkout", "O8", "S1", local("2020-06-01T07:30"))
+    assert r.reason is Reason.ALREADY_HOLDS and r.camera_id == "C2"
+    assert fleet.checkin("C2", "S1", local("2020-06-01T16:00")).officer_id == "O8"
+
+
+def test_a_correction_is_refused_when_it_cannot_stand(fleet: CheckoutService) -> None:
+    fleet.checkout("O1", "S1", local("2020-06-01T07:30"))  # O1 holds P1
+    before = events(fleet)
+    r = refuse(fleet, "correct", "C2", "checkout", local("2020-06-01T07:00"), station_id="S1",
+               by="ada", officer_id="O1", reason="typed by mistake")  # fmt: skip
+    assert r.reason is Reason.ALREADY_HOLDS and "also holds camera P1" in r.message
+    r = refuse(fleet, "correct", "Z1", "checkin", local("2020-06-01T07:00"), station_id="S1",
+               by="ada", reason="x")  # fmt: skip
+    assert r.reason is Reason.UNKNOWN_CAMERA
+    r = refuse(fleet, "correct", "C1", "checkin", local("2099-06-01T07:00"), station_id="S1",
+               by="ada", reason="x")  # fmt: skip
+    assert r.reason is Reason.TIME_IN_FUTURE
+    assert events(fleet) == before and corrections(fleet) == []
+    assert refusals(fleet) == [
+        ("correct", "already_holds"),
+        ("correct", "unknown_camera"),
+        ("correct", "time_in_future"),
+    ]
+    with pytest.raises(ValueError, match="officer"):
+        fleet.correct("C2", "checkout", local("2020-06-01T07:00"), station_id="S1", by="ada",
+                      reason="x")  # fmt: skip

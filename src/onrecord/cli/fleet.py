@@ -1,5 +1,6 @@
 """``onrecord fleet``: the camera fleet in service — its database (init, upgrade, export), the
-checkout API (serve), and the kiosk's two actions from the command line (checkout, checkin).
+checkout API (serve) and its tokens (token add, list, revoke, uses), the kiosk's two actions
+from the command line (checkout, checkin), and an admin's correction of the history (correct).
 
 ``checkout`` and ``checkin`` exit 0 when done, 1 when the service refuses (the message says what
 to do), 2 when the database cannot be used. ``onrecord checkout`` and ``onrecord checkin`` are the
@@ -9,6 +10,7 @@ same commands, kept at the top level for scripts written before the group had th
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +30,7 @@ from onrecord.database import connection as db
 from onrecord.fleet.package_io import export_package, init_database
 from onrecord.fleet.rules import Refused, local
 from onrecord.fleet.service import CheckoutService
+from onrecord.fleet.tokens import TokenError, add_token, list_tokens, recent_uses, revoke_token
 
 app = typer.Typer(
     help="The camera fleet in service: its database, the checkout API, checkout and checkin.",
@@ -97,14 +100,137 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
 ) -> None:
-    """Serve the checkout HTTP API (OpenAPI docs at /docs) until interrupted."""
+    """Serve the checkout HTTP API until interrupted (Ctrl-C); its OpenAPI document is at
+    /openapi.json (open it in any OpenAPI viewer; there is no interactive docs page, which
+    would load its code from a CDN)."""
     import uvicorn
 
     from onrecord.fleet.api import create_app
 
-    with database_errors(make_console()):
+    console = make_console()
+    with database_errors(console):
         application = create_app(url)
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    console.print(
+        f"Checkout API on [bold]{base}/[/]; its OpenAPI document is {base}/openapi.json. "
+        "Ctrl-C stops it."
+    )
+    if not any(
+        t.revoked_at is None for t in list_tokens(application.state.checkout_service.engine)
+    ):
+        console.print(
+            "No API token is active yet, so every request will be refused: make one per kiosk "
+            "with `onrecord fleet token add NAME --station S --db URL`."
+        )
+    console.file.flush()  # seen at once even when the output is a pipe or a log file
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+token_app = typer.Typer(
+    help="API tokens of the checkout API (`fleet serve`): one per kiosk, for its stations.",
+    no_args_is_help=True,
+)
+app.add_typer(token_app, name="token")
+
+
+def _utc(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC" if at else ""
+
+
+@token_app.command("add")
+def token_add(
+    name: Annotated[str, typer.Argument(help="The token's name, e.g. the kiosk's: north-desk.")],
+    url: DbOption,
+    station: Annotated[
+        list[str] | None,
+        typer.Option("--station", help="A station it acts for (repeat for more)."),
+    ] = None,
+    all_stations: Annotated[
+        bool, typer.Option("--all-stations", help="It acts for every station.")
+    ] = False,
+) -> None:
+    """Make an API token for a kiosk and print its secret, once: only its hash is stored."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    try:
+        new = add_token(engine, name, station or [], all_stations)
+    except TokenError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(
+        f"Token [bold]{name}[/] for {new.info.scope.describe()}. Give the kiosk this secret, "
+        "sent as `Authorization: Bearer <secret>`; it is shown only now (the database keeps "
+        "its hash), so a lost secret means a new token:"
+    )
+    console.print(new.secret, highlight=False, soft_wrap=True)
+
+
+@token_app.command("list")
+def token_list(url: DbOption) -> None:
+    """List the API tokens (never their secrets): scope, made, revoked, last used."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    t = Table(title="API tokens")
+    for col in ("name", "stations", "made", "revoked", "last used"):
+        t.add_column(col)
+    for info in list_tokens(engine):
+        scope = info.scope
+        stations = "all stations" if scope.stations is None else ", ".join(sorted(scope.stations))
+        t.add_row(
+            info.name,
+            stations,
+            _utc(info.created_at),
+            _utc(info.revoked_at),
+            _utc(info.last_used_at),
+        )
+    console.print(t)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    name: Annotated[str, typer.Argument(help="The token's name.")], url: DbOption
+) -> None:
+    """Revoke an API token: from its next request on, the API refuses it (401)."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    try:
+        info = revoke_token(engine, name)
+    except TokenError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(f"Token [bold]{name}[/] revoked at {_utc(info.revoked_at)}.")
+
+
+@token_app.command("uses")
+def token_uses(
+    url: DbOption,
+    name: Annotated[str | None, typer.Argument(help="Only this token's uses.")] = None,
+    last: Annotated[int, typer.Option(min=1, help="How many of the latest uses.")] = 50,
+) -> None:
+    """The latest requests to the checkout API, newest first: token, action, answer, ids, from."""
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    t = Table(title="API token uses")
+    for col in ("at", "token", "action", "status", "station", "officer", "camera", "from"):
+        t.add_column(col)
+    for u in recent_uses(engine, name, last):
+        token = (u.name or "—") + ("" if u.auth == "ok" else f" ({u.auth})")
+        t.add_row(
+            _utc(u.at),
+            token,
+            u.action,
+            str(u.status),
+            *(v or "" for v in (u.station_id, u.officer_id, u.camera_id, u.address)),
+        )
+    console.print(t)
 
 
 AtOption = Annotated[
@@ -187,4 +313,73 @@ def checkin(
     console.print(
         f"[bold green]Camera {got.camera_id}[/] docked at {got.station_id}{who}, "
         f"{local(got.at, service.timezone)}; charge {got.charge:.0%} ({source})."
+    )
+
+
+class CorrectedEvent(StrEnum):
+    checkout = "checkout"
+    checkin = "checkin"
+
+
+@app.command("correct")
+def correct(
+    url: DbOption,
+    camera: Annotated[str, typer.Option("--camera", help="Camera id (serial number).")],
+    event: Annotated[CorrectedEvent, typer.Option("--event", help="What was missed.")],
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at", help="When it really happened, ISO 8601 (no offset = the department's time)."
+        ),
+    ],
+    station: Annotated[str, typer.Option("--station", help="Station where it happened.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is entered afterwards.")],
+    by: Annotated[str, typer.Option("--by", help="Who enters it (your name).")],
+    officer: Annotated[
+        str | None,
+        typer.Option(
+            "--officer", help="Officer who took the camera (checkout; checkin: default its holder)."
+        ),
+    ] = None,
+    battery_pct: Annotated[
+        float | None,
+        typer.Option("--battery-pct", min=0, max=100, help="Charge read then, 0–100, if known."),
+    ] = None,
+) -> None:
+    """Enter a checkout or check-in missed at the time, even before the camera's last event
+    (for admins with database access; who and why are recorded). The camera's state is then
+    re-derived from all its events."""
+    console = make_console()
+    service = _open(url, console)
+    when = _when(at, console)
+    if when is None:  # --at is required; _when gives None only without it
+        raise typer.Exit(2)
+    try:
+        got = service.correct(
+            camera.strip(), event.value, when, station_id=station.strip(), by=by, reason=reason,
+            officer_id=officer.strip() if officer else None, battery_pct=battery_pct,
+        )  # fmt: skip
+    except ValueError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    except Refused as r:
+        raise _refused(console, r) from None
+    tz = service.timezone
+    who = f" (officer {got.officer_id})" if got.officer_id else ""
+    source = "estimated" if got.estimated else "read"
+    console.print(
+        f"[bold green]Entered[/] {got.event} of camera {got.camera_id} at {got.station_id}, "
+        f"{local(got.at, tz)}{who}, charge {got.battery_pct:g}% ({source}), as a correction by "
+        f"{by.strip()}: {reason.strip()}"
+    )
+    st = got.state
+    where = (
+        f"docked at {st.station_id}"
+        if st.docked
+        else f"out with officer {st.officer_id or '(unknown)'} from {st.station_id}"
+    )
+    since = f" since {local(st.since, tz)}" if st.since else ""
+    console.print(
+        f"Camera {got.camera_id} is now {where}{since}, charge {st.charge:.0%} then "
+        f"(re-derived from its {got.events} events)."
     )

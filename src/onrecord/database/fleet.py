@@ -4,6 +4,10 @@ The reference tables (stations, officers, cameras, shifts) mirror the data packa
 that an export is a package. ``device_events`` is the append-only history the audit reads;
 ``camera_state`` is each camera's current state, one row per camera, so a camera can never be
 both docked and out; ``refusals`` is the log of every checkout or checkin the service declined.
+``api_tokens`` (with ``api_token_stations``, their scope) are the standalone API's credentials,
+stored as hashes, and ``api_token_uses`` the log of every request that reached the API's
+protected routes (migration ``0004_api_tokens``). ``corrections`` says which ``device_events``
+were entered after the fact, by whom and why (migration ``0005_corrections``).
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ class DeviceEvent(Base):
     shift_id: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("device_events_camera_at", "camera_id", "at"),
+        Index("device_events_officer_at", "officer_id", "at"),
         CheckConstraint(
             "event IN ('checkout', 'checkin', 'undock', 'dock', 'power_on', 'power_off', "
             "'battery')",
@@ -143,3 +148,69 @@ class Refusal(Base):
     officer_id: Mapped[str | None] = mapped_column(String(64))
     station_id: Mapped[str | None] = mapped_column(String(64))
     camera_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Correction(Base):
+    """A device event entered after the fact (a check-in forgotten at the time, say), out of
+    time order if need be: who entered it, when and why. The event itself is an ordinary
+    ``device_events`` row; the camera's state was re-derived from all its events."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("device_events.id"), unique=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    made_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(1000))
+
+
+class ApiToken(Base):
+    """A credential of the standalone checkout API, for one kiosk (or desk), made by an admin.
+
+    Only the SHA-256 of the secret is stored. A token is never deleted and its name never
+    reused, so the use log always names one token; revoking sets ``revoked_at``. Its scope is
+    every station (``all_stations``) or the stations listed in ``api_token_stations``.
+    """
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    all_stations: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiTokenStation(Base):
+    """One station a token may act for (none for an all-stations token)."""
+
+    __tablename__ = "api_token_stations"
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), primary_key=True)
+    station_id: Mapped[str] = mapped_column(ForeignKey("stations.station_id"), primary_key=True)
+
+
+class ApiTokenUse(Base):
+    """One request to a protected route of the standalone API: which token (``auth`` says
+    whether it was accepted: ``ok``; or refused: ``missing``, ``unknown``, ``revoked``), the
+    action (the route's name), the path with its query, the status answered, the ids it
+    concerned, when and from which address."""
+
+    __tablename__ = "api_token_uses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    auth: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[int] = mapped_column(Integer)
+    station_id: Mapped[str | None] = mapped_column(String(64))
+    officer_id: Mapped[str | None] = mapped_column(String(64))
+    camera_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("api_token_uses_at", "at"),
+        Index("api_token_uses_token_at", "token_id", "at"),
+        CheckConstraint(
+            "auth IN ('ok', 'missing', 'unknown', 'revoked')", name="api_token_use_auth"
+        ),
+    )

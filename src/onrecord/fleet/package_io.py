@@ -27,6 +27,7 @@ from onrecord.database.fleet import (
     Station,
 )
 from onrecord.fleet.rules import CameraStatus, PastEvent, replay
+from onrecord.fleet.service import fresh
 from onrecord.package.loader import Package, load
 from onrecord.package.schema import TABLES, header_columns
 from onrecord.package.writer import Format, PackageWriter
@@ -79,27 +80,11 @@ def init_database(engine: Engine, package: Path, history: bool = True) -> InitSt
             stats.rows[name] = table.num_rows
         cameras = {c.camera_id: c for c in s.scalars(select(Camera))}
         events = _history(pkg, cameras, stats) if history else {}
-        states = [replay(_fresh(cam), events.get(cid, [])) for cid, cam in sorted(cameras.items())]
+        states = [replay(fresh(cam), events.get(cid, [])) for cid, cam in sorted(cameras.items())]
         _write_history(s, events)
         if states:
             s.execute(insert(CameraState), _unique_holders(states, stats))
     return stats
-
-
-def _fresh(cam: Camera) -> CameraStatus:
-    """A camera before any recorded event: docked at its station, fully charged."""
-    return CameraStatus(
-        camera_id=cam.camera_id,
-        assigned_officer_id=cam.assigned_officer_id,
-        status=cam.status,
-        battery_hours=cam.battery_hours,
-        recharge_hours=cam.recharge_hours,
-        docked=True,
-        station_id=cam.station_id,
-        officer_id=None,
-        since=None,
-        charge=1.0,
-    )
 
 
 def _history(

@@ -21,6 +21,11 @@ RETURN_MINUTES = 15
 """The camera is back on a dock this long after the shift ends (the planner's default)."""
 DEFAULT_TOUR_HOURS = 8.0
 """Without a scheduled shift the checkout is allowed and needs the charge for a tour this long."""
+FUTURE_TOLERANCE = timedelta(minutes=5)
+"""How far ahead of the server's clock an event's time may be (kiosk clocks drift a little).
+A later time is refused (``time_in_future``): the event would stand as the camera's latest
+until then, so every checkout before it would skip the camera and the audit would extend its
+possession to that date."""
 EPSILON = 1e-9
 
 
@@ -38,6 +43,8 @@ class Reason(StrEnum):
     NO_CHARGED_CAMERA = "no_charged_camera"
     ALREADY_DOCKED = "already_docked"
     BEFORE_CHECKOUT = "before_checkout"
+    BEFORE_LAST_EVENT = "before_last_event"
+    TIME_IN_FUTURE = "time_in_future"
 
 
 NOT_FOUND = frozenset({Reason.UNKNOWN_OFFICER, Reason.UNKNOWN_STATION, Reason.UNKNOWN_CAMERA})
@@ -69,6 +76,48 @@ class Refused(Exception):
 def local(at: datetime, timezone: str) -> str:
     """``at`` as the department's wall-clock time, the way a kiosk shows it."""
     return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def span(delta: timedelta) -> str:
+    """A duration in the largest whole unit, for a person: ``11 years``, ``3 hours``."""
+    minutes = delta.total_seconds() / 60
+    for unit, size in (("year", 365.25 * 1440), ("day", 1440.0), ("hour", 60.0), ("minute", 1.0)):
+        if minutes >= size:
+            n = int(minutes // size)
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return "less than a minute"
+
+
+CORRECTION_HINT = (
+    "An event missed at the time is entered afterwards by an admin, as a correction "
+    "(`onrecord fleet correct`)."
+)
+"""Ends the refusals of events out of time order: what to do when the time given is right."""
+
+
+def in_the_future(
+    action: str,
+    at: datetime,
+    now: datetime,
+    timezone: str,
+    *,
+    officer_id: str | None = None,
+    station_id: str | None = None,
+    camera_id: str | None = None,
+) -> Refused | None:
+    """The refusal of a ``checkout``/``checkin``/``correction`` dated more than
+    :data:`FUTURE_TOLERANCE` after ``now``, or None when its time may be recorded."""
+    if at <= now + FUTURE_TOLERANCE:
+        return None
+    return Refused(
+        Reason.TIME_IN_FUTURE,
+        f"The {action} time {local(at, timezone)} is {span(at - now)} ahead of this server's "
+        f"clock ({local(now, timezone)}); check the date, time and time zone the kiosk sends, "
+        "or leave the time out to record it as now.",
+        officer_id=officer_id,
+        station_id=station_id,
+        camera_id=camera_id,
+    )
 
 
 def hours(a: datetime | None, b: datetime) -> float:
@@ -228,30 +277,55 @@ def choose(
     )
 
 
+def offered(officer_id: str, cameras: Iterable[CameraStatus]) -> list[CameraStatus]:
+    """The cameras :func:`choose` could hand this officer, charge aside: in service, and pool
+    cameras or the officer's own."""
+    return [
+        c
+        for c in cameras
+        if c.assigned_officer_id in (None, officer_id) and c.status == "in_service"
+    ]
+
+
 @dataclass(frozen=True)
 class PastEvent:
-    """A device event from a data package, as far as it changes a camera's state."""
+    """A recorded device event, as far as it changes a camera's state. ``station_id`` is where
+    it happened when known (the service's events; a package's have none)."""
 
     at: datetime
     event: str
     officer_id: str | None
     battery_pct: float | None
+    station_id: str | None = None
+
+
+def changes_state(e: PastEvent) -> bool:
+    """Whether :func:`replay` changes the camera's state for this event."""
+    return e.event in ("checkout", "undock", "checkin", "dock") or (
+        e.event == "battery" and e.battery_pct is not None
+    )
 
 
 def replay(start: CameraStatus, events: Iterable[PastEvent]) -> CameraStatus:
     """The state after a camera's recorded events, in time order: ``checkout``/``undock`` take
     it off the dock (an undock without officer is its assigned officer's), ``checkin``/``dock``
-    put it back where it docks; a reported ``battery_pct`` replaces the model's estimate."""
+    put it back where it docks (the event's station when it names one, else where it was); a
+    reported ``battery_pct`` replaces the model's estimate."""
     state = start
     for e in events:
         charge = state.charge_at(e.at) if e.battery_pct is None else e.battery_pct / 100
+        where = e.station_id or state.station_id
         if e.event in ("checkout", "undock"):
             holder = e.officer_id
             if holder is None and e.event == "undock":
                 holder = state.assigned_officer_id
-            state = replace(state, docked=False, officer_id=holder, since=e.at, charge=charge)
+            state = replace(
+                state, docked=False, station_id=where, officer_id=holder, since=e.at, charge=charge
+            )
         elif e.event in ("checkin", "dock"):
-            state = replace(state, docked=True, officer_id=None, since=e.at, charge=charge)
-        elif e.event == "battery" and e.battery_pct is not None:
+            state = replace(
+                state, docked=True, station_id=where, officer_id=None, since=e.at, charge=charge
+            )
+        elif changes_state(e):
             state = replace(state, since=e.at, charge=charge)
     return state

@@ -6,6 +6,12 @@ checkout holds) and re-checks that the camera's state is still the one it chose 
 checkouts never take one camera; the unique holder and the one-row-per-camera state make a
 double issue impossible in the database itself. A refusal rolls the transaction back and is then
 written to ``refusals`` and to the ``onrecord.fleet`` logger.
+
+Events are recorded in time order: a checkout or checkin dated more than
+``rules.FUTURE_TOLERANCE`` ahead of the clock is refused, and so is one before the events it
+follows (the camera's last change; for a checkout, the officer's latest event). An event missed
+at the time is entered with :meth:`CheckoutService.correct`, by someone who may (its author and
+reason go to ``corrections``), and the camera's state is then re-derived from all its events.
 """
 
 from __future__ import annotations
@@ -13,9 +19,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Literal, NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Engine, select, update
@@ -26,6 +32,7 @@ from onrecord.database import connection as db
 from onrecord.database.fleet import (
     Camera,
     CameraState,
+    Correction,
     Department,
     DeviceEvent,
     Officer,
@@ -34,7 +41,15 @@ from onrecord.database.fleet import (
     Station,
 )
 from onrecord.fleet import rules
-from onrecord.fleet.rules import CameraStatus, Reason, Refused, ShiftWindow, local
+from onrecord.fleet.rules import (
+    CORRECTION_HINT,
+    CameraStatus,
+    PastEvent,
+    Reason,
+    Refused,
+    ShiftWindow,
+    local,
+)
 
 log = logging.getLogger("onrecord.fleet")
 log.addHandler(logging.NullHandler())  # the application decides where refusals are logged
@@ -66,6 +81,23 @@ class Issued:
     shift_end: datetime | None
     hours_needed: float
     note: str | None
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A correction recorded: the event entered and the camera's state re-derived after it."""
+
+    event_id: int
+    camera_id: str
+    event: str
+    at: datetime
+    officer_id: str | None
+    station_id: str
+    battery_pct: float
+    estimated: bool
+    state: CameraStatus
+    events: int
+    """How many events of the camera the state was re-derived from."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +159,11 @@ class CheckoutService:
     def checkout(self, officer_id: str, station_id: str, at: datetime | None = None) -> Issued:
         """Issue the best camera docked at ``station_id`` to ``officer_id``, or raise Refused."""
         at = self.instant(at)
+        ahead = rules.in_the_future(
+            "checkout", at, self.now(), self.timezone, officer_id=officer_id, station_id=station_id
+        )
+        if ahead:
+            self._refused("checkout", at, ahead)
         try:
             with self.sessions.begin() as s:
                 return self._checkout(s, officer_id, station_id, at)
@@ -169,15 +206,19 @@ class CheckoutService:
         )
         shift = rules.current_shift((ShiftWindow(x.shift_id, x.start, x.end) for x in shifts), at)
         need = rules.hours_needed(shift, at)
-        docked = _statuses(
-            s,
-            CameraState.station_id == station_id,
-            CameraState.docked.is_(True),
-            CameraState.since.is_(None) | (CameraState.since <= at),
-        )
-        ranked = rules.choose(
-            officer_id, station_id, [c for c, _ in docked], need, at, self.timezone
-        )
+        on_dock = _statuses(s, CameraState.station_id == station_id, CameraState.docked.is_(True))
+        # Time runs forward: a camera docked after ``at`` is not there at ``at``.
+        docked = [(c, v) for c, v in on_dock if c.since is None or c.since <= at]
+        try:
+            ranked = rules.choose(
+                officer_id, station_id, [c for c, _ in docked], need, at, self.timezone
+            )
+        except Refused:
+            later = rules.offered(officer_id, (c for c, _ in on_dock if c.since and c.since > at))
+            if later:  # a camera would have served, but the time given is before its docking
+                raise self._docked_later(officer_id, station_id, at, later) from None
+            raise
+        self._require_officer_in_order(s, officer_id, station_id, at)
         versions = {c.camera_id: v for c, v in docked}
         for cand in ranked:
             # Lock the row only if it is still as read; a row another checkout holds is skipped.
@@ -256,6 +297,46 @@ class CheckoutService:
             note=note,
         )
 
+    def _docked_later(
+        self, officer_id: str, station_id: str, at: datetime, later: list[CameraStatus]
+    ) -> Refused:
+        first = min(later, key=lambda c: (c.since or at, c.camera_id))
+        names = ", ".join(sorted(c.camera_id for c in later))
+        which = f"Camera {names} was" if len(later) == 1 else f"Cameras {names} were"
+        return Refused(
+            Reason.BEFORE_LAST_EVENT,
+            f"{which} docked at {station_id} after the checkout time {local(at, self.timezone)} "
+            f"(the first at {local(first.since or at, self.timezone)}), and events are recorded "
+            f"in time order; check the time given. {CORRECTION_HINT}",
+            officer_id=officer_id,
+            station_id=station_id,
+            camera_id=first.camera_id,
+        )
+
+    def _require_officer_in_order(
+        self, s: Session, officer_id: str, station_id: str, at: datetime
+    ) -> None:
+        """Refuse a checkout before the officer's latest recorded event: it would give them a
+        camera while the history has them returning one later."""
+        last = s.execute(
+            select(DeviceEvent.at, DeviceEvent.event, DeviceEvent.camera_id)
+            .where(DeviceEvent.officer_id == officer_id, DeviceEvent.at > at)
+            .order_by(DeviceEvent.at.desc(), DeviceEvent.id.desc())
+            .limit(1)
+        ).first()
+        if last is None:
+            return
+        raise Refused(
+            Reason.BEFORE_LAST_EVENT,
+            f"Officer {officer_id}'s latest recorded event, the {last.event} of camera "
+            f"{last.camera_id} at {local(last.at, self.timezone)}, is after the checkout time "
+            f"{local(at, self.timezone)}, and events are recorded in time order; check the time "
+            f"given. {CORRECTION_HINT}",
+            officer_id=officer_id,
+            station_id=station_id,
+            camera_id=last.camera_id,
+        )
+
     def _holds(self, s: Session, officer_id: str) -> Refused | None:
         state = s.scalar(select(CameraState).where(CameraState.officer_id == officer_id))
         if state is None:
@@ -284,6 +365,11 @@ class CheckoutService:
         if battery_pct is not None and not 0 <= battery_pct <= 100:
             raise ValueError(f"battery_pct must be between 0 and 100, not {battery_pct}")
         at = self.instant(at)
+        ahead = rules.in_the_future(
+            "check-in", at, self.now(), self.timezone, camera_id=camera_id, station_id=station_id
+        )
+        if ahead:
+            self._refused("checkin", at, ahead)
         try:
             with self.sessions.begin() as s:
                 return self._checkin(s, camera_id, station_id, at, battery_pct)
@@ -319,6 +405,17 @@ class CheckoutService:
                 camera_id=camera_id,
                 station_id=station_id,
             )
+        last = _last_event(s, camera_id)
+        if last is not None and at < last.at and last.event not in ("checkout", "undock"):
+            raise Refused(
+                Reason.BEFORE_LAST_EVENT,
+                f"Camera {camera_id}'s last recorded event, {_event_name(last.event)} at "
+                f"{local(last.at, self.timezone)}, is after the check-in time "
+                f"{local(at, self.timezone)}, and events are recorded in time order; check the "
+                f"time given. {CORRECTION_HINT}",
+                camera_id=camera_id,
+                station_id=station_id,
+            )
         if state.since is not None and at < state.since:
             raise Refused(
                 Reason.BEFORE_CHECKOUT,
@@ -350,6 +447,182 @@ class CheckoutService:
         state.docked, state.officer_id, state.station_id = True, None, station_id
         state.since, state.charge, state.event_id = at, charge, event.id
         return Docked(camera_id, station_id, at, holder, charge, reported)
+
+    def now(self) -> datetime:
+        """The server's clock (UTC), against which times ahead are refused."""
+        return datetime.now(UTC)
+
+    def correct(
+        self,
+        camera_id: str,
+        event: Literal["checkout", "checkin"],
+        at: datetime,
+        *,
+        station_id: str,
+        by: str,
+        reason: str,
+        officer_id: str | None = None,
+        battery_pct: float | None = None,
+    ) -> Corrected:
+        """Enter a ``checkout`` or ``checkin`` missed at the time, at its real time ``at`` even
+        if that is before the camera's last event (a forgotten check-in, say), then re-derive
+        the camera's state from all its events (``rules.replay``). ``by`` (who enters it) and
+        ``reason`` are required and recorded in ``corrections``; the event itself is an
+        ordinary ``device_events`` row. This is not a kiosk's action: only an admin with
+        database access makes it (``onrecord fleet correct``).
+
+        A checkout needs ``officer_id``; a check-in's officer is by default whoever held the
+        camera then. ``battery_pct`` is a reading, if there was one; otherwise the model's
+        estimate is recorded as such. Raises ValueError for missing or malformed input and
+        Refused (recorded in ``refusals``, action ``correct``) for an unknown id, a time ahead
+        of the clock, or a result that would leave an officer holding two cameras."""
+        by, reason = by.strip(), reason.strip()
+        if event not in ("checkout", "checkin"):
+            raise ValueError(f"a correction enters a checkout or a checkin, not {event!r}")
+        if not by or len(by) > 64:
+            raise ValueError("a correction needs who makes it (at most 64 characters)")
+        if not reason or len(reason) > 1000:
+            raise ValueError("a correction needs its reason (at most 1000 characters)")
+        if event == "checkout" and not officer_id:
+            raise ValueError("a corrected checkout needs the officer who took the camera")
+        if battery_pct is not None and not 0 <= battery_pct <= 100:
+            raise ValueError(f"battery_pct must be between 0 and 100, not {battery_pct}")
+        at = self.instant(at)
+        ahead = rules.in_the_future(
+            event,
+            at,
+            self.now(),
+            self.timezone,
+            officer_id=officer_id,
+            station_id=station_id,
+            camera_id=camera_id,
+        )
+        if ahead:
+            self._refused("correct", at, ahead)
+        try:
+            with self.sessions.begin() as s:
+                return self._correct(
+                    s, camera_id, event, at, station_id, officer_id, battery_pct, by, reason
+                )
+        except Refused as r:
+            self._refused("correct", at, r)
+
+    def _correct(
+        self,
+        s: Session,
+        camera_id: str,
+        event: str,
+        at: datetime,
+        station_id: str,
+        officer_id: str | None,
+        battery_pct: float | None,
+        by: str,
+        reason: str,
+    ) -> Corrected:
+        state = s.scalar(
+            select(CameraState).where(CameraState.camera_id == camera_id).with_for_update()
+        )
+        camera = s.get(Camera, camera_id)
+        if state is None or camera is None:
+            raise Refused(
+                Reason.UNKNOWN_CAMERA,
+                f"Camera {camera_id} is not in the fleet; check the serial number on its back.",
+                camera_id=camera_id,
+                station_id=station_id,
+            )
+        _require_station(s, station_id, officer_id=officer_id, camera_id=camera_id)
+        if officer_id is not None and s.get(Officer, officer_id) is None:
+            raise Refused(
+                Reason.UNKNOWN_OFFICER,
+                f"Officer {officer_id} is not on the roster; check the badge number.",
+                officer_id=officer_id,
+                station_id=station_id,
+                camera_id=camera_id,
+            )
+        rows = list(
+            s.scalars(
+                select(DeviceEvent)
+                .where(DeviceEvent.camera_id == camera_id)
+                .order_by(DeviceEvent.at, DeviceEvent.id)
+            )
+        )
+        start = fresh(camera)
+        then = rules.replay(start, [_past(e) for e in rows if e.at <= at])
+        if event == "checkin" and officer_id is None:
+            officer_id = then.officer_id
+        shift_id = None
+        if event == "checkout":
+            shifts = s.scalars(
+                select(Shift).where(
+                    Shift.officer_id == officer_id,
+                    Shift.start <= at + rules.SHIFT_WINDOW,
+                    Shift.end > at,
+                )
+            )
+            due = rules.current_shift((ShiftWindow(x.shift_id, x.start, x.end) for x in shifts), at)
+            shift_id = due.shift_id if due else None
+        else:
+            out = next(
+                (e for e in reversed(rows) if e.at <= at and e.event in ("checkout", "undock")),
+                None,
+            )
+            shift_id = out.shift_id if out else None
+        reported = battery_pct is not None
+        pct = battery_pct if battery_pct is not None else round(then.charge_at(at) * 100, 1)
+        added = DeviceEvent(
+            camera_id=camera_id,
+            at=at,
+            event=event,
+            officer_id=officer_id,
+            battery_pct=pct,
+            estimated=not reported,
+            station_id=station_id,
+            shift_id=shift_id,
+        )
+        s.add(added)
+        s.flush()
+        s.add(Correction(event_id=added.id, made_at=self.now(), made_by=by, reason=reason))
+        rows = sorted([*rows, added], key=lambda e: (e.at, e.id))
+        derived = rules.replay(start, [_past(e) for e in rows])
+        version = next((e.id for e in reversed(rows) if rules.changes_state(_past(e))), None)
+        if derived.officer_id is not None:
+            other = s.scalar(
+                select(CameraState).where(
+                    CameraState.officer_id == derived.officer_id,
+                    CameraState.camera_id != camera_id,
+                )
+            )
+            if other is not None:
+                raise Refused(
+                    Reason.ALREADY_HOLDS,
+                    f"After this correction officer {derived.officer_id} would hold camera "
+                    f"{camera_id} and also holds camera {other.camera_id}"
+                    f"{self._since(other.since)}; correct {other.camera_id}'s record first "
+                    "(its check-in), then this one.",
+                    officer_id=derived.officer_id,
+                    station_id=station_id,
+                    camera_id=camera_id,
+                )
+        derived = replace(derived, charge=min(1.0, max(0.0, derived.charge)))
+        state.docked, state.station_id, state.officer_id = (
+            derived.docked,
+            derived.station_id,
+            derived.officer_id,
+        )
+        state.since, state.charge, state.event_id = derived.since, derived.charge, version
+        log.info("correction by %s: %s of camera %s at %s (%s)", by, event, camera_id, at, reason)
+        return Corrected(
+            event_id=added.id,
+            camera_id=camera_id,
+            event=event,
+            at=at,
+            officer_id=officer_id,
+            station_id=station_id,
+            battery_pct=pct,
+            estimated=not reported,
+            state=derived,
+            events=len(rows),
+        )
 
     def _refused(self, action: str, at: datetime, r: Refused) -> NoReturn:
         """Log a refusal (table and logger) in its own transaction, then re-raise it."""
@@ -395,6 +668,47 @@ class CheckoutService:
                 )
             held = _statuses(s, CameraState.officer_id == officer_id)
         return held[0][0] if held else None
+
+
+def _last_event(s: Session, camera_id: str) -> DeviceEvent | None:
+    """The camera's latest recorded event (any kind), by time then by order of entry."""
+    return s.scalar(
+        select(DeviceEvent)
+        .where(DeviceEvent.camera_id == camera_id)
+        .order_by(DeviceEvent.at.desc(), DeviceEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _event_name(event: str) -> str:
+    return {"battery": "a battery reading", "power_on": "power on", "power_off": "power off"}.get(
+        event, f"a {event}"
+    )
+
+
+def fresh(camera: Camera) -> CameraStatus:
+    """The camera before any recorded event: docked at its station, fully charged."""
+    return CameraStatus(
+        camera_id=camera.camera_id,
+        assigned_officer_id=camera.assigned_officer_id,
+        status=camera.status,
+        battery_hours=camera.battery_hours,
+        recharge_hours=camera.recharge_hours,
+        docked=True,
+        station_id=camera.station_id,
+        officer_id=None,
+        since=None,
+        charge=1.0,
+    )
+
+
+def _past(e: DeviceEvent) -> PastEvent:
+    """A recorded event for ``rules.replay``: the service's own estimates of charge are
+    estimated again (a correction before them changes what they were estimated from); a
+    reading (the dock's report, a package's value) stands."""
+    return PastEvent(
+        e.at, e.event, e.officer_id, None if e.estimated else e.battery_pct, e.station_id
+    )
 
 
 def _require_station(
