@@ -137,15 +137,15 @@ def load_mapping(ref: str | Path) -> Mapping:
     path = resolve_mapping(ref)
     try:
         doc = strict_yaml.load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else None
+    except yaml.YAMLError as e:
+        line, _, what = strict_yaml.describe(e)
         raise ImporterError(
-            f"not valid YAML: {e.problem}",
+            f"not valid YAML: {what}",
             file=str(path),
             row=line,
             hint="Fix the YAML syntax (indentation, quoting) at that line.",
         ) from e
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError) as e:
         raise ImporterError(f"cannot read the mapping: {e}", file=str(path)) from e
     if not isinstance(doc, dict):
         raise ImporterError(

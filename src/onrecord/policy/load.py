@@ -96,9 +96,8 @@ def parse_policy(text: str, origin: str = "<text>") -> Policy:
     try:
         doc = strict_yaml.load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e)
+        line, column, problem = strict_yaml.describe(e)
+        where = f", line {line}, column {column}" if line else ""
         raise PolicyError([f"{origin}{where}: not valid YAML: {problem}"]) from None
     if doc is None:
         raise PolicyError([f"{origin}: is empty; a policy needs at least id: and title:"])
