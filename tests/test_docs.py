@@ -34,7 +34,7 @@ def _commands() -> Iterator[tuple[str, Any]]:
 
 
 COMMANDS = dict(_commands())
-PAGES = {p.name: p.read_text(encoding="utf-8") for p in DOCS.rglob("*.md")}
+PAGES = {p.relative_to(DOCS).as_posix(): p.read_text(encoding="utf-8") for p in DOCS.rglob("*.md")}
 
 
 def test_the_walk_finds_groups_and_their_commands() -> None:
@@ -80,5 +80,5 @@ def test_every_policy_rule_is_documented() -> None:
 def test_every_linked_page_exists() -> None:
     for name, text in PAGES.items():
         for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", text):
-            page = next(p for p in DOCS.rglob(name)).parent / target
+            page = (DOCS / name).parent / target
             assert page.resolve().is_file(), f"{name} links to {target}, which does not exist"
