@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,15 +34,25 @@ def _home(account: Account) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never ``//host`` or a URL) is followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` if it is a path on this site, with its query (``/review?station=A-1``), to go
+    to after sign-in; None for anything a browser could take elsewhere: a URL with a scheme or
+    a host, ``//host``, a backslash (``/\\host``), or a control character or space (browsers drop
+    tabs and new lines, so ``/\\t/host`` is ``//host``)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @pages.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html.j2", {"status": 200, "message": "", "next": next or ""})
+    return render(
+        request, "login.html.j2", {"status": 200, "message": "", "next": _safe_next(next) or ""}
+    )
 
 
 @pages.post("/login", dependencies=[Csrf])
@@ -52,6 +63,7 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     s = deps.settings(request)
+    next = _safe_next(next) or ""
     address = request.client.host if request.client else "unknown"
     try:
         account = account_store.authenticate(
@@ -77,7 +89,7 @@ def login(
             {"status": 401, "message": "That name and password do not match.", "next": next},
             status_code=401,
         )
-    response = RedirectResponse(_safe_next(next) or _home(account), status_code=303)
+    response = RedirectResponse(next or _home(account), status_code=303)
     deps.signer(request).session_cookie(response, account)
     return response
 

@@ -1,0 +1,77 @@
+"""The console's accounts probed as an attacker would (issue 13): sign-in returns to the page asked
+for, query included, and never to another site."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from web_support import PASSWORD, Site, build_site, client, csrf_of
+
+OFFICE = ("198.51.100.20", 40000)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return build_site(tmp_path_factory.mktemp("webaccounts"))
+
+
+@pytest.fixture(scope="module")
+def app(site: Site) -> FastAPI:
+    return site.app()
+
+
+@pytest.fixture(scope="module")
+def admin(app: FastAPI) -> TestClient:
+    return client(app, "admin")
+
+
+def _browser(app: Any, address: tuple[str, int] = OFFICE) -> TestClient:
+    """A browser connecting from ``address``."""
+    return TestClient(app, base_url="https://testserver", client=address)
+
+
+def _post(c: TestClient, path: str, data: dict[str, Any], **kw: Any) -> Any:
+    token = csrf_of(c.get("/login").text)
+    return c.post(path, data={**data, "csrf_token": token}, follow_redirects=False, **kw)
+
+
+def _sign_in(c: TestClient, name: str, password: str = PASSWORD, **kw: Any) -> Any:
+    return _post(c, "/login", {"name": name, "password": password}, **kw)
+
+
+# Sign-in keeps the page asked for, never another site (point 15).
+
+
+def test_sign_in_returns_to_the_filtered_review_queue(site: Site, app: FastAPI) -> None:
+    asked = f"/review?station={site.station}&outcome=no_video"
+    c = _browser(app)
+    page = c.get(asked)
+    assert page.status_code == 401
+    found = re.search(r'name="next" value="([^"]*)"', page.text)
+    assert found and html.unescape(found.group(1)) == asked
+    r = _post(c, "/login", {"name": "supervisor", "password": PASSWORD, "next": asked})
+    assert r.status_code == 303 and r.headers["location"] == asked
+    assert c.get(r.headers["location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "javascript:x",
+    ],
+)
+def test_sign_in_never_sends_anyone_to_another_site(app: FastAPI, target: str) -> None:
+    c = _browser(app)
+    assert 'name="next" value=""' in c.get("/login", params={"next": target}).text
+    r = _post(c, "/login", {"name": "auditor", "password": PASSWORD, "next": target})
+    assert r.status_code == 303 and r.headers["location"] == "/overview"
