@@ -1,16 +1,22 @@
-"""The console's accounts probed as an attacker would (issue 13): sign-in returns to the page asked
-for, query included, and never to another site."""
+"""The console's accounts probed as an attacker would (issue 13): a supervisor's station must
+exist; sign-in returns to the page asked for, query included, and never to another site."""
 
 from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
+from typer.testing import CliRunner
 
+from onrecord.cli.app import app as cli
+from onrecord.database import connection as db
+from onrecord.database.fleet import Station
 from web_support import PASSWORD, Site, build_site, client, csrf_of
 
 OFFICE = ("198.51.100.20", 40000)
@@ -75,3 +81,35 @@ def test_sign_in_never_sends_anyone_to_another_site(app: FastAPI, target: str) -
     assert 'name="next" value=""' in c.get("/login", params={"next": target}).text
     r = _post(c, "/login", {"name": "auditor", "password": PASSWORD, "next": target})
     assert r.status_code == 303 and r.headers["location"] == "/overview"
+
+
+# A supervisor's station exists (point 8).
+
+
+def test_a_supervisors_station_must_exist(site: Site, admin: TestClient, tmp_path: Path) -> None:
+    runner = CliRunner()
+    add = ["user", "add", "kim", "--role", "supervisor", "--password-stdin"]
+    r = runner.invoke(cli, [*add, "--station", "Z-9", "--db", site.db_url], input=PASSWORD + "\n")
+    assert r.exit_code == 2 and "there is no station 'Z-9'" in r.output
+    assert site.station in r.output and "onrecord fleet init" in r.output
+    token = csrf_of(admin.get("/login").text)
+    body = {"name": "kim", "role": "supervisor", "password": PASSWORD, "station_id": "Z-9"}
+    r = admin.post("/api/users", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 422 and "there is no station 'Z-9'" in r.json()["detail"]
+    r = _post(admin, "/admin/users", {**body, "station": "Z-9"})
+    assert r.status_code == 422 and "there is no station" in html.unescape(r.text)
+    r = admin.post(
+        "/api/users", json={**body, "station_id": site.station}, headers={"X-CSRF-Token": token}
+    )
+    assert r.status_code == 201
+    empty = str(tmp_path / "console.db")
+    r = runner.invoke(cli, [*add, "--station", "B-2", "--db", empty], input=PASSWORD + "\n")
+    assert r.exit_code == 2 and "has no stations" in r.output and "fleet init" in r.output
+
+
+def test_the_accounts_page_offers_the_databases_stations(site: Site, admin: TestClient) -> None:
+    engine = db.connect(site.db_url)
+    with engine.begin() as con:
+        con.execute(insert(Station).values(station_id="NEW-1", dock_slots=0))
+    engine.dispose()
+    assert "<option>NEW-1</option>" in admin.get("/admin/users").text

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from onrecord.cli.app import app as cli
+from onrecord.database import connection as db
+from onrecord.database.fleet import Station
 from onrecord.presentation.cells import percent
 from onrecord.web import opendata
 from onrecord.web.results import ReviewFilter
@@ -284,6 +287,11 @@ def test_security_headers(clients: dict[str, Any]) -> None:
 
 def test_user_add_command(tmp_path: Path) -> None:
     url = str(tmp_path / "c.db")
+    engine = db.connect(url, create=True)  # a database whose fleet has the station B-2
+    db.upgrade(engine)
+    with engine.begin() as con:
+        con.execute(insert(Station).values(station_id="B-2", dock_slots=0))
+    engine.dispose()
     runner = CliRunner()
     r = runner.invoke(
         cli,

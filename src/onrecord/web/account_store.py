@@ -15,13 +15,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from onrecord.database import connection as db
 from onrecord.database.accounts import AccessLog, LoginAttempt, Role, User
+from onrecord.database.fleet import Station
 
 _HASHER = PasswordHasher()
 # Verified when the name is unknown, so a failed login takes as long whether or not it exists.
 _DUMMY_HASH = _HASHER.hash("not a password anyone has")
 MIN_PASSWORD = 10
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+STATIONS_LISTED = 20
+"""How many of the database's stations a refusal of an unknown station names."""
 
 
 class AccountError(ValueError):
@@ -54,10 +58,34 @@ def _account(u: User) -> Account:
     return Account(u.id, u.name, Role(u.role), u.station_id)
 
 
+def station_ids(engine: Engine) -> list[str]:
+    """The department's stations in the operational database (loaded by ``fleet init``)."""
+    with Session(engine.execution_options(**db.READ_ONLY)) as s:
+        return list(s.scalars(select(Station.station_id).order_by(Station.station_id)))
+
+
+def _check_station(s: Session, station_id: str) -> None:
+    """Refuse a supervisor's station that the database does not know, saying what it knows."""
+    known = list(s.scalars(select(Station.station_id).order_by(Station.station_id)))
+    if not known:
+        raise AccountError(
+            "the database has no stations (a console without a fleet), so no supervisor can "
+            "be given one yet: load the department's stations with `onrecord fleet init "
+            "PACKAGE --db URL`, then add the supervisor"
+        )
+    if station_id not in known:
+        shown = ", ".join(known[:STATIONS_LISTED])
+        more = f" and {len(known) - STATIONS_LISTED} more" if len(known) > STATIONS_LISTED else ""
+        raise AccountError(
+            f"there is no station {station_id!r}; the database's stations are {shown}{more} "
+            "(they come from the department's package, loaded by `onrecord fleet init`)"
+        )
+
+
 def add_user(
     engine: Engine, name: str, role: str, password: str, station_id: str | None = None
 ) -> Account:
-    """Create an account; a supervisor needs a station, others may not have one."""
+    """Create an account; a supervisor needs a station of the database, others have none."""
     if not name or not set(name) <= NAME_CHARS or len(name) > 64:
         raise AccountError(
             f"{name!r}: a user name is 1 to 64 of lower-case letters, digits, '.', '_' and '-'"
@@ -77,6 +105,8 @@ def add_user(
     with Session(engine) as s, s.begin():
         if s.scalar(select(User.id).where(User.name == name)) is not None:
             raise AccountError(f"there is already a user named {name!r}")
+        if station_id:
+            _check_station(s, station_id)
         user = User(
             name=name,
             password_hash=_HASHER.hash(password),

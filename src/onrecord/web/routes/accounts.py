@@ -34,7 +34,7 @@ def _users_page(request: Request, message: str = "", status: int = 200) -> Respo
         {
             "users": account_store.list_users(deps.engine(request)),
             "roles": [r.value for r in Role],
-            "stations": deps.results(request).stations(),
+            "stations": account_store.station_ids(deps.engine(request)),
             "message": message,
         },
         status_code=status,
