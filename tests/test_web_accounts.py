@@ -1,10 +1,12 @@
-"""The console's accounts probed as an attacker would (issue 13): a supervisor's station must
-exist; sign-in returns to the page asked for, query included, and never to another site."""
+"""The console's accounts probed as an attacker would (issue 13): sessions end on the server
+(sign-out, deactivation, a new password) and stay ended; a supervisor's station must exist;
+sign-in returns to the page asked for, query included, and never to another site."""
 
 from __future__ import annotations
 
 import html
 import re
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +115,94 @@ def test_the_accounts_page_offers_the_databases_stations(site: Site, admin: Test
         con.execute(insert(Station).values(station_id="NEW-1", dock_slots=0))
     engine.dispose()
     assert "<option>NEW-1</option>" in admin.get("/admin/users").text
+
+
+# Sessions end on the server (point 4).
+
+NEW_PASSWORD = "another long password"
+_names = count()
+
+
+def _new_user(admin: TestClient) -> tuple[int, str]:
+    """A fresh auditor (made through the admin API), so each test ends sessions of its own."""
+    name = f"user{next(_names)}"
+    token = csrf_of(admin.get("/login").text)
+    body = {"name": name, "role": "auditor", "password": PASSWORD}
+    r = admin.post("/api/users", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 201, r.text
+    user_id: int = r.json()["id"]
+    return user_id, name
+
+
+def _signed_in(app: FastAPI, name: str, address: tuple[str, int] = OFFICE) -> str:
+    """Sign ``name`` in from ``address``; the session cookie it was given."""
+    c = _browser(app, address)
+    assert _sign_in(c, name).status_code == 303
+    assert c.get("/api/me").status_code == 200
+    cookie = c.cookies.get("onrecord_session")
+    assert cookie
+    return cookie
+
+
+def _replay(app: FastAPI, cookie: str) -> int:
+    """The status of /api/me for a stranger elsewhere who copied the session cookie."""
+    c = _browser(app, ("203.0.113.66", 40000))
+    c.cookies.set("onrecord_session", cookie)
+    return c.get("/api/me").status_code
+
+
+def test_signing_out_ends_the_session_on_the_server(app: FastAPI, admin: TestClient) -> None:
+    _, name = _new_user(admin)
+    c = _browser(app)
+    assert _sign_in(c, name).status_code == 303
+    cookie = c.cookies.get("onrecord_session")
+    assert cookie and _replay(app, cookie) == 200
+    assert _post(c, "/logout", {}).status_code == 303
+    assert c.get("/api/me").status_code == 401
+    assert _replay(app, cookie) == 401
+
+
+def test_deactivating_ends_sessions_and_reactivating_revives_none(
+    app: FastAPI, admin: TestClient
+) -> None:
+    user, name = _new_user(admin)
+    cookie = _signed_in(app, name)
+    assert _post(admin, f"/admin/users/{user}/active", {"active": "false"}).status_code == 303
+    assert _replay(app, cookie) == 401
+    assert _post(admin, f"/admin/users/{user}/active", {"active": "true"}).status_code == 303
+    assert _replay(app, cookie) == 401
+    assert _replay(app, _signed_in(app, name)) == 200
+
+
+def test_a_new_password_from_the_admin_ends_every_session(app: FastAPI, admin: TestClient) -> None:
+    user, name = _new_user(admin)
+    cookies = [_signed_in(app, name), _signed_in(app, name, ("198.51.100.21", 1))]
+    r = _post(admin, "/admin/users/password", {"user_id": str(user), "password": NEW_PASSWORD})
+    assert r.status_code == 303
+    assert [_replay(app, c) for c in cookies] == [401, 401]
+    assert _sign_in(_browser(app), name).status_code == 401
+    assert _sign_in(_browser(app), name, NEW_PASSWORD).status_code == 303
+    short = _post(admin, "/admin/users/password", {"user_id": str(user), "password": "short"})
+    assert short.status_code == 422 and "at least 10 characters" in short.text
+
+
+def test_user_password_command_ends_every_session(
+    site: Site, app: FastAPI, admin: TestClient
+) -> None:
+    _, name = _new_user(admin)
+    cookie = _signed_in(app, name)
+    runner = CliRunner()
+    r = runner.invoke(
+        cli,
+        ["user", "password", name, "--db", site.db_url, "--password-stdin"],
+        input=NEW_PASSWORD + "\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert _replay(app, cookie) == 401
+    assert _sign_in(_browser(app), name, NEW_PASSWORD).status_code == 303
+    r = runner.invoke(
+        cli,
+        ["user", "password", "nobody", "--db", site.db_url, "--password-stdin"],
+        input=NEW_PASSWORD + "\n",
+    )
+    assert r.exit_code == 2 and "no user named 'nobody'" in r.output

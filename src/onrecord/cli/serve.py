@@ -1,4 +1,5 @@
-"""``onrecord serve``: the web console and public dashboard; ``onrecord user add``: accounts."""
+"""``onrecord serve``: the web console and public dashboard; ``onrecord user add`` and ``onrecord
+user password``: accounts."""
 
 from __future__ import annotations
 
@@ -103,3 +104,31 @@ def add(
         raise typer.Exit(2) from None
     where = f" at station {account.station_id}" if account.station_id else ""
     console.print(f"Added [bold]{account.name}[/] ({account.role.value}{where}).")
+
+
+@user_app.command("password")
+def password(
+    name: Annotated[str, typer.Argument(help="The account's user name.")],
+    url: DbOption,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input instead of a prompt.")
+    ] = False,
+) -> None:
+    """Give an account a new password; every session it has in the console ends."""
+    from onrecord.web.account_store import AccountError, find_user_id, set_password
+
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.upgrade(engine)
+    try:
+        user = find_user_id(engine, name)
+        if password_stdin:
+            new = sys.stdin.readline().rstrip("\n")
+        else:
+            new = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        set_password(engine, user, new)
+    except AccountError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(f"New password set for [bold]{name}[/]; its console sessions have ended.")

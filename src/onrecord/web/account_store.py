@@ -1,22 +1,29 @@
-"""Local accounts: argon2id password hashes, login with throttling, the officer-data access log.
+"""Local accounts: argon2id password hashes, sign-in with throttling, server-side sessions, the
+officer-data access log.
 
 Login failures are counted per account name and per client address in the database, so that
 guessing is slowed whether an attacker tries many passwords on one name or one password on
 many names, and the count survives a restart.
+
+A sign-in starts a session (table ``sessions``); the cookie carries its random token. Signing
+out ends that session; deactivating an account or giving it a new password ends all of its
+sessions, and reactivating it starts none, so an old cookie never comes back to life.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from onrecord.database import connection as db
-from onrecord.database.accounts import AccessLog, LoginAttempt, Role, User
+from onrecord.database.accounts import AccessLog, ConsoleSession, LoginAttempt, Role, User
 from onrecord.database.fleet import Station
 
 _HASHER = PasswordHasher()
@@ -24,6 +31,8 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password anyone has")
 MIN_PASSWORD = 10
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+SESSION_TOUCH_S = 60
+"""A session's ``last_seen_at`` is written at most this often, so reading pages stays a read."""
 STATIONS_LISTED = 20
 """How many of the database's stations a refusal of an unknown station names."""
 
@@ -82,6 +91,11 @@ def _check_station(s: Session, station_id: str) -> None:
         )
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
 def add_user(
     engine: Engine, name: str, role: str, password: str, station_id: str | None = None
 ) -> Account:
@@ -100,8 +114,7 @@ def add_user(
         raise AccountError("a supervisor reviews one station's encounters: give --station")
     if r is not Role.SUPERVISOR and station_id:
         raise AccountError("only a supervisor has a station")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    _check_password(password)
     with Session(engine) as s, s.begin():
         if s.scalar(select(User.id).where(User.name == name)) is not None:
             raise AccountError(f"there is already a user named {name!r}")
@@ -125,19 +138,99 @@ def list_users(engine: Engine) -> list[User]:
         return list(s.scalars(select(User).order_by(User.name)))
 
 
+def find_user_id(engine: Engine, name: str) -> int:
+    """The id of the account named ``name`` (active or not)."""
+    with Session(engine.execution_options(**db.READ_ONLY)) as s:
+        found = s.scalar(select(User.id).where(User.name == name))
+    if found is None:
+        raise AccountError(f"there is no user named {name!r}")
+    return found
+
+
+def _end_sessions(s: Session, user_id: int, reason: str) -> None:
+    s.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=_now(), end_reason=reason)
+    )
+
+
 def set_active(engine: Engine, user_id: int, active: bool) -> None:
+    """Deactivate an account (ending all its sessions) or reactivate it (it signs in anew)."""
     with Session(engine) as s, s.begin():
         user = s.get(User, user_id)
         if user is None:
             raise AccountError(f"no user with id {user_id}")
         user.active = active
+        if not active:
+            _end_sessions(s, user_id, "deactivated")
 
 
-def get_account(engine: Engine, user_id: int) -> Account | None:
-    """The active account ``user_id``, or None (deleted or deactivated since the cookie)."""
-    with Session(engine) as s:
+def set_password(engine: Engine, user_id: int, password: str) -> None:
+    """Give an account a new password and end all its sessions (whoever had the old one is out)."""
+    _check_password(password)
+    with Session(engine) as s, s.begin():
         user = s.get(User, user_id)
-        return _account(user) if user is not None and user.active else None
+        if user is None:
+            raise AccountError(f"no user with id {user_id}")
+        user.password_hash = _HASHER.hash(password)
+        _end_sessions(s, user_id, "new password")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(engine: Engine, account: Account) -> str:
+    """A new session for ``account``; the random token its cookie is to carry."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    with Session(engine) as s, s.begin():
+        s.add(
+            ConsoleSession(id=_digest(token), user_id=account.id, created_at=now, last_seen_at=now)
+        )
+    return token
+
+
+def session_account(engine: Engine, token: str, max_age_s: float) -> Account | None:
+    """The account of the session ``token``: None once the session is ended, older than
+    ``max_age_s`` or its account deactivated."""
+    now = _now()
+    digest = _digest(token)
+    with Session(engine.execution_options(**db.READ_ONLY)) as s:
+        found = s.execute(
+            select(ConsoleSession, User)
+            .join(User, User.id == ConsoleSession.user_id)
+            .where(ConsoleSession.id == digest)
+        ).first()
+        if found is None:
+            return None
+        session, user = found
+        if (
+            session.ended_at is not None
+            or not user.active
+            or session.created_at <= now - timedelta(seconds=max_age_s)
+        ):
+            return None
+        account, seen = _account(user), session.last_seen_at
+    if now - seen >= timedelta(seconds=SESSION_TOUCH_S):
+        with Session(engine) as s, s.begin():
+            s.execute(
+                update(ConsoleSession)
+                .where(ConsoleSession.id == digest, ConsoleSession.ended_at.is_(None))
+                .values(last_seen_at=now)
+            )
+    return account
+
+
+def end_session(engine: Engine, token: str, reason: str = "signed out") -> None:
+    """End the session ``token`` (sign-out); an unknown or ended one is left as it is."""
+    with Session(engine) as s, s.begin():
+        s.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.id == _digest(token), ConsoleSession.ended_at.is_(None))
+            .values(ended_at=_now(), end_reason=reason)
+        )
 
 
 def _check_throttle(s: Session, name: str, address: str, max_failures: int, window_s: int) -> None:

@@ -90,8 +90,11 @@ def current_account(request: Request) -> Account | None:
     if hasattr(request.state, "account"):
         known: Account | None = request.state.account
         return known
-    uid = signer(request).session_uid(request)
-    account = account_store.get_account(engine(request), uid) if uid is not None else None
+    token = signer(request).session_token(request)
+    account = None
+    if token is not None:
+        hours = settings(request).session_hours
+        account = account_store.session_account(engine(request), token, hours * 3600)
     request.state.account = account
     return account
 

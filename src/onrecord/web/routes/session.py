@@ -1,5 +1,5 @@
-"""Signing in and out (the sign-in form, throttled; the session cookie) and who is signed in
-(``/api/me``)."""
+"""Signing in and out (the sign-in form, throttled; the server-side session and its cookie) and
+who is signed in (``/api/me``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from onrecord.database.accounts import Role
 from onrecord.web import account_store, deps
 from onrecord.web.account_store import Account, Throttled
-from onrecord.web.auth import SESSION_COOKIE
 from onrecord.web.deps import Csrf, Signed
 from onrecord.web.render import render
 from onrecord.web.routes import Resource
@@ -90,14 +89,19 @@ def login(
             status_code=401,
         )
     response = RedirectResponse(next or _home(account), status_code=303)
-    deps.signer(request).session_cookie(response, account)
+    token = account_store.start_session(deps.engine(request), account)
+    deps.signer(request).session_cookie(response, token)
     return response
 
 
 @pages.post("/logout", dependencies=[Csrf])
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """End the session on the server (its cookie, replayed, is anonymous) and drop the cookie."""
+    token = deps.signer(request).session_token(request)
+    if token is not None:
+        account_store.end_session(deps.engine(request), token)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    deps.signer(request).clear_session(response)
     return response
 
 
