@@ -1,6 +1,8 @@
 """The console's accounts probed as an attacker would (issue 13): sessions end on the server
-(sign-out, deactivation, a new password) and stay ended; a supervisor's station must exist;
-sign-in returns to the page asked for, query included, and never to another site."""
+(sign-out, deactivation, a new password) and stay ended; sign-in throttling counts per name and
+address and per address, believes X-Forwarded-For only from trusted proxies, and never locks a
+user out from someone else's address; a supervisor's station must exist; sign-in returns to the
+page asked for, query included, and never to another site."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
@@ -206,3 +209,73 @@ def test_user_password_command_ends_every_session(
         input=NEW_PASSWORD + "\n",
     )
     assert r.exit_code == 2 and "no user named 'nobody'" in r.output
+
+
+# Throttling by name and address, and by address; X-Forwarded-For from proxies only (point 7).
+
+
+def test_wrong_guesses_do_not_lock_the_user_out_from_another_address(
+    app: FastAPI, admin: TestClient
+) -> None:
+    _, name = _new_user(admin)
+    attacker = _browser(app, ("203.0.113.1", 1))
+    assert [_sign_in(attacker, name, "wrong password!").status_code for _ in range(5)] == [401] * 5
+    r = _sign_in(attacker, name)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert _sign_in(_browser(app, ("198.51.100.30", 1)), name).status_code == 303
+
+
+def test_spraying_one_password_over_many_names_is_throttled(app: FastAPI) -> None:
+    sprayer = _browser(app, ("203.0.113.2", 1))
+    said = [_sign_in(sprayer, f"spray{n}", "Password2024").status_code for n in range(21)]
+    assert said == [401] * 20 + [429]
+    assert _sign_in(sprayer, "auditor").status_code == 429
+    assert _sign_in(_browser(app, ("198.51.100.31", 1)), "auditor").status_code == 303
+
+
+def _served(site: Site, monkeypatch: pytest.MonkeyPatch, *options: str) -> tuple[Any, Any]:
+    """What `onrecord serve` hands uvicorn: the app, and uvicorn's own stack around it (its
+    proxy-headers middleware when on), which a test client can call as a connection would."""
+    given: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: given.update(app=app, kw=kw))
+    r = CliRunner().invoke(
+        cli, ["serve", "--audit", str(site.audit), "--db", site.db_url, "--port", "8765", *options]
+    )
+    assert r.exit_code == 0, r.output
+    config = uvicorn.Config(given["app"], **given["kw"])
+    config.load()
+    return given["app"], config.loaded_app
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client on the same host (the demo, a proxy's host) may not name its own address."""
+    _, stack = _served(site, monkeypatch)
+    local = _browser(stack, ("127.0.0.1", 1))
+    said = [
+        _sign_in(local, f"rotate{n}", "Password2024", headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        for n in range(21)
+    ]
+    assert [r.status_code for r in said] == [401] * 20 + [429]
+
+
+def test_a_trusted_proxy_names_the_client(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    served, _ = _served(site, monkeypatch, "--trusted-proxy", "10.0.0.2", "--trusted-proxy", "::1")
+    assert served.state.settings.trusted_proxies == ("10.0.0.2", "::1")
+    app = site.app(trusted_proxies=("10.0.0.0/24",))
+    proxy = _browser(app, ("10.0.0.2", 1))
+    # The proxy appends the peer it saw; what the client wrote itself is further left.
+    via = {"X-Forwarded-For": "192.0.2.99, 203.0.113.3, 10.0.0.7"}
+    wrong = [_sign_in(proxy, "auditor", "wrong!!!!!!", headers=via) for _ in range(5)]
+    assert [r.status_code for r in wrong] == [401] * 5
+    assert _sign_in(proxy, "auditor", headers=via).status_code == 429
+    other = {"X-Forwarded-For": "192.0.2.99, 198.51.100.40"}
+    assert _sign_in(proxy, "auditor", headers=other).status_code == 303
+    assert proxy.get("/review?outcome=gap", headers=other).status_code == 200
+    log = client(app, "auditor").get("/api/access-log").json()
+    assert log[0]["what"] == "/review?outcome=gap" and log[0]["address"] == "198.51.100.40"
+    bad = CliRunner().invoke(
+        cli, ["serve", "--audit", str(site.audit), "--db", site.db_url, "--trusted-proxy", "x"]
+    )
+    assert bad.exit_code == 2 and "'x' is not an IP address" in bad.output

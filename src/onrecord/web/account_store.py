@@ -1,9 +1,10 @@
 """Local accounts: argon2id password hashes, sign-in with throttling, server-side sessions, the
 officer-data access log.
 
-Login failures are counted per account name and per client address in the database, so that
-guessing is slowed whether an attacker tries many passwords on one name or one password on
-many names, and the count survives a restart.
+Failed sign-ins are counted in the database (so the count survives a restart) per pair of
+account name and client address, and per client address: an address that keeps guessing is
+stopped whether it tries many passwords on one name or one password on many names, and its
+guesses never lock the real user out of their own address.
 
 A sign-in starts a session (table ``sessions``); the cookie carries its random token. Signing
 out ends that session; deactivating an account or giving it a new password ends all of its
@@ -13,6 +14,7 @@ sessions, and reactivating it starts none, so an old cookie never comes back to 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -233,16 +235,34 @@ def end_session(engine: Engine, token: str, reason: str = "signed out") -> None:
         )
 
 
-def _check_throttle(s: Session, name: str, address: str, max_failures: int, window_s: int) -> None:
+def throttle_key(address: str) -> str:
+    """What failed sign-ins are counted by: the client's address, or for IPv6 its /64 network
+    (one subscriber's block, which its owner can rotate through at will)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _check_throttle(
+    s: Session, name: str, address: str, max_failures: int, address_max_failures: int, window_s: int
+) -> None:
     since = _now() - timedelta(seconds=window_s)
-    for column, value in ((LoginAttempt.name, name), (LoginAttempt.address, address)):
-        failures = s.execute(
-            select(func.count(), func.min(LoginAttempt.at)).where(
-                column == value, LoginAttempt.at >= since, LoginAttempt.ok.is_(False)
-            )
+    failed = (LoginAttempt.at >= since, LoginAttempt.ok.is_(False), LoginAttempt.address == address)
+    for where, limit in (
+        ((*failed, LoginAttempt.name == name), max_failures),
+        (failed, address_max_failures),
+    ):
+        count, oldest = s.execute(
+            select(func.count(), func.min(LoginAttempt.at)).where(*where)
         ).one()
-        if failures[0] >= max_failures:
-            retry = failures[1] + timedelta(seconds=window_s) - _now()
+        if count >= limit:
+            retry = oldest + timedelta(seconds=window_s) - _now()
             raise Throttled(max(1, int(retry.total_seconds()) + 1))
 
 
@@ -253,19 +273,22 @@ def authenticate(
     address: str,
     *,
     max_failures: int,
+    address_max_failures: int,
     window_s: int,
 ) -> Account | None:
     """The account if ``password`` is right; None if not. Raises :class:`Throttled` before
-    checking anything once the recent failures for the name or the address reach the limit."""
+    checking anything once the recent failures for the name from ``address`` reach
+    ``max_failures``, or those from ``address`` for any names reach ``address_max_failures``."""
+    name, key = name[:64], throttle_key(address)
     with Session(engine) as s, s.begin():
-        _check_throttle(s, name, address, max_failures, window_s)
+        _check_throttle(s, name, key, max_failures, address_max_failures, window_s)
         user = s.scalar(select(User).where(User.name == name, User.active.is_(True)))
         try:
             ok: bool = _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             ok = False
         ok = ok and user is not None
-        s.add(LoginAttempt(at=_now(), name=name[:64], address=address[:64], ok=ok))
+        s.add(LoginAttempt(at=_now(), name=name, address=key, ok=ok))
         if ok and user is not None:
             if _HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = _HASHER.hash(password)

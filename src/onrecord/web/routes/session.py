@@ -63,14 +63,14 @@ def login(
 ) -> Response:
     s = deps.settings(request)
     next = _safe_next(next) or ""
-    address = request.client.host if request.client else "unknown"
     try:
         account = account_store.authenticate(
             deps.engine(request),
             name.strip().lower(),
             password,
-            address,
+            deps.client_address(request),
             max_failures=s.login_max_failures,
+            address_max_failures=s.login_address_max_failures,
             window_s=s.login_window_s,
         )
     except Throttled as e:
