@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from onrecord.cli.app import app as cli
+from onrecord.database import connection as db
+from onrecord.database.fleet import Station
 from onrecord.presentation.cells import percent
 from onrecord.web import opendata
 from onrecord.web.results import ReviewFilter
@@ -178,7 +181,7 @@ def test_session_cookie_flags(site: Site) -> None:
 
 def test_a_forged_or_expired_session_is_anonymous(site: Site) -> None:
     c = client(site.app(), None)
-    c.cookies.set("onrecord_session", "eyJ1aWQiOjF9.forged.sig", domain="testserver")
+    c.cookies.set("onrecord_session", "eyJ1aWQiOjF9.forged.sig")  # no domain: it is sent
     assert c.get("/api/me").status_code == 401
     other = client(site.app(secret_key="another key"), "auditor")
     assert client(site.app(), None).get("/api/me").status_code == 401
@@ -280,6 +283,11 @@ def test_security_headers(clients: dict[str, Any]) -> None:
 
 def test_user_add_command(tmp_path: Path) -> None:
     url = str(tmp_path / "c.db")
+    engine = db.connect(url, create=True)  # a database whose fleet has the station B-2
+    db.upgrade(engine)
+    with engine.begin() as con:
+        con.execute(insert(Station).values(station_id="B-2", dock_slots=0))
+    engine.dispose()
     runner = CliRunner()
     r = runner.invoke(
         cli,

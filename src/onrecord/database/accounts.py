@@ -1,12 +1,13 @@
 """The console's accounts in the operational database: users and their roles, login attempts,
-and the access log of every read of officer-level data (migration ``0002_web_accounts``)."""
+and the access log of every read of officer-level data (migration ``0002_web_accounts``); the
+signed-in sessions (migration ``0005_console_sessions``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onrecord.database.base import Base, UTCDateTime
@@ -64,3 +65,18 @@ class AccessLog(Base):
     what: Mapped[str] = mapped_column(String(1000))
     address: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (Index("access_log_at", "at"),)
+
+
+class ConsoleSession(Base):
+    """One sign-in to the console. The cookie carries a random token, signed; the row is found
+    by the token's SHA-256, so the table alone (a backup, a dump) signs no one in. A session is
+    good while it is not ended, younger than the settings' ``session_hours`` and its account
+    active; ending one (sign-out, deactivation, a new password) is for good."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))  # signed out, deactivated…

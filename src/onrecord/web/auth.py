@@ -1,12 +1,15 @@
 """Session and CSRF cookies: how they are signed and read (the dependencies that check them
 are in ``deps``).
 
-The session is a signed, timestamped cookie holding the account id (HttpOnly, SameSite=Lax,
-Secure unless the demo turns it off); the account is re-read on every request, so a deactivated
-account is out at once. CSRF uses a signed double-submit token: every visitor gets an HttpOnly
-cookie with a random token, every form carries the same token in a hidden field (API calls in
-the ``X-CSRF-Token`` header), and a state-changing request whose two do not match is refused.
-An attacker's page can neither read the cookie nor set it, so it cannot forge the field.
+The session cookie holds the random token of a server-side session (``account_store``),
+signed and timestamped (HttpOnly, SameSite=Lax, Secure unless the demo turns it off); the
+session and its account are looked up on every request, so a session ended on the server
+(sign-out, deactivation, a new password) is out at once, whatever cookie is replayed.
+
+CSRF uses a signed double-submit token: every visitor gets an HttpOnly cookie with a random
+token, every form carries the same token in a hidden field (API calls in the ``X-CSRF-Token``
+header), and a state-changing request whose two do not match is refused. An attacker's page
+can neither read the cookie nor set it, so it cannot forge the field.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from onrecord.web.account_store import Account
 from onrecord.web.settings import Settings
 
 SESSION_COOKIE = "onrecord_session"
@@ -32,17 +34,26 @@ class Signer:
         self._session = URLSafeTimedSerializer(settings.secret_key, salt="session")
         self._csrf = URLSafeTimedSerializer(settings.secret_key, salt="csrf")
 
-    def session_cookie(self, response: Response, account: Account) -> None:
+    def session_cookie(self, response: Response, token: str) -> None:
+        """Set the cookie carrying the session ``token`` (``account_store.start_session``)."""
         response.set_cookie(
             SESSION_COOKIE,
-            self._session.dumps({"uid": account.id}),
+            self._session.dumps({"sid": token}),
             max_age=int(self.settings.session_hours * 3600),
             httponly=True,
             samesite="lax",
             secure=self.settings.secure_cookies,
         )
 
-    def session_uid(self, request: Request) -> int | None:
+    def clear_session(self, response: Response) -> None:
+        """Tell the browser to drop the session cookie (the session is ended on the server)."""
+        response.delete_cookie(
+            SESSION_COOKIE, httponly=True, samesite="lax", secure=self.settings.secure_cookies
+        )
+
+    def session_token(self, request: Request) -> str | None:
+        """The session token of the request's cookie, if its signature holds and it is young
+        enough; whether the session is still open is the database's to say."""
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
@@ -50,8 +61,8 @@ class Signer:
             data = self._session.loads(raw, max_age=int(self.settings.session_hours * 3600))
         except BadSignature:
             return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
+        token = data.get("sid") if isinstance(data, dict) else None
+        return token if isinstance(token, str) and token else None
 
     def csrf_token(self, request: Request) -> str | None:
         raw = request.cookies.get(CSRF_COOKIE)

@@ -11,6 +11,7 @@ attributes ``create_app`` sets are named once, here.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Callable
 from typing import Annotated
 
@@ -25,7 +26,7 @@ from onrecord.web.auth import CSRF_FIELD, CSRF_HEADER, Signer
 from onrecord.web.fleet_status import PlanResults
 from onrecord.web.results import Results
 from onrecord.web.routes import NavEntry
-from onrecord.web.settings import Settings
+from onrecord.web.settings import Network, Settings
 
 # Who may see what: each page and endpoint admits one of these groups.
 ALL_ROLES = tuple(Role)
@@ -84,14 +85,59 @@ def nav(request: Request) -> tuple[NavEntry, ...]:
 # Who is asking, and may they.
 
 
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def _hop(text: str) -> str:
+    """One X-Forwarded-For entry as an address: ``1.2.3.4:5678`` and ``[::1]:80`` lose their
+    port; an address is written the standard way; anything else is kept as given."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text[:64]
+
+
+def client_address(request: Request) -> str:
+    """Who is asking: the socket's peer, unless the peer is one of the settings' trusted proxies;
+    then X-Forwarded-For is read from the right (each proxy appends the peer it saw), past every
+    trusted proxy, to the first address that is not one. Addresses a client wrote into the header
+    itself are further left, so never reached."""
+    address = request.client.host if request.client else "unknown"
+    proxies = settings(request).proxy_networks
+    if not proxies or not _trusted(address, proxies):
+        return address
+    hops = [
+        h
+        for value in request.headers.getlist("x-forwarded-for")
+        for h in value.split(",")
+        if h.strip()
+    ]
+    while hops and _trusted(address, proxies):
+        address = _hop(hops.pop())
+    return address
+
+
 def current_account(request: Request) -> Account | None:
     """The signed-in account, or None for the anonymous public; looked up once per request
     (the access dependency and the page renderer both ask)."""
     if hasattr(request.state, "account"):
         known: Account | None = request.state.account
         return known
-    uid = signer(request).session_uid(request)
-    account = account_store.get_account(engine(request), uid) if uid is not None else None
+    token = signer(request).session_token(request)
+    account = None
+    if token is not None:
+        hours = settings(request).session_hours
+        account = account_store.session_account(engine(request), token, hours * 3600)
     request.state.account = account
     return account
 
@@ -152,5 +198,4 @@ Csrf = Depends(check_csrf)
 def log_officer_read(request: Request, account: Account) -> None:
     """Record who read officer-level data, what (path and query) and when."""
     what = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    client = request.client.host if request.client else None
-    account_store.log_access(engine(request), account, what, client)
+    account_store.log_access(engine(request), account, what, client_address(request))

@@ -42,6 +42,14 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
+def _back_to(request: Request) -> str:
+    """Where the sign-in form returns to: the page asked for, its query (a filtered review
+    queue) included; for a form's POST, only its path, which a GET can open."""
+    if request.method in ("GET", "HEAD") and request.url.query:
+        return f"{request.url.path}?{request.url.query}"
+    return request.url.path
+
+
 def error_response(request: Request, exc: HTTPException) -> Response:
     """JSON for the API; for pages, the page that says why, with the same status code (a 401
     shows the sign-in form)."""
@@ -50,7 +58,7 @@ def error_response(request: Request, exc: HTTPException) -> Response:
     return render(
         request,
         "login.html.j2" if exc.status_code == 401 else "error.html.j2",
-        {"status": exc.status_code, "message": exc.detail, "next": request.url.path},
+        {"status": exc.status_code, "message": exc.detail, "next": _back_to(request)},
         status_code=exc.status_code,
         headers=exc.headers,
     )

@@ -1,5 +1,5 @@
-"""Accounts and the access log: an admin lists, adds and deactivates accounts; admins and
-auditors read who read officer-level data."""
+"""Accounts and the access log: an admin lists, adds, deactivates and reactivates accounts and
+sets their passwords; admins and auditors read who read officer-level data."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _users_page(request: Request, message: str = "", status: int = 200) -> Respo
         {
             "users": account_store.list_users(deps.engine(request)),
             "roles": [r.value for r in Role],
-            "stations": deps.results(request).stations(),
+            "stations": account_store.station_ids(deps.engine(request)),
             "message": message,
         },
         status_code=status,
@@ -72,6 +72,22 @@ def set_active(
         account_store.set_active(deps.engine(request), user_id, active)
     except AccountError as e:
         raise HTTPException(404, str(e)) from None
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@pages.post("/admin/users/password", dependencies=[Csrf])
+def set_password(
+    request: Request,
+    account: Admin,
+    user_id: Annotated[int, Form()],
+    password: Annotated[str, Form()],
+) -> Response:
+    """A new password for an account (a forgotten or leaked one): every session of the account
+    ends, the admin's own included if it is theirs."""
+    try:
+        account_store.set_password(deps.engine(request), user_id, password)
+    except AccountError as e:
+        return _users_page(request, str(e), 422)
     return RedirectResponse("/admin/users", status_code=303)
 
 

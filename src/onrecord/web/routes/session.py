@@ -1,9 +1,10 @@
-"""Signing in and out (the sign-in form, throttled; the session cookie) and who is signed in
-(``/api/me``)."""
+"""Signing in and out (the sign-in form, throttled; the server-side session and its cookie) and
+who is signed in (``/api/me``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,7 +13,6 @@ from pydantic import BaseModel
 from onrecord.database.accounts import Role
 from onrecord.web import account_store, deps
 from onrecord.web.account_store import Account, Throttled
-from onrecord.web.auth import SESSION_COOKIE
 from onrecord.web.deps import Csrf, Signed
 from onrecord.web.render import render
 from onrecord.web.routes import Resource
@@ -33,15 +33,25 @@ def _home(account: Account) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (never ``//host`` or a URL) is followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` if it is a path on this site, with its query (``/review?station=A-1``), to go
+    to after sign-in; None for anything a browser could take elsewhere: a URL with a scheme or
+    a host, ``//host``, a backslash (``/\\host``), or a control character or space (browsers drop
+    tabs and new lines, so ``/\\t/host`` is ``//host``)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @pages.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html.j2", {"status": 200, "message": "", "next": next or ""})
+    return render(
+        request, "login.html.j2", {"status": 200, "message": "", "next": _safe_next(next) or ""}
+    )
 
 
 @pages.post("/login", dependencies=[Csrf])
@@ -52,14 +62,15 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     s = deps.settings(request)
-    address = request.client.host if request.client else "unknown"
+    next = _safe_next(next) or ""
     try:
         account = account_store.authenticate(
             deps.engine(request),
             name.strip().lower(),
             password,
-            address,
+            deps.client_address(request),
             max_failures=s.login_max_failures,
+            address_max_failures=s.login_address_max_failures,
             window_s=s.login_window_s,
         )
     except Throttled as e:
@@ -77,15 +88,20 @@ def login(
             {"status": 401, "message": "That name and password do not match.", "next": next},
             status_code=401,
         )
-    response = RedirectResponse(_safe_next(next) or _home(account), status_code=303)
-    deps.signer(request).session_cookie(response, account)
+    response = RedirectResponse(next or _home(account), status_code=303)
+    token = account_store.start_session(deps.engine(request), account)
+    deps.signer(request).session_cookie(response, token)
     return response
 
 
 @pages.post("/logout", dependencies=[Csrf])
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """End the session on the server (its cookie, replayed, is anonymous) and drop the cookie."""
+    token = deps.signer(request).session_token(request)
+    if token is not None:
+        account_store.end_session(deps.engine(request), token)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    deps.signer(request).clear_session(response)
     return response
 
 
