@@ -1,6 +1,6 @@
 """The console's accounts in the operational database: users and their roles, login attempts,
 and the access log of every read of officer-level data (migration ``0002_web_accounts``); the
-signed-in sessions (migration ``0005_console_sessions``)."""
+signed-in sessions (migration ``0006_console_sessions``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The console's server-side sessions: sign-out, deactivation and a new password end them.
 
-Revision ID: 0005_console_sessions
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_console_sessions"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
