@@ -43,6 +43,7 @@ lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy  # src, scripts and bench: see [tool.mypy] in pyproject.toml
+	$(BIN)/python scripts/layers.py --check > /dev/null  # each part imports only layers below it
 
 test: lint
 	$(BIN)/pytest
