@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 import onrecord
 from onrecord.fleet.rules import NOT_FOUND, CameraStatus, Reason, Refused
@@ -23,8 +23,18 @@ from onrecord.fleet.service import CheckoutService
 
 AT_DOC = (
     "When it happens, ISO 8601; without an offset it is the department's local time. "
-    "Default: now. Set it to replay a past schedule."
+    "Default: now. Set it to replay a past schedule. Years 1900 to 2999."
 )
+
+
+def _plausible(at: datetime | None) -> datetime | None:
+    """Refuse (422) a time no schedule has, whose arithmetic would leave datetime's range."""
+    if at is not None and not 1900 <= at.year <= 2999:
+        raise ValueError("the year must be from 1900 to 2999")
+    return at
+
+
+At = Annotated[datetime | None, AfterValidator(_plausible)]
 
 
 class RefusalBody(BaseModel):
@@ -51,7 +61,7 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 class CheckoutRequest(BaseModel):
     officer_id: str = Field(min_length=1, description="Officer id (badge number).")
     station_id: str = Field(min_length=1, description="Station where the kiosk is.")
-    at: datetime | None = Field(None, description=AT_DOC)
+    at: At = Field(None, description=AT_DOC)
 
 
 class ShiftOut(BaseModel):
@@ -75,7 +85,7 @@ class CheckoutResponse(BaseModel):
 class CheckinRequest(BaseModel):
     camera_id: str = Field(min_length=1, description="Camera id (serial number).")
     station_id: str = Field(min_length=1, description="Station whose dock it goes in.")
-    at: datetime | None = Field(None, description=AT_DOC)
+    at: At = Field(None, description=AT_DOC)
     battery_pct: float | None = Field(
         None, ge=0, le=100, description="Charge the dock reports; default: the model's estimate."
     )
@@ -199,7 +209,7 @@ def checkin(req: CheckinRequest, svc: Service) -> CheckinResponse:
 def station_cameras(
     station_id: str,
     svc: Service,
-    at: Annotated[datetime | None, Query(description=AT_DOC)] = None,
+    at: Annotated[At, Query(description=AT_DOC)] = None,
 ) -> list[CameraOut]:
     """Every camera docked at the station or last taken from it, with its estimated charge."""
     cams = svc.cameras_at(station_id)
@@ -216,7 +226,7 @@ def station_cameras(
 def officer_camera(
     officer_id: str,
     svc: Service,
-    at: Annotated[datetime | None, Query(description=AT_DOC)] = None,
+    at: Annotated[At, Query(description=AT_DOC)] = None,
 ) -> OfficerCameraOut:
     """The camera the officer holds now, or null."""
     cam = svc.officer_camera(officer_id)

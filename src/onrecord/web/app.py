@@ -30,6 +30,11 @@ CSP = (
 )
 
 
+def _cacheable(path: str) -> bool:
+    """The public dashboard, the open data and the static files may be cached; nothing else."""
+    return path == "/" or path.startswith(("/static", "/data"))
+
+
 def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     """The application over ``settings``' audit folder and database (which must be at the
     newest schema: ``onrecord fleet upgrade``): every resource of ``onrecord.web.routes``, the
@@ -61,18 +66,27 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     async def security(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        """Give every visitor a CSRF token cookie; set the security headers."""
+        """Give every visitor a CSRF token cookie; answer a route that failed; set the security
+        headers on every answer, errors included."""
         token = deps.signer(request).csrf_token(request)
         fresh = token is None
         request.state.csrf = token or secrets.token_urlsafe(32)
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # Answered here, inside the app, with the headers below: past this middleware,
+            # Starlette's own 500 would have none, and the server would close the connection.
+            errors.log.exception("%s %s failed", request.method, request.url.path)
+            response = errors.server_error(request)
         if fresh:
             deps.signer(request).set_csrf(response, request.state.csrf)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
-        if request.url.path != "/" and not request.url.path.startswith(("/static", "/data")):
+        if response.status_code >= 400:
+            response.headers["Cache-Control"] = "no-store"
+        elif not _cacheable(request.url.path):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
