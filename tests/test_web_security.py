@@ -1,16 +1,22 @@
 """The console's hardening (issue 13): every numeric parameter is bounded (a 422, never a 500),
 every error answer carries the security headers and is a page for browsers and JSON under
-``/api``, a failing route is answered inside the app (the connection stays open)."""
+``/api``, a failing route is answered inside the app (the connection stays open); the open
+data runs no formula in a spreadsheet."""
 
 from __future__ import annotations
 
+import csv
 import http.client
+import io
+import json
 import logging
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +24,10 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from onrecord.web.app import create_app
 from onrecord.web.errors import SERVER_ERROR
+from onrecord.web.results import Results
+from onrecord.web.settings import Settings
 from web_support import Site, build_site, client, csrf_of
 
 HUGE = 10**23  # more than any database integer holds
@@ -197,3 +206,32 @@ def test_a_server_error_keeps_the_connection(site: Site) -> None:
         finally:
             conn.close()
     assert caching == ["no-store"] * 3
+
+
+# Public outputs: no formula in a CSV cell.
+
+FORMULAS = ['=HYPERLINK("http://x.example","y")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_open_data_cells_cannot_run_in_a_spreadsheet(site: Site, tmp_path: Path) -> None:
+    """A department's own names (units, stations...) reach the open data as they are: one
+    that starts like a formula is written after a single quote; numbers stay numbers."""
+    audit = tmp_path / "audit"
+    shutil.copytree(site.audit, audit)
+    summary = json.loads((audit / "summary.json").read_text())
+    units = summary["rates"]["by"]["unit"]
+    assert len(units) >= len(FORMULAS)
+    for row, name in zip(units, FORMULAS, strict=False):
+        row["key"] = name
+    units[-1]["hours"] = -1.5  # not a real figure: a negative number, which is no formula
+    (audit / "summary.json").write_text(json.dumps(summary))
+    app = create_app(Settings(audit_dir=audit, db_url=site.db_url), Results(audit, site.package))
+    c = signed_in(app, None)
+    r = c.get("/data/by-unit.csv")
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [row["key"] for row in rows[: len(FORMULAS)]] == [f"'{f}" for f in FORMULAS]
+    assert rows[-1]["hours"] == "-1.5"
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in rows[0].values())
+    assert "single quote" in c.get("/data").text
+    assert "single quote" in c.get("/api/public/datasets").json()["text_cell"]
