@@ -1,7 +1,7 @@
 """The console's hardening (issue 13): every numeric parameter is bounded (a 422, never a 500),
 every error answer carries the security headers and is a page for browsers and JSON under
-``/api``, a failing route is answered inside the app (the connection stays open); the open
-data runs no formula in a spreadsheet."""
+``/api``, a failing route is answered inside the app (the connection stays open); the public
+outputs run no formula in a spreadsheet and name no server path."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from onrecord.audit.public import public_summary
+from onrecord.web import opendata
 from onrecord.web.app import create_app
 from onrecord.web.errors import SERVER_ERROR
 from onrecord.web.results import Results
@@ -208,7 +210,7 @@ def test_a_server_error_keeps_the_connection(site: Site) -> None:
     assert caching == ["no-store"] * 3
 
 
-# Public outputs: no formula in a CSV cell.
+# Public outputs: no formula in a CSV cell, no server path.
 
 FORMULAS = ['=HYPERLINK("http://x.example","y")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
 
@@ -235,3 +237,32 @@ def test_open_data_cells_cannot_run_in_a_spreadsheet(site: Site, tmp_path: Path)
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in rows[0].values())
     assert "single quote" in c.get("/data").text
     assert "single quote" in c.get("/api/public/datasets").json()["text_cell"]
+
+
+def test_public_outputs_name_no_server_path(site: Site) -> None:
+    c = signed_in(site.app(), None)
+    summary = c.get("/api/public/summary").json()
+    assert "path" not in summary["package"] and "package.path" in summary["suppression"]["removed"]
+    pages = ["/", "/data", "/report", "/api/public/summary", "/api/public/compare"]
+    pages += [f"/data/{name}.csv" for name in opendata.DATASETS]
+    for page in pages:
+        text = c.get(page).text
+        assert str(site.package) not in text and str(site.audit) not in text, page
+
+
+def test_a_policy_file_is_named_without_its_folder_in_public() -> None:
+    summary = json.loads(json.dumps(MINIMAL_SUMMARY))
+    summary["policy"]["origin"] = "/srv/onrecord/policies/night-2026.yaml"
+    public = public_summary(summary)
+    assert public["policy"]["origin"] == "night-2026.yaml"
+    assert summary["policy"]["origin"] == "/srv/onrecord/policies/night-2026.yaml"
+    summary["policy"]["origin"] = "built-in"
+    assert public_summary(summary)["policy"]["origin"] == "built-in"
+
+
+MINIMAL_SUMMARY = {
+    "package": {"name": "Test PD", "path": "/srv/onrecord/pkg", "timezone": "UTC"},
+    "policy": {"id": "night-2026", "origin": "built-in"},
+    "data_quality": {"groups": []},
+    "rates": {"overall": {"shifts": 3}, "by": {"officer": [], "station": []}},
+}
