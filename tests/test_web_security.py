@@ -1,7 +1,8 @@
 """The console's hardening (issue 13): every numeric parameter is bounded (a 422, never a 500),
 every error answer carries the security headers and is a page for browsers and JSON under
 ``/api``, a failing route is answered inside the app (the connection stays open); the public
-outputs run no formula in a spreadsheet and name no server path."""
+outputs run no formula in a spreadsheet, name no server path, and the OpenAPI document shows
+the public only its public part."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from onrecord.web.app import create_app
 from onrecord.web.errors import SERVER_ERROR
 from onrecord.web.results import Results
 from onrecord.web.settings import Settings
-from web_support import Site, build_site, client, csrf_of
+from web_support import ROLES, Site, build_site, client, csrf_of
 
 HUGE = 10**23  # more than any database integer holds
 
@@ -210,7 +211,7 @@ def test_a_server_error_keeps_the_connection(site: Site) -> None:
     assert caching == ["no-store"] * 3
 
 
-# Public outputs: no formula in a CSV cell, no server path.
+# Public outputs: no formula in a CSV cell, no server path, the API's public part only.
 
 FORMULAS = ['=HYPERLINK("http://x.example","y")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
 
@@ -266,3 +267,15 @@ MINIMAL_SUMMARY = {
     "data_quality": {"groups": []},
     "rates": {"overall": {"shifts": 3}, "by": {"officer": [], "station": []}},
 }
+
+
+def test_the_openapi_document_is_public_in_part(site: Site) -> None:
+    app = site.app()
+    doc = signed_in(app, None).get("/api/openapi.json").json()
+    public = {"/api/public/summary", "/api/public/compare", "/api/public/datasets"}
+    assert set(doc["paths"]) == public
+    assert "NewUser" not in json.dumps(doc) and "checkout" not in json.dumps(doc)
+    for role in ROLES:
+        whole = signed_in(app, role).get("/api/openapi.json").json()
+        assert {"/api/users", "/api/review", "/api/checkout/checkouts"} <= whole["paths"].keys()
+        assert public < whole["paths"].keys()

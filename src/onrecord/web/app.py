@@ -1,7 +1,8 @@
 """``create_app(settings)``: the console and public dashboard as one FastAPI application.
 
 Pages are server-rendered (Jinja2, htmx for the review queue's filters); the JSON API lives
-under ``/api`` with its OpenAPI document at ``/api/openapi.json``. Every asset is served from
+under ``/api`` with its OpenAPI document at ``/api/openapi.json`` (only its public part for the
+public: ``web.openapi``). Every asset is served from
 the package and the Content-Security-Policy allows nothing else, so the console works on a
 closed network. FastAPI's interactive docs page is off: it loads its code from a CDN.
 """
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from onrecord.database import connection as db
 from onrecord.fleet.service import CheckoutService
-from onrecord.web import deps, errors
+from onrecord.web import deps, errors, openapi
 from onrecord.web.auth import Signer
 from onrecord.web.fleet_status import PlanResults
 from onrecord.web.render import STATIC
@@ -45,7 +46,7 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app = FastAPI(
         title="OnRecord console",
         summary="Body-worn camera audit results, review queue and public dashboard.",
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by web.openapi, by who asks
         docs_url=None,
         redoc_url=None,
     )
@@ -56,6 +57,7 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.checkout_service = CheckoutService(engine)
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app, "/api/openapi.json")
     found = resources()
     app.state.nav = navigation(found)
     for resource in found:
