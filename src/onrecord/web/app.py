@@ -2,9 +2,9 @@
 
 Pages are server-rendered (Jinja2, htmx for the review queue's filters); the JSON API lives
 under ``/api`` with its OpenAPI document at ``/api/openapi.json`` (only its public part for the
-public: ``web.openapi``). Every asset is served from
-the package and the Content-Security-Policy allows nothing else, so the console works on a
-closed network. FastAPI's interactive docs page is off: it loads its code from a CDN.
+public: ``web.openapi``). Every asset is served from the package and the
+Content-Security-Policy allows nothing else, so the console works on a closed network.
+FastAPI's interactive docs page is off: it loads its code from a CDN.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ CSP = (
 
 
 def _cacheable(path: str) -> bool:
-    """The public dashboard, the open data and the static files may be cached; nothing else."""
+    """The public dashboard, the open data and the static files may be cached (and a route that
+    says for how long, as the report's assets do); nothing else."""
     return path == "/" or path.startswith(("/static", "/data"))
 
 
