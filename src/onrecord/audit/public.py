@@ -37,11 +37,13 @@ def public_summary(summary: dict[str, Any]) -> dict[str, Any]:
     out["public"] = True
     out["suppression"] = {
         "rule": f"counts from 1 to {MIN_CELL - 1} and rates built on them are withheld",
-        "removed": ["rates.by.officer", "data_quality.groups.example"],
+        "removed": ["rates.by.officer", "data_quality.groups.example", "package.path"],
         "cells": 0,
     }
     rates = out["rates"]
     rates["by"].pop("officer", None)
+    out["package"].pop("path", None)  # a folder on the machine that ran the audit
+    out["policy"]["origin"] = out["policy"]["origin"].rsplit("/", 1)[-1]  # a file's name only
     cells = len(_suppress_row(rates["overall"]))
     for rows in rates["by"].values():
         for row in rows:

@@ -36,7 +36,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,8 +50,19 @@ from onrecord.fleet.tokens import StationScope
 AT_DOC = (
     "When it happens, ISO 8601; without an offset it is the department's local time. "
     "Default: now. Set it to replay a past schedule, in time order; at most "
-    f"{FUTURE_TOLERANCE.total_seconds() / 60:g} minutes ahead of the server's clock."
+    f"{FUTURE_TOLERANCE.total_seconds() / 60:g} minutes ahead of the server's clock. "
+    "Years 1900 to 2999."
 )
+
+
+def _plausible(at: datetime | None) -> datetime | None:
+    """Refuse (422) a time no schedule has, whose arithmetic would leave datetime's range."""
+    if at is not None and not 1900 <= at.year <= 2999:
+        raise ValueError("the year must be from 1900 to 2999")
+    return at
+
+
+At = Annotated[datetime | None, AfterValidator(_plausible)]
 
 
 class RefusalBody(BaseModel):
@@ -96,7 +107,7 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 class CheckoutRequest(BaseModel):
     officer_id: str = Field(min_length=1, description="Officer id (badge number).")
     station_id: str = Field(min_length=1, description="Station where the kiosk is.")
-    at: datetime | None = Field(None, description=AT_DOC)
+    at: At = Field(None, description=AT_DOC)
 
 
 class ShiftOut(BaseModel):
@@ -120,7 +131,7 @@ class CheckoutResponse(BaseModel):
 class CheckinRequest(BaseModel):
     camera_id: str = Field(min_length=1, description="Camera id (serial number).")
     station_id: str = Field(min_length=1, description="Station whose dock it goes in.")
-    at: datetime | None = Field(None, description=AT_DOC)
+    at: At = Field(None, description=AT_DOC)
     battery_pct: float | None = Field(
         None, ge=0, le=100, description="Charge the dock reports; default: the model's estimate."
     )
@@ -285,7 +296,7 @@ def station_cameras(
     station_id: str,
     svc: Service,
     request: Request,
-    at: Annotated[datetime | None, Query(description=AT_DOC)] = None,
+    at: Annotated[At, Query(description=AT_DOC)] = None,
 ) -> list[CameraOut]:
     """Every camera docked at the station or last taken from it, with its estimated charge."""
     _concerns(request, station_id=station_id)
@@ -304,7 +315,7 @@ def officer_camera(
     officer_id: str,
     svc: Service,
     request: Request,
-    at: Annotated[datetime | None, Query(description=AT_DOC)] = None,
+    at: Annotated[At, Query(description=AT_DOC)] = None,
 ) -> OfficerCameraOut:
     """The camera the officer holds now, or null."""
     _concerns(request, officer_id=officer_id)

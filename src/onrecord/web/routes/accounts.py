@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -25,6 +25,10 @@ resource = Resource(
         NavEntry("Access log", "/access-log", OVERSIGHT, order=70),
     ),
 )
+
+
+MAX_ID = 2**31 - 1  # the largest id the accounts table's INTEGER holds (PostgreSQL)
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The account's id.")]
 
 
 def _users_page(request: Request, message: str = "", status: int = 200) -> Response:
@@ -64,7 +68,7 @@ def add_user_form(
 
 @pages.post("/admin/users/{user_id}/active", dependencies=[Csrf])
 def set_active(
-    request: Request, user_id: int, account: Admin, active: Annotated[bool, Form()]
+    request: Request, user_id: UserId, account: Admin, active: Annotated[bool, Form()]
 ) -> Response:
     if user_id == account.id and not active:
         return _users_page(request, "you cannot deactivate your own account", 422)

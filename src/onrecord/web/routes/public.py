@@ -68,6 +68,7 @@ def open_data(request: Request) -> Response:
             "datasets": opendata.DATASETS,
             "columns": [(c, opendata.COLUMNS[c]) for c in opendata.columns(r.public)],
             "empty_cell": opendata.EMPTY_CELL,
+            "text_cell": opendata.TEXT_CELL,
             "suppression": r.public["suppression"]["rule"],
         },
     )
@@ -109,4 +110,5 @@ def datasets() -> dict[str, Any]:
         },
         "columns": opendata.COLUMNS,
         "empty_cell": opendata.EMPTY_CELL,
+        "text_cell": opendata.TEXT_CELL,
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from onrecord.database.accounts import Role
@@ -45,6 +45,11 @@ def queue_filter(
 
 QueueFilter = Annotated[ReviewFilter, Depends(queue_filter)]
 
+MAX_OFFSET = 10**9  # more rows than any department's queue; the database's integers hold it
+MAX_LIMIT = 500
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (0 to 10⁹).")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Rows (1 to {MAX_LIMIT}).")]
+
 
 def encounter_for(request: Request, account: Account, encounter_id: str) -> EncounterDetail:
     """The encounter if this account may see it: 404 if there is none, 403 if a supervisor
@@ -60,10 +65,10 @@ def encounter_for(request: Request, account: Account, encounter_id: str) -> Enco
 
 @pages.get("/review", response_class=HTMLResponse)
 def review_page(
-    request: Request, account: OfficerLevel, f: QueueFilter, offset: int = 0
+    request: Request, account: OfficerLevel, f: QueueFilter, offset: Offset = 0
 ) -> Response:
     r = deps.results(request)
-    page = r.review(f, offset=max(offset, 0))
+    page = r.review(f, offset=offset)
     template = "review_rows.html.j2" if request.headers.get("HX-Request") else "review.html.j2"
     return render(
         request,
@@ -86,10 +91,10 @@ def encounter_page(request: Request, encounter_id: str, account: OfficerLevel) -
 
 @api.get("/review")
 def review(
-    request: Request, f: QueueFilter, offset: int = 0, limit: int = PAGE_SIZE
+    request: Request, f: QueueFilter, offset: Offset = 0, limit: Limit = PAGE_SIZE
 ) -> dict[str, Any]:
     """Required encounters with an unexcused outcome (a supervisor: their station's only)."""
-    page = deps.results(request).review(f, offset=max(offset, 0), limit=min(max(limit, 1), 500))
+    page = deps.results(request).review(f, offset=offset, limit=limit)
     return {"total": page.total, "offset": page.offset, "limit": page.limit, "rows": page.rows}
 
 
