@@ -83,7 +83,7 @@ def set_active(
 def set_password(
     request: Request,
     account: Admin,
-    user_id: Annotated[int, Form()],
+    user_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     password: Annotated[str, Form()],
 ) -> Response:
     """A new password for an account (a forgotten or leaked one): every session of the account
