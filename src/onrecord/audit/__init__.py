@@ -15,10 +15,10 @@ from typing import Any
 import duckdb
 
 from onrecord.audit import engine, outputs, summary
-from onrecord.audit.outputs import Format
 from onrecord.audit.public import public_summary
 from onrecord.audit.report import render_report
 from onrecord.output import write_summary
+from onrecord.package.formats import TableFormat
 from onrecord.package.loader import Package, load
 from onrecord.policy import Policy, resolve_policy
 
@@ -33,7 +33,7 @@ class AuditResult:
 
 
 def _run_one(
-    pkg: Package, policy: Policy, out: Path, fmt: Format, public: bool, say: Progress
+    pkg: Package, policy: Policy, out: Path, fmt: TableFormat, public: bool, say: Progress
 ) -> tuple[dict[str, Any], list[Path]]:
     tz, whole = pkg.department.timezone, policy.recording_required.whole_shift
     written: dict[str, Path] = {}
@@ -61,7 +61,7 @@ def run_audit(
     *,
     policy: str | Path | Policy | None = None,
     compare: str | Path | Policy | None = None,
-    fmt: Format = "csv",
+    fmt: TableFormat = TableFormat.CSV,
     public: bool = False,
     progress: Progress | None = None,
 ) -> AuditResult:
@@ -78,7 +78,7 @@ def run_audit(
         pkg = load(package, progress=say, columns=engine.COLUMNS)
     main_policy = resolve_policy(policy, pkg)
     other = resolve_policy(compare, pkg) if compare is not None else None
-    out = Path(out)
+    out, fmt = Path(out), TableFormat(fmt)
     doc, files = _run_one(pkg, main_policy, out, fmt, public, say)
     compare_doc = None
     if other is not None:

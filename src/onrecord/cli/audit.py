@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from onrecord.audit import run_audit
-from onrecord.audit.outputs import Format
 from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
+from onrecord.package.formats import TableFormat
 
 
 def _pct(r: dict[str, Any] | None, counts: bool = True) -> str:
@@ -30,8 +30,8 @@ def audit(
         str | None, typer.Option(help="A second policy to audit the same data under.")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="Row-level outputs as csv or parquet.")
-    ] = "csv",
+        TableFormat, typer.Option("--format", help="Row-level outputs as csv or parquet.")
+    ] = TableFormat.CSV,
     public: Annotated[
         bool,
         typer.Option(
@@ -41,20 +41,13 @@ def audit(
 ) -> None:
     """Audit a data package: shifts.csv, encounters.csv, summary.json and report.html in OUT."""
     console = Console()
-    if fmt not in ("csv", "parquet"):
-        console.print(f"[red]--format must be csv or parquet, not {fmt!r}[/]")
-        raise typer.Exit(2)
     with exit_on_bad_input(console, package), spinner(console) as say:
         result = run_audit(
-            package, out, policy=policy, compare=compare, fmt=_format(fmt), public=public,
+            package, out, policy=policy, compare=compare, fmt=fmt, public=public,
             progress=say,
         )  # fmt: skip
     _print_summary(console, result.summary, result.compare)
     console.print(f"Report: [bold]{out / 'report.html'}[/]")
-
-
-def _format(fmt: str) -> Format:
-    return "parquet" if fmt == "parquet" else "csv"
 
 
 def _print_summary(console: Console, doc: dict[str, Any], other: dict[str, Any] | None) -> None:

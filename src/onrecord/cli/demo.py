@@ -13,12 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from onrecord.demo import PROFILES, generate
-
-
-class Fmt(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
-
+from onrecord.package.formats import TableFormat
 
 ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})
 
@@ -43,7 +38,9 @@ def demo_data(
             formats=["%Y-%m-%d"], show_default="2020-06-01", help="First day, YYYY-MM-DD."
         ),
     ] = datetime(2020, 6, 1),
-    fmt: Annotated[Fmt, typer.Option("--format", help="Table file format.")] = Fmt.csv,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", help="Table file format.")
+    ] = TableFormat.CSV,
     profile: Annotated[
         ProfileName,
         typer.Option(help="Rate profile: realistic, or checker-bench for the checker's benchmark."),
@@ -68,7 +65,7 @@ def demo_data(
             days=days,
             seed=seed,
             start=first,
-            fmt=fmt.value,
+            fmt=fmt,
             profile=profile.value,
             progress=lambda done, _total: bar.update(task, completed=done),
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from onrecord.package.files import TableFile
+from onrecord.package.formats import TableFormat
 from onrecord.package.problems import SEVERITY, Code, Severity
 from onrecord.package.schema import TABLES, Column, Kind, Table
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
@@ -65,7 +66,7 @@ class TableLoad:
 
     table: str
     file: str
-    fmt: str
+    fmt: TableFormat
     rows_read: int = 0
     rows_kept: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
@@ -118,7 +119,7 @@ def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) 
     """Parquet columns stored as a type that the contract's rule can check without the text, with
     that type. Casting those to text and parsing the text back costs more than the rest of their
     reading; checked natively they give the same values and the same errors."""
-    if tf.fmt != "parquet":
+    if tf.fmt != TableFormat.PARQUET:
         return {}
     types = con.execute(
         f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
@@ -146,7 +147,7 @@ def read_table(
     table = TABLES[tf.table]
     typed = typed_table(table.name)
     native = native_columns(con, table, tf)
-    source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf, native)
+    source = _csv_source(tf) if tf.fmt == TableFormat.CSV else _parquet_source(tf, native)
     # The reader's own checks need the key and every timestamp until they are done.
     stored = None
     if keep is not None:
@@ -156,7 +157,7 @@ def read_table(
         f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source, native, stored)}"
     )
     line = LINE
-    if tf.fmt == "csv":
+    if tf.fmt == TableFormat.CSV:
         line = _csv_lines(con, tf, typed)
     present = [c for c in table.columns if c.name in tf.header]
     stamps = [c.name for c in present if c.kind is Kind.TIMESTAMP]

@@ -26,6 +26,7 @@ from onrecord.audit.report import compare as comparison
 from onrecord.audit.report import render_report, sections
 from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
+from onrecord.package.formats import TableFormat
 from onrecord.package.loader import load
 from onrecord.package.values import sql_str
 
@@ -77,8 +78,8 @@ class EncounterDetail:
 
 
 def _row_files(folder: Path, name: str) -> str:
-    for ext, reader in (("parquet", "read_parquet"), ("csv", "read_csv")):
-        path = folder / f"{name}.{ext}"
+    for fmt in (TableFormat.PARQUET, TableFormat.CSV):
+        path, reader = folder / f"{name}{fmt.suffix}", f"read_{fmt}"
         if path.is_file():
             return f"{reader}({sql_str(str(path))})"
     raise ResultsError(
