@@ -181,10 +181,10 @@ def phases(path: Path, out: Path) -> dict[str, float]:
         **times,
         "shifts": len(schedule.start),
         "pool_occupations": len(plan.parts.shift),
-        "personal_served": doc["totals"]["personal_served"],
-        "pool_needed": doc["totals"]["pool_needed"],
-        "pool_have": doc["totals"]["pool_have"],
-        "uncovered": doc["totals"]["uncovered"],
+        "personal_served": doc.totals.personal_served,
+        "pool_needed": doc.totals.pool_needed,
+        "pool_have": doc.totals.pool_have,
+        "uncovered": doc.totals.uncovered,
     }
 
 

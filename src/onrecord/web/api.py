@@ -118,14 +118,14 @@ def officer_rates(
 ) -> list[dict[str, Any]]:
     """Rates per officer (auditors only; every read is logged)."""
     log_officer_read(request, account)
-    return _results(request).summary["rates"]["by"]["officer"]
+    return _results(request).officer_rates
 
 
 @router.get("/gap")
 def gap(request: Request, account: Aggregates) -> dict[str, Any]:
     """Shifts worked without a camera by kind and station, and the most at one moment."""
     r = _results(request)
-    return {"by_shift_kind": r.summary["rates"]["by"]["shift_kind"], **r.uncovered}
+    return {"by_shift_kind": r.shift_kind_rows, **r.uncovered}
 
 
 @router.get("/fleet")
@@ -198,8 +198,8 @@ def policies(request: Request, account: Aggregates) -> dict[str, Any]:
     r = _results(request)
     stored = _stored(request)
     return {
-        "audited": r.summary["policy"]["id"],
-        "compared": r.compare["policy"]["id"] if r.compare else None,
+        "audited": r.model.policy.id,
+        "compared": r.compare_model.policy.id if r.compare_model else None,
         "policies": [
             {"id": p.id, "title": p.title, "rules": p.rules()}
             for p in views.known_policies(r, [d.policy for d in stored if d.active])

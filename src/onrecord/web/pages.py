@@ -110,7 +110,7 @@ def open_data(request: Request) -> Response:
             "datasets": opendata.DATASETS,
             "columns": [(c, opendata.COLUMNS[c]) for c in opendata.columns(r.public)],
             "empty_cell": opendata.EMPTY_CELL,
-            "suppression": r.public["suppression"]["rule"],
+            "suppression": r.suppression_rule,
         },
     )
 
@@ -203,12 +203,8 @@ def review(request: Request, account: OfficerLevel, f: QueueFilter, offset: int 
 @router.get("/review/{encounter_id}", response_class=HTMLResponse)
 def encounter(request: Request, encounter_id: str, account: OfficerLevel) -> Response:
     d = encounter_for(request, account, encounter_id)
-    rules = _results(request).summary["policy"]["rules"]
-    svg = timeline(
-        d,
-        rules.get("recording_required.start_grace_s", 0),
-        rules.get("recording_required.end_grace_s", 0),
-    )
+    rules = _results(request).model.policy.rules
+    svg = timeline(d, rules)
     return render(request, "encounter.html.j2", {"d": d, "svg": svg, "rules": rules})
 
 
@@ -217,8 +213,8 @@ def _comparison(request: Request, policies: list[Policy], a: str, b: str) -> Pol
     next profile), so the page always opens on a comparison."""
     by_id = {p.id: p for p in policies}
     r = _results(request)
-    a = a or r.summary["policy"]["id"]
-    b = b or (r.compare["policy"]["id"] if r.compare else next(i for i in by_id if i != a))
+    a = a or r.model.policy.id
+    b = b or (r.compare_model.policy.id if r.compare_model else next(i for i in by_id if i != a))
     for ref in (a, b):
         if ref not in by_id:
             raise HTTPException(404, f"no policy {ref!r} in use; choose one of {', '.join(by_id)}")
@@ -280,7 +276,7 @@ def add_policy(
     except PolicyError as e:
         status = 409 if isinstance(e, PolicyTaken) else 422
         return _policies_page(request, account, problems=e.messages, text=text, status=status)
-    audited = _results(request).summary["policy"]["id"]
+    audited = _results(request).model.policy.id
     query = urlencode({"a": added.policy.id, "b": audited})
     return RedirectResponse(f"/policies?{query}#compare-two", status_code=303)
 
