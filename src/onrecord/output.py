@@ -63,6 +63,7 @@ class Summary(Part):
     a reader refuses any other (``read_summary``)."""
 
     FORMAT: ClassVar[str]
+    COMMAND: ClassVar[str]  # the command that writes it
 
     format: str
 
@@ -106,13 +107,13 @@ def read_summary(path: Path, model: type[S]) -> S:
         raise SummaryError(
             path,
             f"has no format: it was written by an older OnRecord, or is not a summary; this "
-            f"version reads {model.FORMAT}: run the command that made it again",
+            f"version of OnRecord reads {model.FORMAT}: run `{model.COMMAND}` again",
         )
     if found != model.FORMAT:
         raise SummaryError(
             path,
-            f"is {found}; this version of OnRecord reads {model.FORMAT}: run the command that "
-            "made it again with this version",
+            f"is {found}; this version of OnRecord reads {model.FORMAT}: run `{model.COMMAND}` "
+            "again with this version",
         )
     try:
         return model.from_document(doc)

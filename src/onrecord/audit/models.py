@@ -178,6 +178,7 @@ class AuditSummary(Summary):
     by kind of shift, station, unit, officer, encounter type and month."""
 
     FORMAT: ClassVar[str] = AUDIT_FORMAT
+    COMMAND: ClassVar[str] = "onrecord audit"
     model_config = ConfigDict(title="onrecord.audit-summary/1")
 
     format: Literal["onrecord.audit-summary/1"]

@@ -151,6 +151,7 @@ class PlanSummary(Summary):
     kind of shift, the occupancy series the report charts, and the package's data quality."""
 
     FORMAT: ClassVar[str] = PLAN_FORMAT
+    COMMAND: ClassVar[str] = "onrecord plan"
     model_config = ConfigDict(title="onrecord.plan-summary/1")
 
     format: Literal["onrecord.plan-summary/1"]
