@@ -1,9 +1,11 @@
-"""summary.json as typed models: versioned by its ``format``, read back as written, and refused
-by the console when of another version."""
+"""summary.json as typed models: versioned by its ``format``, read back as written, refused by
+the console when of another version, and published as JSON Schemas that match the models."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ from onrecord.output import SummaryError, read_summary
 from onrecord.plan.models import PlanSummary
 from onrecord.plan.run import run_plan
 from onrecord.web.fleet import PlanError, PlanResults
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "schemas.py"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +76,20 @@ def test_serve_refuses_a_summary_of_another_version(
     assert "run `onrecord audit` again" in text
 
 
+def test_serve_refuses_a_compared_summary_of_another_version(package: Path, tmp_path: Path) -> None:
+    run_audit(package, tmp_path / "audit", compare="mandate-all")
+    compared = tmp_path / "audit" / "compare" / "summary.json"
+    compared.write_text('{"format": "onrecord.audit-summary/2"}', encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--audit", str(tmp_path / "audit"), "--db", str(tmp_path / "console.db")],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    text = " ".join(result.output.split())
+    assert f"{compared} is onrecord.audit-summary/2; this version of OnRecord reads" in text
+
+
 def test_a_plan_of_another_version_is_refused(tmp_path: Path) -> None:
     (tmp_path / "summary.json").write_text('{"format": "onrecord.plan-summary/2"}')
     with pytest.raises(PlanError, match=r"is onrecord\.plan-summary/2; .* reads onrecord\.plan-s"):
@@ -83,3 +101,16 @@ def test_a_summary_that_does_not_match_its_format_is_refused(tmp_path: Path) -> 
     path.write_text('{"format": "onrecord.audit-summary/1", "onrecord_version": "0.1.0"}')
     with pytest.raises(SummaryError, match=r"is not a valid onrecord\.audit-summary/1: "):
         read_summary(path, AuditSummary)
+
+
+def test_published_schemas_are_what_the_models_give(tmp_path: Path) -> None:
+    check = [sys.executable, str(SCRIPT), "--check"]
+    run = subprocess.run(check, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    (tmp_path / "audit-summary.schema.json").write_text("{}\n")
+    run = subprocess.run(
+        [*check, "--dir", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 1
+    assert "audit-summary.schema.json is not what the models give" in run.stderr
+    assert "plan-summary.schema.json is not what the models give" in run.stderr

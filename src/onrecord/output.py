@@ -26,6 +26,12 @@ LONG_LIST = 100
 Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
 
 
+def absent_by_default(schema: dict[str, Any]) -> None:
+    """For ``json_schema_extra``: a field whose Python default stands for "not in the file" has
+    no default in the published schema (``null`` would not be a valid value there)."""
+    schema.pop("default", None)
+
+
 class Part(BaseModel):
     """A part of a results document: read-only once made, and strict about keys it does not
     know (a summary from another version is refused, never half read). Attribute docstrings
@@ -124,6 +130,26 @@ def read_summary(path: Path, model: type[S]) -> S:
         raise SummaryError(
             path, f"is not a valid {model.FORMAT}: {where}: {first['msg']}{more}"
         ) from None
+
+
+def json_schema(model: type[Summary]) -> str:
+    """The JSON Schema of ``model``'s ``summary.json``, as published in ``docs/schemas/``: what
+    a reader accepts (fields with a default may be absent)."""
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    return json.dumps(_reflowed(doc), indent=2, ensure_ascii=False) + "\n"
+
+
+def _reflowed(x: Any) -> Any:
+    """``x`` with each description on one line (docstrings wrap at the source's width)."""
+    if isinstance(x, dict):
+        return {
+            k: " ".join(v.split()) if k == "description" and isinstance(v, str) else _reflowed(v)
+            for k, v in x.items()
+        }
+    if isinstance(x, list):
+        return [_reflowed(v) for v in x]
+    return x
 
 
 def write_summary(summary: Summary | dict[str, Any], out: Path) -> Path:

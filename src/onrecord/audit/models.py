@@ -16,8 +16,9 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from onrecord.output import Number, Part, Rate, Summary
+from onrecord.output import Number, Part, Rate, Summary, absent_by_default
 from onrecord.package.quality import DataQuality
 from onrecord.policy import PolicyDocument
 
@@ -129,7 +130,7 @@ class Breakdowns(Part):
     station: list[Row]
     """By station: a shift's own, else its officer's."""
     unit: list[Row]
-    officer: list[Row] | None = None
+    officer: list[Row] | SkipJsonSchema[None] = Field(None, json_schema_extra=absent_by_default)
     """By officer; absent in the public edition."""
     encounter_type: list[Row]
     """By encounter type (encounter measures only)."""
@@ -192,7 +193,9 @@ class AuditSummary(Summary):
     rates: Rates
     public: bool = False
     """True in the public edition (absent in the full one)."""
-    suppression: Suppression | None = None
+    suppression: Suppression | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=absent_by_default
+    )
     """The public edition's suppression rule (absent in the full edition)."""
 
     def document(self) -> dict[str, Any]:

@@ -3,7 +3,10 @@ and the check's problems grouped by kind (``Package.data_quality``)."""
 
 from __future__ import annotations
 
-from onrecord.output import Part
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
+from onrecord.output import Part, absent_by_default
 
 
 class TableQuality(Part):
@@ -29,7 +32,7 @@ class ProblemGroupCount(Part):
     column: str | None
     count: int | None
     """Problems in the group; null where a public edition withholds a count from 1 to 4."""
-    example: str | None = None
+    example: str | SkipJsonSchema[None] = Field(None, json_schema_extra=absent_by_default)
     """The first problem, where it is (file, line, column) and what it says. A public edition
     leaves it out: it names a file line, often an officer."""
 
