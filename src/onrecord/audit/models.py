@@ -130,7 +130,9 @@ class Breakdowns(Part):
     station: list[Row]
     """By station: a shift's own, else its officer's."""
     unit: list[Row]
-    officer: list[Row] | SkipJsonSchema[None] = Field(None, json_schema_extra=absent_by_default)
+    officer: list[Row] | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra=absent_by_default
+    )
     """By officer; absent in the public edition."""
     encounter_type: list[Row]
     """By encounter type (encounter measures only)."""
@@ -194,7 +196,7 @@ class AuditSummary(Summary):
     public: bool = False
     """True in the public edition (absent in the full one)."""
     suppression: Suppression | SkipJsonSchema[None] = Field(
-        None, json_schema_extra=absent_by_default
+        default=None, json_schema_extra=absent_by_default
     )
     """The public edition's suppression rule (absent in the full edition)."""
 
