@@ -302,13 +302,18 @@ class Policy(BaseModel):
         """Where it was read from: ``built-in`` or the file path."""
         return self._origin
 
+    def rule_set(self) -> PolicyRules:
+        """Every rule, by section."""
+        return PolicyRules(
+            camera_required=self.camera_required,
+            recording_required=self.recording_required,
+            deactivation=self.deactivation,
+            equipment=self.equipment,
+        )
+
     def rules(self) -> dict[str, Any]:
         """Every rule by key path (``recording_required.max_gap_s``), in file order."""
-        return {
-            f"{section}.{key}": value
-            for section in SECTIONS
-            for key, value in getattr(self, section).model_dump().items()
-        }
+        return self.rule_set().flat()
 
     def document(self) -> PolicyDocument:
         """The policy as a results file records it (:class:`PolicyDocument`)."""
@@ -317,12 +322,7 @@ class Policy(BaseModel):
             title=self.title,
             origin=self.origin,
             source=self.source,
-            rules=PolicyRules(
-                camera_required=self.camera_required,
-                recording_required=self.recording_required,
-                deactivation=self.deactivation,
-                equipment=self.equipment,
-            ),
+            rules=self.rule_set(),
             text=self.text,
         )
 
