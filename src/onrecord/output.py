@@ -50,6 +50,10 @@ class Rate(Part):
     rate: float | None
 
 
+NOTHING_TO_MEASURE = Rate(numerator=0, denominator=0, rate=None)
+"""The rate of a set with nothing required: shared, being read-only."""
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while a summary's models are made: a 24,000-officer
@@ -103,7 +107,8 @@ def read_summary(path: Path, model: type[S]) -> S:
     """``path`` read and validated as ``model``; raises :class:`SummaryError` when the file is
     missing, not JSON, of another format or version, or not what its format says."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        with _collector_paused():  # a million new objects, no cycles: as for the models
+            doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SummaryError(path, "does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from onrecord.output import Number, Part, Rate, Summary, absent_by_default
+from onrecord.output import NOTHING_TO_MEASURE, Number, Part, Rate, Summary, absent_by_default
 from onrecord.package.quality import DataQuality
 from onrecord.policy import PolicyDocument
 
@@ -32,10 +32,6 @@ Equipment = Literal["equipped", "unequipped", "untrained", "not_required"]
 
 Count = int | None  # null: withheld in the public edition
 Hours = Number | None  # null: a sum over no shifts (hours are never withheld)
-
-
-def _empty_rate() -> Rate:
-    return Rate(numerator=0, denominator=0, rate=None)
 
 
 class Measures(Part):
@@ -76,15 +72,15 @@ class Measures(Part):
     flag_early_stop: Count = 0
     flag_unexcused_gap: Count = 0
     flag_excused: Count = 0
-    equipment_rate: Rate = Field(default_factory=_empty_rate)
+    equipment_rate: Rate = NOTHING_TO_MEASURE
     """equipment_equipped / required_shifts."""
-    hours_on_camera_rate: Rate = Field(default_factory=_empty_rate)
+    hours_on_camera_rate: Rate = NOTHING_TO_MEASURE
     """hours_possessed / hours, over every shift, required or not."""
-    hours_recorded_rate: Rate = Field(default_factory=_empty_rate)
+    hours_recorded_rate: Rate = NOTHING_TO_MEASURE
     """hours_recorded / hours."""
-    whole_shift_rate: Rate = Field(default_factory=_empty_rate)
+    whole_shift_rate: Rate = NOTHING_TO_MEASURE
     """recorded_shifts / required_shifts (whole-shift policies only)."""
-    compliance_rate: Rate = Field(default_factory=_empty_rate)
+    compliance_rate: Rate = NOTHING_TO_MEASURE
     """(outcome_compliant + outcome_excused) / required_encounters."""
 
     def outcome(self, name: Outcome) -> Count:

@@ -24,10 +24,6 @@ SUPPRESSED_NOTE = (
 )
 
 
-# what a breakdown row lacks a rate for (a kind with no shifts has no equipment rate)
-EMPTY_RATE = Rate(numerator=0, denominator=0, rate=None)
-
-
 class State(StrEnum):
     VALUE = "value"
     EMPTY = "empty"
