@@ -87,12 +87,13 @@ def large(
     fmt: Literal["parquet", "text-parquet", "csv"], out: Path, repeats: int
 ) -> dict[str, object]:
     from onrecord.demo import generate
+    from onrecord.package.formats import TableFormat
 
     stored = "parquet" if fmt == "text-parquet" else fmt
     # -typed: the demo's Parquet stores timestamps and dates as Parquet types since 2026-11.
     path = OUT / f"realistic-24000x365-{stored}{'-typed' if stored == 'parquet' else ''}"
     if not (path / "department.yaml").exists():
-        generate(path, officers=24_000, days=365, seed=1, fmt=stored)
+        generate(path, officers=24_000, days=365, seed=1, fmt=TableFormat(stored))
     if fmt == "text-parquet":
         typed, path = path, OUT / "realistic-24000x365-text-parquet"
         if not (path / "department.yaml").exists():

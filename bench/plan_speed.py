@@ -49,6 +49,7 @@ def _ids(prefix: str, n: int) -> pa.Array:
 
 
 def build(officers: int, seed: int = 1) -> Path:
+    from onrecord.package.formats import TableFormat
     from onrecord.package.writer import PackageWriter
 
     path = OUT / f"plan-{officers}x{DAYS}"
@@ -58,7 +59,7 @@ def build(officers: int, seed: int = 1) -> Path:
     station = np.arange(officers) % STATIONS
     station_ids = _ids("ST-", STATIONS)
     officer_ids = _ids("OF-", officers)
-    with PackageWriter(path, "parquet") as w:
+    with PackageWriter(path, TableFormat.PARQUET) as w:
         w.department("Bench City Police Department", "America/New_York", "mandate-all")
         w.table("stations").write(
             {"station_id": station_ids, "dock_slots": pa.array(np.full(STATIONS, 120))}
@@ -181,10 +182,10 @@ def phases(path: Path, out: Path) -> dict[str, float]:
         **times,
         "shifts": len(schedule.start),
         "pool_occupations": len(plan.parts.shift),
-        "personal_served": doc["totals"]["personal_served"],
-        "pool_needed": doc["totals"]["pool_needed"],
-        "pool_have": doc["totals"]["pool_have"],
-        "uncovered": doc["totals"]["uncovered"],
+        "personal_served": doc.totals.personal_served,
+        "pool_needed": doc.totals.pool_needed,
+        "pool_have": doc.totals.pool_have,
+        "uncovered": doc.totals.uncovered,
     }
 
 

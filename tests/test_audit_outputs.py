@@ -13,6 +13,7 @@ import pytest
 
 from onrecord import output
 from onrecord.audit import outputs
+from onrecord.package.formats import TableFormat
 
 N = 5000
 
@@ -48,7 +49,7 @@ def _tables(order: str) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_rows_in_line_order_whatever_the_table_order(tmp_path: Path, fmt: outputs.Format) -> None:
+def test_rows_in_line_order_whatever_the_table_order(tmp_path: Path, fmt: TableFormat) -> None:
     written = {}
     for order in ("i", "hash(i)", "i DESC"):
         con = _tables(order)

@@ -251,22 +251,16 @@ def test_public_outputs_name_no_server_path(site: Site) -> None:
         assert str(site.package) not in text and str(site.audit) not in text, page
 
 
-def test_a_policy_file_is_named_without_its_folder_in_public() -> None:
-    summary = json.loads(json.dumps(MINIMAL_SUMMARY))
-    summary["policy"]["origin"] = "/srv/onrecord/policies/night-2026.yaml"
+def test_a_policy_file_is_named_without_its_folder_in_public(site: Site) -> None:
+    full = site.results.model
+    named = full.policy.model_copy(update={"origin": "/srv/onrecord/policies/night-2026.yaml"})
+    summary = full.model_copy(update={"policy": named})
     public = public_summary(summary)
-    assert public["policy"]["origin"] == "night-2026.yaml"
-    assert summary["policy"]["origin"] == "/srv/onrecord/policies/night-2026.yaml"
-    summary["policy"]["origin"] = "built-in"
-    assert public_summary(summary)["policy"]["origin"] == "built-in"
-
-
-MINIMAL_SUMMARY = {
-    "package": {"name": "Test PD", "path": "/srv/onrecord/pkg", "timezone": "UTC"},
-    "policy": {"id": "night-2026", "origin": "built-in"},
-    "data_quality": {"groups": []},
-    "rates": {"overall": {"shifts": 3}, "by": {"officer": [], "station": []}},
-}
+    assert public.policy.origin == "night-2026.yaml"
+    assert summary.policy.origin == "/srv/onrecord/policies/night-2026.yaml"
+    built_in = full.model_copy(update={"policy": named.model_copy(update={"origin": "built-in"})})
+    assert public_summary(built_in).policy.origin == "built-in"
+    assert "path" not in public.document()["package"] and summary.package.path is not None
 
 
 def test_the_openapi_document_is_public_in_part(site: Site) -> None:

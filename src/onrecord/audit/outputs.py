@@ -7,14 +7,12 @@ Timestamps are written in ISO 8601 with the department's UTC offset at that inst
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 
+from onrecord.package.formats import TableFormat
 from onrecord.package.timezones import local_iso_sql
 from onrecord.package.values import sql_str
-
-Format = Literal["csv", "parquet"]
 
 SHIFT_COLUMNS = (
     "shift_id", "officer_id", "kind", "station_id", "start", "end", "hours", "required",
@@ -43,7 +41,11 @@ def _scan(con: duckdb.DuckDBPyConnection, table: str) -> tuple[bool, int, int]:
 
 
 def _select(
-    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], tz: str, fmt: Format
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    tz: str,
+    fmt: TableFormat,
 ) -> str:
     """The output columns in source (``_line``) order. In CSV, start and end are local ISO text
     with the offset of that instant (``local_iso_sql``: a short CASE on the instant rather than a
@@ -54,7 +56,7 @@ def _select(
     on the sorted stream, so the sort carries 8-byte instants rather than formatted strings."""
     ordered, lo, hi = _scan(con, table)
     cols = [f'"{c}"' for c in columns]
-    if fmt == "csv":
+    if fmt == TableFormat.CSV:
         cols = [
             f'{local_iso_sql(TIMES[c], tz, lo - 1, hi + 1)} AS "{c}"' if c in TIMES else q
             for c, q in zip(columns, cols, strict=True)
@@ -67,11 +69,12 @@ def write_rows(
     con: duckdb.DuckDBPyConnection,
     out: Path,
     tz: str,
-    fmt: Format,
+    fmt: TableFormat,
     whole_shift: bool,
     tables: tuple[str, ...] = ("shifts", "encounters"),
 ) -> dict[str, Path]:
     """Write ``shifts`` and ``encounters`` (or those of ``tables``) into ``out``."""
+    fmt = TableFormat(fmt)
     out.mkdir(parents=True, exist_ok=True)
     columns = {
         "shifts": SHIFT_COLUMNS + (("recording",) if whole_shift else ()),
@@ -79,8 +82,8 @@ def write_rows(
     }
     written = {}
     for name in tables:
-        path = out / f"{name}.{fmt}"
-        options = "(FORMAT csv, HEADER)" if fmt == "csv" else "(FORMAT parquet)"
+        path = out / f"{name}{fmt.suffix}"
+        options = "(FORMAT csv, HEADER)" if fmt is TableFormat.CSV else "(FORMAT parquet)"
         select = _select(con, f"audit_{name}", columns[name], tz, fmt)
         con.execute(f"COPY ({select}) TO {sql_str(str(path))} {options}")
         written[name] = path

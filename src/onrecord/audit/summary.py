@@ -1,15 +1,14 @@
 """``summary.json``: what was audited, under which policy, what was excluded, and every rate.
 
-The summary is the single source for the console table, the HTML report and (later) the public
-dashboard, so all of them show the same numbers.
+The summary (:class:`~onrecord.audit.models.AuditSummary`) is the single source for the console
+table, the HTML report and the public dashboard, so all of them show the same numbers.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import onrecord
 from onrecord.audit import rates
+from onrecord.audit.models import AuditSummary
 from onrecord.package.loader import Package
 from onrecord.package.values import sql_str
 from onrecord.policy import Policy
@@ -29,18 +28,21 @@ def _period(pkg: Package) -> dict[str, str | None]:
     return {"from": str(lo) if lo else None, "to": str(hi) if hi else None}
 
 
-def build(pkg: Package, policy: Policy) -> dict[str, Any]:
+def build(pkg: Package, policy: Policy) -> AuditSummary:
     """The summary of the audit tables currently on ``pkg.con`` (made under ``policy``)."""
-    return {
-        "onrecord_version": onrecord.__version__,
-        "methodology": "audit methodology v1 (docs/methodology.md)",
-        "package": {
-            "name": pkg.department.name,
-            "path": str(pkg.root),
-            "timezone": pkg.department.timezone,
-            "period": _period(pkg),
-        },
-        "policy": policy.document(),
-        "data_quality": pkg.data_quality(),
-        "rates": rates.compute(pkg.con, policy.recording_required.whole_shift),
-    }
+    return AuditSummary.from_document(
+        {
+            "format": AuditSummary.FORMAT,
+            "onrecord_version": onrecord.__version__,
+            "methodology": "audit methodology v1 (docs/methodology.md)",
+            "package": {
+                "name": pkg.department.name,
+                "path": str(pkg.root),
+                "timezone": pkg.department.timezone,
+                "period": _period(pkg),
+            },
+            "policy": policy.document(),
+            "data_quality": pkg.data_quality(),
+            "rates": rates.compute(pkg.con, policy.recording_required.whole_shift),
+        }
+    )

@@ -13,12 +13,7 @@ from rich.table import Table
 
 from onrecord.cli.running import make_console, out_option
 from onrecord.demo import PROFILES, generate
-
-
-class Fmt(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
-
+from onrecord.package.formats import TableFormat
 
 # mypy reads an enum's members only from a literal; these are PROFILES' names (its type is known).
 ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})  # type: ignore[misc]
@@ -42,7 +37,9 @@ def demo_data(
             formats=["%Y-%m-%d"], show_default="2020-06-01", help="First day, YYYY-MM-DD."
         ),
     ] = datetime(2020, 6, 1),
-    fmt: Annotated[Fmt, typer.Option("--format", help="Table file format.")] = Fmt.csv,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", help="Table file format.")
+    ] = TableFormat.CSV,
     profile: Annotated[
         ProfileName,
         typer.Option(help="Rate profile: realistic, or checker-bench for the checker's benchmark."),
@@ -67,7 +64,7 @@ def demo_data(
             days=days,
             seed=seed,
             start=first,
-            fmt=fmt.value,
+            fmt=fmt,
             profile=profile.value,
             progress=lambda done, _total: bar.update(task, completed=done),
         )

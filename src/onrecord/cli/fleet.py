@@ -18,7 +18,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from onrecord.cli.demo import Fmt
 from onrecord.cli.running import (
     DbOption,
     database_errors,
@@ -31,6 +30,7 @@ from onrecord.fleet.package_io import export_package, init_database
 from onrecord.fleet.rules import Refused, local
 from onrecord.fleet.service import CheckoutService
 from onrecord.fleet.tokens import TokenError, add_token, list_tokens, recent_uses, revoke_token
+from onrecord.package.formats import TableFormat
 
 app = typer.Typer(
     help="The camera fleet in service: its database, the checkout API, checkout and checkin.",
@@ -85,12 +85,14 @@ def upgrade(url: DbOption) -> None:
 def export(
     url: DbOption,
     out: Annotated[Path, out_option("Package folder to write.")],
-    fmt: Annotated[Fmt, typer.Option("--format", help="Table file format.")] = Fmt.csv,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", help="Table file format.")
+    ] = TableFormat.CSV,
 ) -> None:
     """Write the database as a data package; its device_events are the service's history."""
     console = make_console()
     with database_errors(console):
-        rows = export_package(db.connect(url), out, fmt.value)
+        rows = export_package(db.connect(url), out, fmt)
     console.print(f"Wrote [bold]{out}[/]: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from itertools import count
 from pathlib import Path
 from typing import Annotated
@@ -17,13 +16,9 @@ from onrecord.cli.running import make_console, out_option
 from onrecord.importers.engine import ImportResult, count_steps, run_import
 from onrecord.importers.errors import ImporterError
 from onrecord.importers.mapping import load_mapping
+from onrecord.package.formats import TableFormat
 
 SHOWN = 10  # unparsed values listed in full; the rest are counted (onrecord check lists them all)
-
-
-class TableFormat(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
 
 
 def import_package(
@@ -39,7 +34,7 @@ def import_package(
     out: Annotated[Path, out_option("The package folder to write.")],
     fmt: Annotated[
         TableFormat, typer.Option("--format", help="File format of the package tables.")
-    ] = TableFormat.csv,
+    ] = TableFormat.CSV,
 ) -> None:
     """Import source files (CSV, XLSX) into a data package, as a mapping describes.
 
@@ -63,7 +58,7 @@ def import_package(
             def step(description: str) -> None:
                 progress.update(task, description=description, completed=next(done))
 
-            result = run_import(spec, source, out, fmt.value, step)
+            result = run_import(spec, source, out, fmt, step)
     except ImporterError as e:
         errors.print(f"[bold red]import failed:[/] {escape(str(e))}", highlight=False)
         raise typer.Exit(2) from e

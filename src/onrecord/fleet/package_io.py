@@ -28,9 +28,10 @@ from onrecord.database.fleet import (
 )
 from onrecord.fleet.rules import CameraStatus, PastEvent, replay
 from onrecord.fleet.service import fresh
+from onrecord.package.formats import TableFormat
 from onrecord.package.loader import Package, load
 from onrecord.package.schema import TABLES, header_columns
-from onrecord.package.writer import Format, PackageWriter
+from onrecord.package.writer import PackageWriter
 
 REFERENCE: tuple[type[Base], ...] = (Station, Officer, Camera, Shift)
 """Tables copied column for column between a package and the database."""
@@ -168,7 +169,7 @@ def _schema(table: str, columns: list[str]) -> pa.Schema:
     return pa.schema([(c, ARROW_TYPES[t.column(c).kind.value]) for c in columns])
 
 
-def export_package(engine: Engine, out: Path, fmt: Format = "csv") -> dict[str, int]:
+def export_package(engine: Engine, out: Path, fmt: TableFormat = TableFormat.CSV) -> dict[str, int]:
     """Write the database as a data package at ``out``; returns rows per table.
 
     ``recordings`` is written with its header only: the service holds no footage, and the

@@ -20,8 +20,9 @@ from onrecord.importers.fields import DERIVED_ID_FIELDS, CompiledField, RowState
 from onrecord.importers.mapping import PROVENANCE_COLUMNS, Mapping, SourceSpec, TableSpec
 from onrecord.importers.sources import read_source
 from onrecord.importers.tables import Row, TableData, derive_table, merge_groups, merge_rows
+from onrecord.package.formats import TableFormat
 from onrecord.package.schema import TABLES
-from onrecord.package.writer import Format, PackageWriter
+from onrecord.package.writer import PackageWriter
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def run_import(
     mapping: Mapping,
     source_dir: Path,
     out: Path,
-    fmt: Format = "csv",
+    fmt: TableFormat = TableFormat.CSV,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> ImportResult:
     """Import the sources in ``source_dir`` into the package folder ``out``."""
@@ -217,7 +218,7 @@ def _column_order(table: str, sources: list[SourceSpec]) -> list[str]:
     )
 
 
-def _write(mapping: Mapping, data: dict[str, TableData], out: Path, fmt: Format) -> list[str]:
+def _write(mapping: Mapping, data: dict[str, TableData], out: Path, fmt: TableFormat) -> list[str]:
     removed: list[str] = []
     with PackageWriter(out, fmt) as writer:
         dept = mapping.department

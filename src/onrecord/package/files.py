@@ -10,15 +10,14 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pyarrow.parquet as pq
 
+from onrecord.package.formats import TableFormat
 from onrecord.package.problems import Code, Problem, Severity
 from onrecord.package.schema import TABLES, header_columns
 
-Format = Literal["csv", "parquet"]
-SUFFIXES: dict[str, Format] = {".csv": "csv", ".parquet": "parquet"}
+SUFFIXES: dict[str, TableFormat] = {f.suffix: f for f in TableFormat}
 RESERVED_PREFIX = "__onrecord_"  # the reader's own working columns
 
 
@@ -26,7 +25,7 @@ RESERVED_PREFIX = "__onrecord_"  # the reader's own working columns
 class TableFile:
     table: str
     path: Path
-    fmt: Format
+    fmt: TableFormat
     header: tuple[str, ...]
 
     @property
@@ -101,9 +100,9 @@ def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
         path = paths[0]
         fmt = SUFFIXES[path.suffix.lower()]
         try:
-            header = _csv_header(path) if fmt == "csv" else _parquet_header(path)
+            header = _csv_header(path) if fmt == TableFormat.CSV else _parquet_header(path)
         except (OSError, UnicodeDecodeError, csv.Error, ValueError) as e:
-            what = "CSV (UTF-8)" if fmt == "csv" else "Parquet"
+            what = "CSV (UTF-8)" if fmt == TableFormat.CSV else "Parquet"
             problems.append(
                 _structural(Code.UNREADABLE_FILE, f"cannot be read as {what}: {e}", path.name)
             )

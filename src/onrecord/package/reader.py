@@ -16,11 +16,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from onrecord.package.files import TableFile
+from onrecord.package.formats import TableFormat
 from onrecord.package.problems import SEVERITY, Code, Severity
 from onrecord.package.schema import TABLES, Column, Kind, Table
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
@@ -65,7 +67,7 @@ class TableLoad:
 
     table: str
     file: str
-    fmt: str
+    fmt: TableFormat
     rows_read: int = 0
     rows_kept: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
@@ -118,7 +120,7 @@ def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) 
     """Parquet columns stored as a type that the contract's rule can check without the text, with
     that type. Casting those to text and parsing the text back costs more than the rest of their
     reading; checked natively they give the same values and the same errors."""
-    if tf.fmt != "parquet":
+    if tf.fmt != TableFormat.PARQUET:
         return {}
     types = con.execute(
         f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
@@ -146,7 +148,7 @@ def read_table(
     table = TABLES[tf.table]
     typed = typed_table(table.name)
     native = native_columns(con, table, tf)
-    source = _csv_source(tf) if tf.fmt == "csv" else _parquet_source(tf, native)
+    source = _csv_source(tf) if tf.fmt == TableFormat.CSV else _parquet_source(tf, native)
     # The reader's own checks need the key and every timestamp until they are done.
     stored = None
     if keep is not None:
@@ -156,7 +158,7 @@ def read_table(
         f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source, native, stored)}"
     )
     line = LINE
-    if tf.fmt == "csv":
+    if tf.fmt == TableFormat.CSV:
         line = _csv_lines(con, tf, typed)
     present = [c for c in table.columns if c.name in tf.header]
     stamps = [c.name for c in present if c.kind is Kind.TIMESTAMP]
@@ -166,7 +168,7 @@ def read_table(
     _record_cell_problems(con, table, tf, typed, line, anomalies)
     _exclude_bad_intervals(con, table, tf, typed, line, utc)
     _exclude_duplicates(con, table, tf, typed, line)
-    view = {
+    view: dict[str, tuple[str, tuple[str, ...]]] = {
         c.name: (utc[c.name], (INTERNAL + "n_" + c.name, INTERNAL + "z_" + c.name))
         if c.name in utc
         else (quote(c.name), (c.name,))
@@ -213,7 +215,7 @@ def narrow(con: duckdb.DuckDBPyConnection, load: TableLoad, keep: set[str]) -> N
             con.execute(f"ALTER TABLE {typed} DROP COLUMN {quote(name)}")
 
 
-def _utc_sql(column: str, steps: list) -> str:
+def _utc_sql(column: str, steps: list[tuple[datetime, int]]) -> str:
     """SQL for a timestamp column's instant: its wall-clock reading less its offset, in
     microseconds. The same instant as casting the TIMESTAMP to TIMESTAMPTZ (in UTC), without that
     cast's calendar work, which the kept view would pay on every read of every timestamp."""
@@ -439,7 +441,10 @@ def _physical_lines(path: Path, positions: list[int]) -> list[int]:
 
 
 def _insert_rejects(
-    con: duckdb.DuckDBPyConnection, tf: TableFile, rejects: list, phys: list[int]
+    con: duckdb.DuckDBPyConnection,
+    tf: TableFile,
+    rejects: list[tuple[int, int, str, str | None]],
+    phys: list[int],
 ) -> None:
     rows = []
     for (_line, _pos, errors, csv_line), line in zip(rejects, phys, strict=True):
@@ -504,7 +509,7 @@ def _record_cell_problems(
     tf: TableFile,
     typed: str,
     line: str,
-    anomalies: list,
+    anomalies: list[tuple[datetime, datetime, str]],
 ) -> None:
     """Missing and invalid values (row errors) and ambiguous or skipped local times (findings).
 

@@ -23,16 +23,13 @@ from onrecord.package.loader import Package
 from onrecord.package.timezones import local_iso_sql
 from onrecord.package.values import sql_str
 from onrecord.plan.compute import Plan, Reason
+from onrecord.plan.models import StationPlan
 from onrecord.plan.occupation import pickup
 from onrecord.plan.personal import State
 
 I64 = npt.NDArray[np.int64]
 
-STATION_COLUMNS = (
-    "station_id", "pool_needed", "pool_have", "shortfall", "peak_at", "dock_slots",
-    "personal_docked", "cameras_to_dock", "over_dock_slots", "pool_shifts", "personal_shifts",
-    "uncovered_shifts",
-)  # fmt: skip
+STATION_COLUMNS = tuple(StationPlan.model_fields)
 
 
 def _copy_local(
@@ -139,8 +136,8 @@ def write_uncovered(pkg: Package, plan: Plan, path: Path) -> None:
     _copy_local(pkg, plan, table, ("shift_start", "shift_end"), path)
 
 
-def write_stations(rows: list[dict[str, Any]], path: Path) -> None:
+def write_stations(rows: list[StationPlan], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, STATION_COLUMNS, extrasaction="ignore")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(r.model_dump() for r in rows)

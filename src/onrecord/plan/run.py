@@ -18,6 +18,7 @@ from onrecord.package.loader import Package, load
 from onrecord.plan import outputs, summary
 from onrecord.plan.compute import Plan, make_plan
 from onrecord.plan.inputs import PlanError, Selection, read_fleet, read_schedule
+from onrecord.plan.models import PlanSummary
 from onrecord.plan.params import PlanParameters
 from onrecord.plan.report import render_report
 from onrecord.policy import Policy, resolve_policy
@@ -27,6 +28,10 @@ Progress = Callable[[str], None]
 
 @dataclass
 class PlanResult:
+    """What a plan wrote: ``summary`` is the content of ``summary.json`` as JSON values,
+    ``model`` the same, typed."""
+
+    model: PlanSummary
     summary: dict[str, Any]
     plan: Plan
     files: list[Path] = field(default_factory=list)
@@ -65,12 +70,13 @@ def run_plan(
     out.mkdir(parents=True, exist_ok=True)
     say("writing the outputs")
     doc = summary.build(pkg, plan, sel)
+    document = doc.document()
     files = [out / n for n in ("stations.csv", "assignments.csv", "uncovered.csv")]
-    outputs.write_stations(doc["stations"], files[0])
+    outputs.write_stations(doc.stations, files[0])
     outputs.write_assignments(pkg, plan, files[1])
     outputs.write_uncovered(pkg, plan, files[2])
-    files.append(write_summary(doc, out))
+    files.append(write_summary(document, out))
     say("writing the report")
     files.append(out / "report.html")
     files[-1].write_text(render_report(doc), encoding="utf-8")
-    return PlanResult(doc, plan, files)
+    return PlanResult(doc, document, plan, files)

@@ -16,6 +16,8 @@ import onrecord
 from onrecord.package.loader import Package
 from onrecord.plan.compute import Plan, Reason
 from onrecord.plan.inputs import Selection
+from onrecord.plan.models import PlanSummary
+from onrecord.plan.params import PlanParameters
 from onrecord.plan.personal import State
 
 METHOD = "fleet planning model v1 (docs/contracts/fleet.md; docs/plan.md)"
@@ -108,8 +110,8 @@ def _by_kind(plan: Plan) -> list[dict[str, Any]]:
     return out
 
 
-def _cost(to_order: int, params: dict[str, Any]) -> dict[str, Any]:
-    price, yearly = params["camera_price"], params["yearly_cost_per_camera"]
+def _cost(to_order: int, params: PlanParameters) -> dict[str, Any]:
+    price, yearly = params.camera_price, params.yearly_cost_per_camera
     return {
         "cameras": to_order,
         "camera_price": price or None,
@@ -119,18 +121,24 @@ def _cost(to_order: int, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build(pkg: Package, plan: Plan, sel: Selection) -> dict[str, Any]:
+def _local_day(us: int, tz: str) -> str:
+    day = local_iso(us, tz)
+    assert day is not None  # a shift's start is an instant
+    return day[:10]
+
+
+def build(pkg: Package, plan: Plan, sel: Selection) -> PlanSummary:
     tz = pkg.department.timezone
     s, p = plan.schedule, plan.params
     rows = stations(plan, tz)
     reasons = np.bincount(plan.reason, minlength=len(Reason))
     shortfall = int(plan.shortfall.sum())
     assumed = int(plan.fleet.personal_assumed.sum())
-    params = p.model_dump(mode="json")
-    days = [local_iso(int(x), tz) for x in (s.start.min(), s.start.max())] if s.start.size else []
+    days = [_local_day(int(x), tz) for x in (s.start.min(), s.start.max())] if s.start.size else []
     top = sorted(range(len(s.stations)), key=lambda c: (-plan.needed[c], s.stations[c]))
     charted = [c for c in top[:CHARTED_STATIONS] if plan.needed[c] > 0]
-    return {
+    doc = {
+        "format": PlanSummary.FORMAT,
         "onrecord_version": onrecord.__version__,
         "method": METHOD,
         "package": {"name": pkg.department.name, "path": str(pkg.root), "timezone": tz},
@@ -139,15 +147,15 @@ def build(pkg: Package, plan: Plan, sel: Selection) -> dict[str, Any]:
             "all_shifts": sel.policy is None,
             "from": sel.date_from.isoformat() if sel.date_from else None,
             "to": sel.date_to.isoformat() if sel.date_to else None,
-            "first_start": days[0][:10] if days else None,
-            "last_start": days[1][:10] if days else None,
+            "first_start": days[0] if days else None,
+            "last_start": days[1] if days else None,
             "shifts_in_range": s.in_range,
             "shifts_needing_camera": len(s.start),
             "not_required": s.in_range - len(s.start),
             "at_home_station": s.home_station,
             "no_station": int(reasons[Reason.NO_STATION]),
         },
-        "parameters": params,
+        "parameters": p,
         "totals": {
             "pool_needed": int(plan.needed.sum()),
             "pool_have": int(plan.have.sum()),
@@ -162,10 +170,11 @@ def build(pkg: Package, plan: Plan, sel: Selection) -> dict[str, Any]:
             "stations_over_dock_slots": sum(1 for r in rows if r["over_dock_slots"]),
             "personal_assumed": assumed,
             "cameras_to_order": shortfall + assumed,
-            "cost": _cost(shortfall + assumed, params),
+            "cost": _cost(shortfall + assumed, p),
         },
         "stations": rows,
         "by_kind": _by_kind(plan),
         "occupancy": [series(plan, c, tz) for c in charted],
         "data_quality": pkg.data_quality(),
     }
+    return PlanSummary.from_document(doc)

@@ -18,6 +18,8 @@ from onrecord.policy.model import (
     Deactivation,
     Equipment,
     Policy,
+    PolicyDocument,
+    PolicyRules,
     RecordingRequired,
 )
 
@@ -27,7 +29,9 @@ __all__ = [
     "Deactivation",
     "Equipment",
     "Policy",
+    "PolicyDocument",
     "PolicyError",
+    "PolicyRules",
     "RecordingRequired",
     "RuleDiff",
     "builtin_ids",

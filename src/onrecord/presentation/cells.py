@@ -7,9 +7,12 @@ edition), and each state has its own text and footnote.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from onrecord.output import Rate
 
 EMPTY_NOTE = (
     "— means there is nothing to measure (no required shifts or encounters in that row), "
@@ -19,10 +22,6 @@ SUPPRESSED_NOTE = (
     "<5 marks a count from 1 to 4 withheld in the public edition; a rate built on such a count "
     "is shown as suppressed."
 )
-
-
-# what a breakdown row lacks a rate for (a kind with no shifts has no equipment rate)
-EMPTY_RATE = {"numerator": 0, "denominator": 0, "rate": None}
 
 
 class State(StrEnum):
@@ -64,13 +63,16 @@ def share_of(ratio: float) -> str:
     return f"{ratio * 100:g}%"
 
 
-def rate(doc: dict[str, Any] | None) -> Cell:
-    """A ``{"numerator", "denominator", "rate"}`` as a percentage, "—" or "suppressed"."""
-    if doc is None or doc.get("denominator") is None:
+def rate(r: Rate | Mapping[str, Any] | None) -> Cell:
+    """A rate (or its ``{"numerator", "denominator", "rate"}`` in summary.json) as a percentage,
+    "—" (nothing to measure) or "suppressed" (``None`` too)."""
+    if r is not None and not isinstance(r, Rate):
+        r = Rate.model_validate(r)
+    if r is None or r.denominator is None:
         return Cell("suppressed", -1, State.SUPPRESSED)
-    if doc.get("rate") is None:
+    if r.rate is None:
         return Cell("—", -1, State.EMPTY)
-    return Cell(percent(doc["rate"]), doc["rate"])
+    return Cell(percent(r.rate), r.rate)
 
 
 def share(numerator: int | None, denominator: int | None) -> Cell:
@@ -78,11 +80,11 @@ def share(numerator: int | None, denominator: int | None) -> Cell:
     if numerator is None or denominator is None:
         return rate(None)
     return rate(
-        {
-            "numerator": numerator,
-            "denominator": denominator,
-            "rate": numerator / denominator if denominator else None,
-        }
+        Rate(
+            numerator=numerator,
+            denominator=denominator,
+            rate=numerator / denominator if denominator else None,
+        )
     )
 
 

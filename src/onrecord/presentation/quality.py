@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from onrecord.package.problems import DESCRIPTION, Code
+from onrecord.package.quality import DataQuality
 from onrecord.presentation import cells
 from onrecord.presentation.view import Table
 
@@ -20,48 +19,47 @@ def _problem(code: str) -> str:
         return cells.label(code)
 
 
-def load_table(quality: dict[str, Any]) -> Table:
+def load_table(quality: DataQuality) -> Table:
     return Table(
         columns=["Table", "File", "Rows read", "Rows kept", "Rows excluded", "Why excluded"],
         rows=[
             [
-                cells.text(t["table"]),
-                cells.text(t.get("file") or "—"),
-                cells.count(t["rows_read"]),
-                cells.count(t["rows_kept"]),
-                cells.count(t["rows_excluded"]),
-                cells.text(_reasons(t.get("excluded") or {})),
+                cells.text(t.table),
+                cells.text(t.file or "—"),
+                cells.count(t.rows_read),
+                cells.count(t.rows_kept),
+                cells.count(t.rows_excluded),
+                cells.text(_reasons(t.excluded)),
             ]
-            for t in quality["tables"]
+            for t in quality.tables
         ],
         caption="Rows read, kept and excluded, per table",
     )
 
 
-def group_table(quality: dict[str, Any], public: bool) -> Table:
+def group_table(quality: DataQuality, public: bool) -> Table:
     columns = ["Kind", "Problem", "Where", "Count"]
     if not public:
         columns.append("First example")
     rows = []
-    for g in quality["groups"]:
-        where = ".".join(p for p in (g.get("table"), g.get("column")) if p) or "package"
+    for g in quality.groups:
+        where = ".".join(p for p in (g.table, g.column) if p) or "package"
         row = [
-            cells.text("row excluded" if g["severity"] == "row" else g["severity"]),
-            cells.text(_problem(g["code"])),
+            cells.text("row excluded" if g.severity == "row" else g.severity),
+            cells.text(_problem(g.code)),
             cells.text(where),
-            cells.count(g["count"]),
+            cells.count(g.count),
         ]
         if not public:
-            row.append(cells.text(g.get("example") or ""))
+            row.append(cells.text(g.example or ""))
         rows.append(row)
     return Table(columns, rows, caption="Problems found while reading the package, by kind")
 
 
-def quality_sentence(quality: dict[str, Any]) -> str:
-    read = sum(t["rows_read"] for t in quality["tables"])
-    excluded = sum(t["rows_excluded"] for t in quality["tables"])
+def quality_sentence(quality: DataQuality) -> str:
     return (
-        f"{read:,} rows were read from {len(quality['tables'])} tables; {excluded:,} were "
-        f"excluded as unusable. {quality.get('findings', 0):,} findings were noted: facts an "
+        f"{quality.rows_read:,} rows were read from {len(quality.tables)} tables; "
+        f"{quality.rows_excluded:,} were excluded as unusable. "
+        f"{quality.findings:,} findings were noted: facts an "
         "auditor should weigh, which change nothing in the data."
     )

@@ -6,10 +6,11 @@ Sections build these from a summary; the template only lays them out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from markupsafe import Markup
 
+from onrecord.output import Rate
+from onrecord.policy import PolicyDocument
 from onrecord.presentation import cells, charts
 from onrecord.presentation.cells import Cell
 
@@ -65,26 +66,26 @@ class PolicyView:
     text: str
 
 
-def rate_bar(doc: dict[str, Any] | None, series: int = 0) -> charts.Bar:
+def rate_bar(r: Rate | None, series: int = 0) -> charts.Bar:
     """A rate as a bar; an empty or suppressed rate draws none but says why, so that a missing
     bar is never read as 0%."""
-    cell = cells.rate(doc)
+    cell = cells.rate(r)
     text = {
         cells.State.VALUE: cell.text,
         cells.State.EMPTY: "— (none required)",
         cells.State.SUPPRESSED: "suppressed",
     }[cell.state]
-    value = doc["rate"] if doc and cell.state is cells.State.VALUE else None
+    value = r.rate if r is not None and cell.state is cells.State.VALUE else None
     return charts.Bar(value, text, series)
 
 
-def policy_view(policy: dict[str, Any]) -> PolicyView:
+def policy_view(policy: PolicyDocument) -> PolicyView:
     """The policy as printed: its sources re-flowed into paragraphs, its text verbatim."""
-    paragraphs = [p.strip() for p in (policy.get("source") or "").split("\n\n") if p.strip()]
+    paragraphs = [p.strip() for p in policy.source.split("\n\n") if p.strip()]
     return PolicyView(
-        id=policy["id"],
-        title=policy["title"],
-        origin=policy.get("origin") or "",
+        id=policy.id,
+        title=policy.title,
+        origin=policy.origin,
         source=[" ".join(p.split()) for p in paragraphs],
-        text=policy.get("text") or "",
+        text=policy.text,
     )

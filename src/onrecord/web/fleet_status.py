@@ -10,11 +10,9 @@ the kiosk would give at pickup.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -24,6 +22,8 @@ from onrecord.database.fleet import CameraState, Officer, Shift, Station
 from onrecord.fleet import rules
 from onrecord.fleet.rules import CameraStatus, Reason, Refused, ShiftWindow
 from onrecord.fleet.service import CheckoutService
+from onrecord.output import SummaryError, read_summary
+from onrecord.plan.models import PlanSelection, PlanSummary, PlanTotals, StationPlan
 
 HORIZON = timedelta(hours=12)
 """How far ahead the Fleet page looks for shifts that will find no charged camera."""
@@ -161,20 +161,15 @@ class PlanResults:
     cameras needed, had and short per station, and the totals."""
 
     folder: Path
-    selection: dict[str, Any]
-    totals: dict[str, Any]
-    stations: dict[str, dict[str, Any]]
+    selection: PlanSelection
+    totals: PlanTotals
+    stations: dict[str, StationPlan]
 
     @classmethod
     def load(cls, folder: Path) -> PlanResults:
         path = folder / "summary.json"
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            return cls(
-                folder,
-                doc["selection"],
-                doc["totals"],
-                {r["station_id"]: r for r in doc["stations"]},
-            )
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise PlanError(f"{path} is not an `onrecord plan` summary: {e}") from None
+            doc = read_summary(path, PlanSummary)
+        except SummaryError as e:
+            raise PlanError(f"{path} is not an `onrecord plan` summary: it {e.problem}") from None
+        return cls(folder, doc.selection, doc.totals, {r.station_id: r for r in doc.stations})

@@ -17,9 +17,10 @@ import csv
 import io
 from typing import Any
 
+from onrecord.audit.models import AuditSummary, Dimension
 from onrecord.audit.rates import EQUIPMENT, FLAGS, OUTCOMES
 
-DATASETS = {
+DATASETS: dict[str, tuple[str, Dimension | None]] = {
     "overall": ("The whole period, all shifts and encounters", None),
     "by-shift-kind": ("By kind of shift (regular, overtime, paid detail...)", "shift_kind"),
     "by-station": ("By station (a shift's own, else its officer's)", "station"),
@@ -93,21 +94,25 @@ def _flat(row: dict[str, Any], columns: list[str]) -> list[Any]:
     return out
 
 
-def rows(public: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """The rows of one dataset (raises KeyError for an unknown name)."""
+def rows(public: AuditSummary, name: str) -> list[dict[str, Any]]:
+    """The rows of one dataset, as summary.json holds them: a row's measures by name (raises
+    KeyError for an unknown name)."""
     _, dim = DATASETS[name]
     if dim is None:
-        return [{"key": "", **public["rates"]["overall"]}]
-    return public["rates"]["by"].get(dim, [])
+        return [{"key": "", **public.rates.overall.document()}]
+    by = public.rates.by
+    if dim not in by.model_fields_set:
+        return []
+    return [r.document() for r in getattr(by, dim)]
 
 
-def columns(public: dict[str, Any]) -> list[str]:
+def columns(public: AuditSummary) -> list[str]:
     """The dictionary's columns present in this summary (always-on ones only with that policy)."""
-    present = set(public["rates"]["overall"]) | {"key"}
+    present = public.rates.overall.model_fields_set | {"key"}
     return [c for c in COLUMNS if c in present]
 
 
-def csv_text(public: dict[str, Any], name: str) -> str:
+def csv_text(public: AuditSummary, name: str) -> str:
     """One dataset as CSV (RFC 4180: lines end in CRLF, so a carriage return or line feed in a
     cell has the cell quoted)."""
     cols = columns(public)

@@ -40,7 +40,7 @@ def render(
         path=request.url.path,
         csrf_field=CSRF_FIELD,
         csrf=request.state.csrf,
-        department=results.summary["package"]["name"],
+        department=results.model.package.name,
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -99,10 +99,10 @@ def known_policies(results: Results, department: list[Policy]) -> list[Policy]:
     audit under a department policy's downloaded file carries the same id)."""
     out = [*_builtins(), *department]
     ids = {p.id for p in out}
-    for doc in (results.summary, results.compare):
-        if doc and doc["policy"]["id"] not in ids:
-            out.append(parsed(doc["policy"]["text"], origin=doc["policy"]["origin"]))
-            ids.add(doc["policy"]["id"])
+    for doc in (results.model, results.compare_model):
+        if doc and doc.policy.id not in ids:
+            out.append(parsed(doc.policy.text, origin=doc.policy.origin))
+            ids.add(doc.policy.id)
     return out
 
 

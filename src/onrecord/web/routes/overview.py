@@ -48,11 +48,11 @@ def summary(request: Request, account: Aggregates) -> Response:
 def officer_rates(request: Request, account: Auditor) -> list[dict[str, Any]]:
     """Rates per officer (auditors only; every read is logged)."""
     log_officer_read(request, account)
-    return deps.results(request).summary["rates"]["by"]["officer"]
+    return deps.results(request).officer_rates
 
 
 @api.get("/gap")
 def gap(request: Request, account: Aggregates) -> dict[str, Any]:
     """Shifts worked without a camera by kind and station, and the most at one moment."""
     r = deps.results(request)
-    return {"by_shift_kind": r.summary["rates"]["by"]["shift_kind"], **r.uncovered}
+    return {"by_shift_kind": r.shift_kind_rows, **r.uncovered}

@@ -34,8 +34,8 @@ def _comparison(request: Request, policies: list[Policy], a: str, b: str) -> Pol
     next profile), so the page always opens on a comparison."""
     by_id = {p.id: p for p in policies}
     r = deps.results(request)
-    a = a or r.summary["policy"]["id"]
-    b = b or (r.compare["policy"]["id"] if r.compare else next(i for i in by_id if i != a))
+    a = a or r.model.policy.id
+    b = b or (r.compare_model.policy.id if r.compare_model else next(i for i in by_id if i != a))
     for ref in (a, b):
         if ref not in by_id:
             raise HTTPException(404, f"no policy {ref!r} in use; choose one of {', '.join(by_id)}")
@@ -97,7 +97,7 @@ def add_policy_form(
     except PolicyError as e:
         status = 409 if isinstance(e, PolicyTaken) else 422
         return _policies_page(request, account, problems=e.messages, text=text, status=status)
-    audited = deps.results(request).summary["policy"]["id"]
+    audited = deps.results(request).model.policy.id
     query = urlencode({"a": added.policy.id, "b": audited})
     return RedirectResponse(f"/policies?{query}#compare-two", status_code=303)
 
@@ -144,8 +144,8 @@ def policies(request: Request, account: Aggregates) -> dict[str, Any]:
     r = deps.results(request)
     stored = _stored(request)
     return {
-        "audited": r.summary["policy"]["id"],
-        "compared": r.compare["policy"]["id"] if r.compare else None,
+        "audited": r.model.policy.id,
+        "compared": r.compare_model.policy.id if r.compare_model else None,
         "policies": [
             {"id": p.id, "title": p.title, "rules": p.rules()}
             for p in views.known_policies(r, [d.policy for d in stored if d.active])

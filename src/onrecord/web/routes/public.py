@@ -69,7 +69,7 @@ def open_data(request: Request) -> Response:
             "columns": [(c, opendata.COLUMNS[c]) for c in opendata.columns(r.public)],
             "empty_cell": opendata.EMPTY_CELL,
             "text_cell": opendata.TEXT_CELL,
-            "suppression": r.public["suppression"]["rule"],
+            "suppression": r.suppression_rule,
         },
     )
 

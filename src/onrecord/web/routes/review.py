@@ -80,12 +80,8 @@ def review_page(
 @pages.get("/review/{encounter_id}", response_class=HTMLResponse)
 def encounter_page(request: Request, encounter_id: str, account: OfficerLevel) -> Response:
     d = encounter_for(request, account, encounter_id)
-    rules = deps.results(request).summary["policy"]["rules"]
-    svg = timeline(
-        d,
-        rules.get("recording_required.start_grace_s", 0),
-        rules.get("recording_required.end_grace_s", 0),
-    )
+    rules = deps.results(request).model.policy.rules
+    svg = timeline(d, rules)
     return render(request, "encounter.html.j2", {"d": d, "svg": svg, "rules": rules})
 
 
