@@ -144,3 +144,32 @@ def test_output_without_a_terminal_keeps_lines_whole(write_package, tmp_path: Pa
     lines = result.output.splitlines()
     assert any(str(deep) in line for line in lines)
     assert any("shifts.csv, line 3, column end: soon is not an ISO 8601" in line for line in lines)
+
+
+OVERTIME = (
+    "shift_id,officer_id,start,end,kind\ns1,o1,2019-06-01T08:00Z,2019-06-02T04:00Z,overtime\n"
+)
+
+
+def test_plan_lists_only_the_reasons_that_occur(write_package, tmp_path: Path) -> None:
+    root = write_package(shifts=OVERTIME)
+    result = runner.invoke(
+        app, ["plan", str(root), "--out", str(tmp_path / "p"), "--policy", "mandate-all"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Uncovered with the current fleet: 1 (no station: 1)" in result.output
+    assert " 0," not in result.output and "battery 0" not in result.output
+
+
+def test_audit_says_why_no_shift_requires_a_camera(write_package, tmp_path: Path) -> None:
+    """Boston's rule on a package of overtime only (as the real 2019 data is): 0 and why."""
+    root = write_package(shifts=OVERTIME)
+    out = tmp_path / "a"
+    result = runner.invoke(
+        app, ["audit", str(root), "--out", str(out), "--policy", "boston-rule-405-2019"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "boston-rule-405-2019: no shift requires a camera: the policy requires one on regular "
+        "(uniformed only), and this package's 1 shifts are overtime"
+    ) in result.output

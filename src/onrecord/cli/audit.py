@@ -59,6 +59,33 @@ def audit(
     console.print(f"Report: [bold]{out / 'report.html'}[/]")
 
 
+def _words(items: list[str]) -> str:
+    return ", ".join(items) if items else "none"
+
+
+def _nothing_required(doc: AuditSummary) -> list[str]:
+    """Why a headline of 0 required shifts or encounters is 0, when the package has shifts or
+    encounters: a "—" alone reads like missing data."""
+    o, rules = doc.rates.overall, doc.policy.rules
+    out = []
+    if o.shifts and not o.required_shifts:
+        kinds = sorted(str(r.key) for r in doc.rates.by.shift_kind if r.shifts)
+        wanted = rules.camera_required.shift_kinds
+        out.append(
+            f"no shift requires a camera: the policy requires one on "
+            f"{'every kind of shift' if wanted == 'all' else _words(list(wanted))}"
+            f"{' (uniformed only)' if rules.camera_required.uniformed_only else ''}, and this "
+            f"package's {o.shifts:,} shifts are {_words(kinds)}"
+        )
+    if o.encounters and not o.required_encounters:
+        out.append(
+            f"no encounter requires recording: of {o.encounters:,}, none is of a required type "
+            "on a shift that requires a camera (recording_required.encounter_types, "
+            "recording_required.outside_required_shifts)"
+        )
+    return out
+
+
 def _print_summary(console: Console, doc: AuditSummary, other: AuditSummary | None) -> None:
     pkg, dq = doc.package, doc.data_quality
     period = pkg.period
@@ -81,6 +108,9 @@ def _print_summary(console: Console, doc: AuditSummary, other: AuditSummary | No
     t.add_row("shift hours on camera", *(_pct(o.hours_on_camera_rate) for o in overall))
     t.add_row("compliance rate", *(_pct(o.compliance_rate) for o in overall))
     console.print(t)
+    for d in docs:
+        for why in _nothing_required(d):
+            console.print(f"[yellow]{d.policy.id}:[/] {why}")
 
     k = Table(title=f"By shift kind ({doc.policy.id})", title_justify="left")
     for col in ("shift kind", "shifts", "hours", "hours on camera", "equipment", "compliance"):

@@ -21,6 +21,7 @@ from onrecord.cli.running import (
 from onrecord.plan.inputs import PlanError
 from onrecord.plan.models import PlanSummary
 from onrecord.plan.params import PersonalCameras, PlanParameters
+from onrecord.plan.report import REASON_TEXT
 from onrecord.plan.run import run_plan
 
 SHOWN_STATIONS = 20
@@ -126,10 +127,16 @@ def _print_summary(console: Console, doc: PlanSummary) -> None:
     )  # fmt: skip
     console.print(t)
     by_reason = tot.uncovered_by_reason.model_dump().items()
-    reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in by_reason)
-    console.print(f"Uncovered with the current fleet: {tot.uncovered:,} ({reasons})")
+    reasons = "; ".join(f"{REASON_TEXT[k]}: {v:,}" for k, v in by_reason if v)
+    console.print(
+        f"Uncovered with the current fleet: {tot.uncovered:,}"
+        + (f" ({reasons})" if reasons else "")
+    )
     if tot.longer_than_battery:
-        console.print(f"Tours longer than the battery: {tot.longer_than_battery:,}")
+        console.print(
+            f"{tot.longer_than_battery:,} tour(s) are longer than one camera's battery and need "
+            "a second camera (counted in the pool above)"
+        )
     cost = tot.cost
     line = f"[bold]Cameras to order: {cost.cameras:,}[/]"
     if tot.personal_assumed:

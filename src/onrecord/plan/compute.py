@@ -36,6 +36,20 @@ class Reason(IntEnum):
     def code(self) -> str:
         return self.name.lower()
 
+    @property
+    def text(self) -> str:
+        """The reason as a person reads it, in the CLI and the report alike."""
+        return _REASON_TEXT[self]
+
+
+_REASON_TEXT = {
+    Reason.COVERED: "covered",
+    Reason.NO_POOL_CAMERA: "no pool camera free",
+    Reason.PERSONAL_RECHARGING: "personal camera recharging",
+    Reason.LONGER_THAN_BATTERY: "too few cameras free for a tour longer than one battery",
+    Reason.NO_STATION: "no station",
+}
+
 
 @dataclass
 class Plan:

@@ -26,12 +26,7 @@ from onrecord.presentation import asset, cells, charts, quality, template_enviro
 from onrecord.presentation.view import Chart, Table
 
 _ENV = template_environment("onrecord.plan")
-REASON_TEXT = {
-    Reason.NO_POOL_CAMERA.code: "no pool camera free",
-    Reason.PERSONAL_RECHARGING.code: "personal camera recharging",
-    Reason.LONGER_THAN_BATTERY.code: "longer than the battery",
-    Reason.NO_STATION.code: "no station",
-}
+REASON_TEXT = {r.code: r.text for r in Reason if r is not Reason.COVERED}
 PERSONAL_TEXT = {
     PersonalCameras.PACKAGE: "the package's in-service personal cameras",
     PersonalCameras.NONE: "none: every shift draws on its station's pool",
