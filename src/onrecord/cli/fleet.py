@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from onrecord.cli.running import (
     DbOption,
@@ -36,6 +37,14 @@ app = typer.Typer(
     help="The camera fleet in service: its database, the checkout API, checkout and checkin.",
     no_args_is_help=True,
 )
+
+
+def _current(url: str, console: Console) -> Engine:
+    """The fleet database at ``url``, at the newest schema; otherwise say why and exit 2."""
+    with database_errors(console):
+        engine = db.connect(url)
+        db.require_current(engine)
+    return engine
 
 
 @app.command("init")
@@ -153,9 +162,7 @@ def token_add(
 ) -> None:
     """Make an API token for a kiosk and print its secret, once: only its hash is stored."""
     console = make_console()
-    with database_errors(console):
-        engine = db.connect(url)
-        db.require_current(engine)
+    engine = _current(url, console)
     try:
         new = add_token(engine, name, station or [], all_stations)
     except TokenError as e:
@@ -173,9 +180,7 @@ def token_add(
 def token_list(url: DbOption) -> None:
     """List the API tokens (never their secrets): scope, made, revoked, last used."""
     console = make_console()
-    with database_errors(console):
-        engine = db.connect(url)
-        db.require_current(engine)
+    engine = _current(url, console)
     t = Table(title="API tokens")
     for col in ("name", "stations", "made", "revoked", "last used"):
         t.add_column(col)
@@ -198,9 +203,7 @@ def token_revoke(
 ) -> None:
     """Revoke an API token: from its next request on, the API refuses it (401)."""
     console = make_console()
-    with database_errors(console):
-        engine = db.connect(url)
-        db.require_current(engine)
+    engine = _current(url, console)
     try:
         info = revoke_token(engine, name)
     except TokenError as e:
@@ -217,9 +220,7 @@ def token_uses(
 ) -> None:
     """The latest requests to the checkout API, newest first: token, action, answer, ids, from."""
     console = make_console()
-    with database_errors(console):
-        engine = db.connect(url)
-        db.require_current(engine)
+    engine = _current(url, console)
     t = Table(title="API token uses")
     for col in ("at", "token", "action", "status", "station", "officer", "camera", "from"):
         t.add_column(col)
