@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from onrecord.web.fleet_status import PlanError, PlanResults
 from typer.testing import CliRunner
 
 from onrecord.audit import run_audit
@@ -19,6 +18,7 @@ from onrecord.demo import generate
 from onrecord.output import SummaryError, read_summary
 from onrecord.plan.models import PlanSummary
 from onrecord.plan.run import run_plan
+from onrecord.web.fleet_status import PlanError, PlanResults
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "schemas.py"
 
