@@ -5,6 +5,8 @@ the public edition equals summary.json's numbers and names no officer."""
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from onrecord.database import connection as db
 from onrecord.database.fleet import Station
 from onrecord.presentation.cells import percent
 from onrecord.web import opendata
-from onrecord.web.results import ReviewFilter
+from onrecord.web.results import Results, ReviewFilter
 from web_support import PASSWORD, ROLES, Clients, Site, client, csrf_of, get_paths, policy_yaml
 
 PUBLIC = ("public", *ROLES)
@@ -312,3 +314,54 @@ def test_user_add_command(tmp_path: Path) -> None:
         input=PASSWORD + "\n",
     )
     assert r.exit_code == 2 and "--station" in r.output
+
+
+EXAMPLE = "shifts.csv line 7, column start: officer 000123 worked outside their employment"
+
+
+def _site_with_examples(site: Site, root: Path) -> Site:
+    """The site's audit with a data-quality group whose example names an officer, as a
+    department's own records often give one."""
+    audit = root / "audit"
+    shutil.copytree(site.audit, audit)
+    doc = json.loads((audit / "summary.json").read_text())
+    doc["data_quality"]["groups"].append(
+        {
+            "severity": "finding",
+            "code": "outside_employment",
+            "table": "shifts",
+            "column": "start",
+            "count": 12,
+            "example": EXAMPLE,
+        }
+    )
+    (audit / "summary.json").write_text(json.dumps(doc))
+    return replace(site, audit=audit, results=Results(audit))
+
+
+def _log_of(clients: dict[str, Any], role: str) -> list[str]:
+    return [e["what"] for e in clients["admin"].get("/api/access-log").json() if e["user"] == role]
+
+
+def test_summary_examples_only_for_auditors_and_logged(site: Site, tmp_path: Path) -> None:
+    """/api/summary's data-quality examples name officers: the aggregate roles get the counts
+    without them, an auditor gets them and the read is in the access log."""
+    clients = Clients(_site_with_examples(site, tmp_path).app())
+    for role in ("admin", "manager", "supervisor"):
+        r = clients[role].get("/api/summary")
+        assert r.status_code == 200 and EXAMPLE not in r.text
+        groups = r.json()["data_quality"]["groups"]
+        assert [g["count"] for g in groups if g["code"] == "outside_employment"] == [12]
+        assert not [g for g in groups if "example" in g]
+        assert "/api/summary" not in _log_of(clients, role)
+    r = clients["auditor"].get("/api/summary")
+    assert r.status_code == 200
+    assert [g["example"] for g in r.json()["data_quality"]["groups"]] == [EXAMPLE]
+    assert "/api/summary" in _log_of(clients, "auditor")
+
+
+def test_checkout_camera_lists_are_logged(site: Site, clients: dict[str, Any]) -> None:
+    """The checkout API's station camera list names who holds each camera: reads are logged."""
+    path = f"/api/checkout/stations/{site.station}/cameras"
+    assert clients["manager"].get(path).status_code == 200
+    assert path in _log_of(clients, "manager")

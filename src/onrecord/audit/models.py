@@ -208,3 +208,12 @@ class AuditSummary(Summary):
         kept = {dim: getattr(by, dim) for dim in by.model_fields_set if dim != "officer"}
         rates = self.rates.model_copy(update={"by": Breakdowns.model_validate(kept)})
         return self.model_copy(update={"rates": rates})
+
+    def without_examples(self) -> AuditSummary:
+        """The summary without the data-quality groups' examples, which name a file line and
+        often an officer (an officer's dates, the camera they used): for roles that see
+        aggregates only."""
+        quality = self.data_quality.without_examples()
+        if quality is self.data_quality:
+            return self
+        return self.model_copy(update={"data_quality": quality})

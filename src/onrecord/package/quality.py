@@ -54,3 +54,11 @@ class DataQuality(Part):
     @property
     def rows_excluded(self) -> int:
         return sum(t.rows_excluded for t in self.tables)
+
+    def without_examples(self) -> DataQuality:
+        """The same counts without the groups' examples (they name a file line, often an
+        officer): for readers who may see aggregates only."""
+        if all(g.example is None for g in self.groups):
+            return self
+        groups = [ProblemGroupCount(**g.model_dump(exclude={"example"})) for g in self.groups]
+        return self.model_copy(update={"groups": groups})

@@ -125,6 +125,12 @@ class Results:
         # the API's answers, serialised once: encoding the summary per request was most of the
         # cost of /api/summary
         self.internal_json = _json(self.internal)
+        examples = self.model.without_officers()
+        self.internal_examples_json = (
+            self.internal_json
+            if examples.data_quality == self.internal.data_quality
+            else _json(examples)
+        )
         self.public_json = _json(self.public)
         self.public_compare_json = _json(self.public_compare) if self.public_compare else None
         timezone = self.model.package.timezone
@@ -196,8 +202,9 @@ class Results:
 
     @cached_property
     def internal(self) -> AuditSummary:
-        """The summary without its per-officer rates: for roles that see aggregates only."""
-        return self.model.without_officers()
+        """The summary without its per-officer rates and without the data-quality examples
+        (they name officers): for roles that see aggregates only."""
+        return self.model.without_officers().without_examples()
 
     @cached_property
     def officer_rates(self) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from onrecord.fleet.api import router as checkout_router
 from onrecord.fleet.rules import Refused, local
 from onrecord.web import deps
-from onrecord.web.deps import KIOSK, Csrf, Kiosk, check_csrf_unless_read, require
+from onrecord.web.deps import Csrf, Kiosk, check_csrf_unless_read, log_officer_read
 from onrecord.web.errors import answer_refusals_with
 from onrecord.web.render import render
 from onrecord.web.routes import Resource
@@ -47,11 +47,21 @@ def _refused(request: Request, refused: Refused) -> Response:
 
 
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(answer_refusals_with(_refused))])
+
+
+def _reads_logged(request: Request, account: Kiosk) -> None:
+    """The checkout API for managers; its reads name officers (a station's camera list says
+    who holds each camera taken from it, an officer's camera which one they hold), so each
+    read is logged in the access log."""
+    if request.method in ("GET", "HEAD"):
+        log_officer_read(request, account)
+
+
 checkout = APIRouter()
 checkout.include_router(
     checkout_router,
     prefix="/api/checkout",
-    dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
+    dependencies=[Depends(_reads_logged), Depends(check_csrf_unless_read)],
 )
 resource = Resource(routers=(checkout, pages))
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from onrecord.web import deps, views
-from onrecord.web.deps import AGGREGATES, Aggregates, Auditor, log_officer_read
+from onrecord.web.deps import AGGREGATES, AUDITOR, Aggregates, Auditor, log_officer_read
 from onrecord.web.render import JSONBytes, render
 from onrecord.web.routes import NavEntry, Resource
 
@@ -40,8 +40,14 @@ def gap_page(request: Request, account: Aggregates) -> Response:
 
 @api.get("/summary", response_class=JSONBytes)
 def summary(request: Request, account: Aggregates) -> Response:
-    """summary.json without the per-officer rates (those are ``/api/summary/officers``)."""
-    return JSONBytes(deps.results(request).internal_json)
+    """summary.json without the per-officer rates (those are ``/api/summary/officers``). Its
+    data-quality examples name officers (an officer's dates, the camera they used), so only
+    auditors get them, and their reads are logged; the other roles get the counts alone."""
+    r = deps.results(request)
+    if account.role not in AUDITOR:
+        return JSONBytes(r.internal_json)
+    log_officer_read(request, account)
+    return JSONBytes(r.internal_examples_json)
 
 
 @api.get("/summary/officers")
