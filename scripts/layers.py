@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("policy",),  # policies as code (reads the package's vocabularies)
     ("presentation", "database"),  # what pages look like; the operational database's tables
     ("audit", "plan", "importers", "demo"),  # capabilities over a package
-    ("fleet",),  # the camera fleet in service, over the operational database
+    ("fleet", "vault"),  # the camera fleet in service; the evidence vault and its custody log
     ("web",),  # the console and public dashboard
     ("cli",),  # the `onrecord` command
 )
