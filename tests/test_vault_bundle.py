@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import hashlib
 import json
 import shutil
 import subprocess
@@ -150,3 +151,14 @@ def test_a_missing_part_is_named_and_the_script_exits_1(tmp_path: Path, missing:
     (folder / missing).unlink()
     assert verify_bundle.main([str(folder)]) == 1
     assert problems_after(folder) == f"missing: {missing}"
+
+
+def test_a_vkey_whose_base64_holds_plus_signs(tmp_path: Path) -> None:
+    for seed in range(100):
+        private = hashlib.sha256(b"plus %d" % seed).digest()
+        folder = write_bundle(tmp_path / str(seed), sample_log(), [0], FILES, private_key=private)
+        if "+" in (folder / "vkey").read_text().split("+", 2)[2]:
+            break
+    else:
+        pytest.fail("no key among 100 with a '+' in its base64")
+    assert verify_bundle.verify(folder) == []

@@ -92,3 +92,16 @@ def test_a_signature_by_another_key_is_not_enough() -> None:
 def test_malformed_verifier_keys_are_refused(vkey: str, message: str) -> None:
     with pytest.raises(CheckpointError, match=message):
         parse_vkey(vkey)
+
+
+def test_a_verifier_key_whose_base64_holds_plus_signs() -> None:
+    # the key's base64 may contain "+": only the first two "+" separate the fields
+    for seed in range(100):
+        private = hashlib.sha256(b"plus %d" % seed).digest()
+        vkey = vkey_line("example.org/vault", public_key_of(private))
+        if "+" in vkey.split("+", 2)[2]:
+            break
+    else:
+        pytest.fail("no key among 100 with a '+' in its base64")
+    note = sign_checkpoint("example.org/vault", 3, ROOT, private)
+    assert verify_checkpoint(note, vkey).size == 3

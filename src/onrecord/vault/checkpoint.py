@@ -103,7 +103,7 @@ def _b64(text: str, what: str) -> bytes:
 
 def parse_vkey(line: str) -> Verifier:
     """The verifier key ``<name>+<key id hex>+<base64(0x01 ‖ public key)>``, checked."""
-    parts = line.strip().split("+")
+    parts = line.strip().split("+", 2)  # base64 may hold "+" too
     if len(parts) != 3:
         raise CheckpointError("verifier key: expected <name>+<key id hex>+<base64 key>")
     name, kid_hex, encoded = parts

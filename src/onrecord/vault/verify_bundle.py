@@ -64,7 +64,7 @@ def b64(text: Any) -> bytes:
 
 def check_checkpoint(note: str, vkey: str, problems: list[str]) -> tuple[int, bytes] | None:
     """The checkpoint's (size, root) if its signature holds under ``vkey``."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # base64 may hold "+" too
     try:
         name, kid_hex, key = parts
         raw_key = b64(key)
