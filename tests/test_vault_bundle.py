@@ -162,3 +162,11 @@ def test_a_vkey_whose_base64_holds_plus_signs(tmp_path: Path) -> None:
     else:
         pytest.fail("no key among 100 with a '+' in its base64")
     assert verify_bundle.verify(folder) == []
+
+
+def test_a_file_only_a_rejected_upload_lists_is_found(tmp_path: Path) -> None:
+    log = sample_log()
+    log[0]["outcome"] = "failure"
+    folder = write_bundle(tmp_path / "b", log, [0], FILES)
+    found = verify_bundle.verify(folder)
+    assert len(found) == 2 and all("no ingest entry in the bundle lists it" in p for p in found)

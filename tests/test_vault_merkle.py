@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hypothesis_scale import scaled
+from onrecord.vault import verify_bundle
 from onrecord.vault.merkle import (
     EMPTY_ROOT,
     MerkleTree,
@@ -151,3 +152,21 @@ def test_impossible_proofs_are_refused() -> None:
         tree.root(5)
     with pytest.raises(ProofError):
         tree.consistency_proof(5, 4)
+
+
+@given(n=sizes, data=st.data())
+@scaled(1, deadline=None)
+def test_the_standalone_verifiers_fold_agrees(n: int, data: st.DataObject) -> None:
+    d = entries(n)
+    tree = MerkleTree.of_entries(d)
+    m = data.draw(st.integers(0, n - 1))
+    proof = tree.inclusion_proof(m)
+    assert verify_bundle.root_from_inclusion(leaf_hash(d[m]), m, n, proof) == MTH(d)
+    if proof:  # a proof one hash short ends below the root: refused, not folded on
+        assert verify_bundle.root_from_inclusion(leaf_hash(d[m]), m, n, proof[:-1]) is None
+    assert (
+        verify_bundle.root_from_inclusion(
+            leaf_hash(d[m]), m, n, [*proof, proof[0] if proof else b"x"]
+        )
+        is None
+    )

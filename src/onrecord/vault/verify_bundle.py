@@ -9,7 +9,8 @@ the vault contract's "Bundles" section promises:
 1. ``checkpoint`` is signed by the key in ``vkey`` (C2SP signed-note, Ed25519);
 2. each line of ``entries.jsonl`` (the exact entry bytes), hashed as an RFC 9162 leaf and folded
    with its inclusion proof from the same line of ``proofs.jsonl``, gives the checkpoint's root;
-3. each file ``files/<sha256>`` hashes to its name and is listed by an ingest entry.
+3. each file ``files/<sha256>`` hashes to its name and is listed by a successful ingest entry
+   (a rejected upload vouches for nothing).
 
 It prints each problem found and exits 0 only when everything holds (1 otherwise, 2 on usage).
 """
@@ -154,7 +155,10 @@ def check_entries(bundle: Path, head: tuple[int, bytes] | None, problems: list[s
                     f"{where}: entry {index} is not in the checkpoint's tree "
                     "(its bytes or its proof were changed)"
                 )
-        if isinstance(entry, dict) and entry.get("action") == "ingest":
+        if isinstance(entry, dict) and (entry.get("action"), entry.get("outcome")) == (
+            "ingest",
+            "success",
+        ):
             details = entry.get("details")
             files = details.get("files") if isinstance(details, dict) else None
             for f in files if isinstance(files, list) else []:
