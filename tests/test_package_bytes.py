@@ -131,6 +131,28 @@ def test_classic_mac_line_ends_are_refused_with_what_to_do(tmp_path: Path) -> No
     assert "carriage return alone" in p.message and "LF" in p.message
 
 
+# ---- department.yaml -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe", "x" * 300, "a\\x00b"])
+def test_a_time_zone_that_names_no_zone_file_is_a_bad_department(tmp_path: Path, zone: str) -> None:
+    """``Europe`` is a folder of zones, a 300-character name too long for a file name: each is
+    a ``bad_department`` error like any other name that is not a zone, not an OSError."""
+    root = write(tmp_path / "pkg", ("\n".join([HEADER, shift(1)]) + "\n").encode())
+    (root / "department.yaml").write_text(f'timezone: "{zone}"\n')
+    with pytest.raises(StructuralError) as e:
+        onrecord.load(root)
+    assert [(p.code.value, p.column) for p in e.value.problems] == [("bad_department", "timezone")]
+
+
+def test_a_department_yaml_nested_too_deep_is_a_bad_department(tmp_path: Path) -> None:
+    root = write(tmp_path / "pkg", ("\n".join([HEADER, shift(1)]) + "\n").encode())
+    (root / "department.yaml").write_text("[" * 5000)
+    with pytest.raises(StructuralError) as e:
+        onrecord.load(root)
+    assert [p.code.value for p in e.value.problems] == ["bad_department"]
+
+
 # ---- long values, and rows DuckDB splits its own way (issue 13, point 10) ------------------------
 
 

@@ -15,7 +15,7 @@ def iana_zone(name: str) -> str:
     """``name`` if it is an IANA time zone; pydantic validators use it to reject the rest."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as e:  # "Europe" is a folder of zones
         raise ValueError(f"{name!r} is not an IANA time zone such as America/New_York") from e
     return name
 
@@ -47,7 +47,7 @@ def read_department(root: Path) -> tuple[Department, list[Problem]]:
 
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as e:
         return Department(), [problem(f"cannot be read as YAML: {e}")]
     if not isinstance(doc, dict):
         return Department(), [problem("must be a mapping of keys such as name: and timezone:")]
