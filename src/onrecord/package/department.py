@@ -16,7 +16,7 @@ def iana_zone(name: str) -> str:
     """``name`` if it is an IANA time zone; pydantic validators use it to reject the rest."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as e:  # "Europe" is a folder of zones
         raise ValueError(f"{name!r} is not an IANA time zone such as America/New_York") from e
     return name
 
@@ -51,6 +51,8 @@ def read_department(root: Path) -> tuple[Department, list[Problem]]:
         doc = strict_yaml.load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError) as e:
         return Department(), [problem(f"cannot be read: {e}")]
+    except RecursionError:
+        return Department(), [problem("cannot be read: its YAML is nested too deep")]
     except yaml.YAMLError as e:
         line, col, what = strict_yaml.describe(e)
         at = f" at character {col}" if col else ""

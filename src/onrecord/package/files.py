@@ -6,13 +6,12 @@ them are collected first and reported together.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from onrecord.package.csvtext import Header, read_header
 from onrecord.package.formats import TableFormat
 from onrecord.package.problems import Code, Problem, Severity
 from onrecord.package.schema import TABLES, header_columns
@@ -27,6 +26,7 @@ class TableFile:
     path: Path
     fmt: TableFormat
     header: tuple[str, ...]
+    csv: Header | None = None  # where a CSV file's header ends
 
     @property
     def name(self) -> str:
@@ -35,21 +35,6 @@ class TableFile:
 
 def _structural(code: Code, msg: str, file: str | None, column: str | None = None) -> Problem:
     return Problem(severity=Severity.STRUCTURAL, code=code, file=file, column=column, message=msg)
-
-
-def _csv_header(path: Path) -> tuple[str, ...]:
-    """The first CSV record, names trimmed; only the header's own bytes are decoded, so a bad
-    byte further down is a row error, not an unreadable file."""
-    buf = b""
-    with path.open("rb") as f:
-        for raw in f:
-            buf += raw
-            if buf.count(b'"') % 2 == 0:  # the record is complete (no open quote)
-                break
-    if not buf.strip():
-        raise ValueError("the file is empty; a table file starts with a header row")
-    text = buf.decode("utf-8-sig")
-    return tuple(c.strip() for c in next(csv.reader(io.StringIO(text))))
 
 
 def _parquet_header(path: Path) -> tuple[str, ...]:
@@ -99,9 +84,14 @@ def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
             continue
         path = paths[0]
         fmt = SUFFIXES[path.suffix.lower()]
+        csv: Header | None = None
         try:
-            header = _csv_header(path) if fmt == TableFormat.CSV else _parquet_header(path)
-        except (OSError, UnicodeDecodeError, csv.Error, ValueError) as e:
+            if fmt == TableFormat.CSV:
+                csv = read_header(path)
+                header = csv.names
+            else:
+                header = _parquet_header(path)
+        except (OSError, ValueError) as e:
             what = "CSV (UTF-8)" if fmt == TableFormat.CSV else "Parquet"
             problems.append(
                 _structural(Code.UNREADABLE_FILE, f"cannot be read as {what}: {e}", path.name)
@@ -117,7 +107,7 @@ def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
             )
             continue
         problems.extend(_header_problems(table, path.name, header))
-        files[table] = TableFile(table, path, fmt, header)
+        files[table] = TableFile(table, path, fmt, header, csv)
 
     if "recordings" not in found:
         problems.append(

@@ -222,21 +222,32 @@ def load(
                 if columns is not None and name in columns:
                     keep = {*columns[name], *findings.COLUMNS.get(name, ())}
                 pkg.loads[name] = read_table(con, files[name], department.timezone, keep)
-            except (duckdb.Error, ValueError) as e:
-                raise StructuralError(
-                    [
-                        Problem(
-                            severity=Severity.STRUCTURAL,
-                            code=Code.UNREADABLE_FILE,
-                            table=name,
-                            file=files[name].name,
-                            message=f"cannot be read: {e}; re-export the file",
-                        )
-                    ]
-                ) from e
+            except (duckdb.Error, ValueError, OSError) as e:
+                msg = f"cannot be read: {e}; re-export the file"
+                raise _unreadable(files[name].name, name, msg) from e
+            except Exception as e:  # a bug: still the file's name, and no traceback
+                msg = (
+                    f"cannot be read: an unexpected {type(e).__name__} in OnRecord ({e}); this "
+                    "is a bug: please report it with the file"
+                )
+                raise _unreadable(files[name].name, name, msg) from e
     if progress:
         progress("cross-checking tables")
     findings.run_all(con, {n: f.name for n, f in files.items()}, department.timezone)
     if columns is not None:
         pkg.narrow(columns)
     return pkg
+
+
+def _unreadable(file: str, table: str, message: str) -> StructuralError:
+    return StructuralError(
+        [
+            Problem(
+                severity=Severity.STRUCTURAL,
+                code=Code.UNREADABLE_FILE,
+                table=table,
+                file=file,
+                message=message,
+            )
+        ]
+    )

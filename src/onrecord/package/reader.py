@@ -13,14 +13,18 @@ years actually present, which are only known once the file is read.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Collection
+import bisect
+import tempfile
+from collections.abc import Callable, Collection
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
+from onrecord.package.csvtext import Header, Records, line_breaks, normalize, read_header, records
 from onrecord.package.files import TableFile
 from onrecord.package.formats import TableFormat
 from onrecord.package.problems import SEVERITY, Code, Severity
@@ -84,7 +88,7 @@ def json_key(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
+def _csv_source(tf: TableFile, path: Path, parallel: bool = True) -> str:
     """Every column as text, and ``LINE``: the row's number among the file's accepted records
     (1 for the first), which :func:`_csv_lines` turns into its line.
 
@@ -97,11 +101,12 @@ def _csv_source(tf: TableFile, header: tuple[str, ...] | None = None) -> str:
     and it does not judge the typed query so (it turns an ``IN`` list of five or more values
     into a hash join), so on a file read by several threads the rows are stored in whatever
     order the threads finish them."""
-    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header or tf.header) + "}"
-    return f"""(SELECT *, row_number() OVER () AS {LINE} FROM read_csv({sql_str(str(tf.path))},
+    cols = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in tf.header) + "}"
+    serial = "" if parallel else ", parallel=false"
+    return f"""(SELECT *, row_number() OVER () AS {LINE} FROM read_csv({sql_str(str(path))},
         columns={cols}, header=true, auto_detect=false, delim=',', quote='"', escape='"',
         strict_mode=true, null_padding=false, store_rejects=true, rejects_table='_rej',
-        rejects_scan='_rejscan', encoding='utf-8'))"""
+        rejects_scan='_rejscan', encoding='utf-8'{serial}))"""
 
 
 def _parquet_source(tf: TableFile, native: dict[str, str]) -> str:
@@ -148,18 +153,21 @@ def read_table(
     table = TABLES[tf.table]
     typed = typed_table(table.name)
     native = native_columns(con, table, tf)
-    source = _csv_source(tf) if tf.fmt == TableFormat.CSV else _parquet_source(tf, native)
     # The reader's own checks need the key and every timestamp until they are done.
     stored = None
     if keep is not None:
         own = {c.name for c in table.columns if c.kind is Kind.TIMESTAMP or c.name == table.key}
         stored = set(keep) | own
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {typed} AS {_typed_query(table, tf, source, native, stored)}"
-    )
-    line = LINE
+
+    def create(source: str) -> None:
+        query = _typed_query(table, tf, source, native, stored)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {query}")
+
     if tf.fmt == TableFormat.CSV:
-        line = _csv_lines(con, tf, typed)
+        line = _read_csv(con, tf, typed, create)
+    else:
+        create(_parquet_source(tf, native))
+        line = LINE
     present = [c for c in table.columns if c.name in tf.header]
     stamps = [c.name for c in present if c.kind is Kind.TIMESTAMP]
     steps, anomalies = transitions(timezone, _years(con, typed, stamps))
@@ -360,102 +368,213 @@ def _trimmed(x: str) -> str:
     return f"CASE WHEN ascii({x}) > 32 AND ord({x}[-1]) > 32 THEN {x} ELSE trim({x}, {BLANKS}) END"
 
 
-def _csv_lines(con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str) -> str:
+class _Mixed(Exception):
+    """The file's line ends are mixed, which DuckDB may read otherwise than its lines say."""
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, tf: TableFile, typed: str, create: Callable[[str], None]
+) -> str:
+    """Create the typed table from the CSV file with ``create``; return the SQL for each typed
+    row's line.
+
+    DuckDB's strict reader refuses as a whole a file whose line ends mix CR LF and LF (an export
+    with rows appended by another tool), or reads a quoted value's row and the next as one row.
+    Such a file, found when DuckDB refuses it or when it has row errors, is copied with every
+    line end made LF (:func:`csvtext.normalize`, which keeps every line where it is) and the
+    copy read instead.
+    """
+    header = tf.csv
+    assert header is not None
+    with ExitStack() as stack:
+
+        def lines(path: Path, header: Header, replaced: set[int], mixed_ok: bool) -> str:
+            def serially() -> None:
+                create(_csv_source(tf, path, parallel=False))
+
+            return _csv_lines(con, tf, path, header, typed, replaced, serially, mixed_ok)
+
+        def from_copy() -> str:
+            _drop_rejects(con)
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="onrecord-csv-"))
+            path = Path(folder) / tf.path.name
+            replaced = set(normalize(tf.path, path, header))
+            create(_csv_source(tf, path))
+            return lines(path, read_header(path), replaced, mixed_ok=True)
+
+        try:
+            create(_csv_source(tf, tf.path))
+        except duckdb.InvalidInputException:
+            return from_copy()
+        try:
+            return lines(tf.path, header, set(), mixed_ok=False)
+        except _Mixed:
+            return from_copy()
+
+
+def _drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS _rej; DROP TABLE IF EXISTS _rejscan")
+
+
+Rejects = list[tuple[int, str, str]]
+
+
+def _rejects(con: duckdb.DuckDBPyConnection) -> Rejects:
+    """DuckDB's row errors, one per row: (the row's number, the error types, the row's text).
+
+    DuckDB numbers the rows of a file as it reads them: the header 1, the next row 2, and so
+    on, every blank line counting one. The byte positions it also gives are not used: they can
+    point into the blank lines before a row, or (for a row with several errors) at an earlier
+    row."""
+    rows = con.execute(
+        """SELECT line, string_agg(DISTINCT error_type, '; ' ORDER BY error_type),
+                  first(csv_line ORDER BY byte_position)
+           FROM _rej GROUP BY line ORDER BY line"""
+    ).fetchall()
+    _drop_rejects(con)
+    return rows
+
+
+def _csv_lines(
+    con: duckdb.DuckDBPyConnection,
+    tf: TableFile,
+    path: Path,
+    header: Header,
+    typed: str,
+    replaced: set[int],
+    serially: Callable[[], None],
+    mixed_ok: bool,
+) -> str:
     """Record malformed rows and return the SQL for each typed row's physical line number.
 
     A typed row's ``LINE`` is k for the file's k-th accepted record (see :func:`_csv_source`;
     never its position in the table, whose order is not the file's): its line is ``k + 1`` when
-    every record is one line and none was rejected. Otherwise (values spanning lines, blank
-    lines, malformed rows) the file is read once more with Python's csv module to find where
-    each record starts, and ``LINE`` is replaced by that line.
+    every record is one line and none was rejected, which one pass counting line feeds tells.
+    Other files (values spanning lines, blank lines, malformed rows, a single column) are
+    scanned for the line where each record starts (:func:`csvtext.records`); DuckDB's row
+    errors are placed by their row numbers, and ``LINE`` is replaced by the line.
+
+    DuckDB's parallel reader can make an extra row out of the last fields of a row with several
+    quoting errors (DuckDB 2.0.1): its rows then outnumber the file's records, and the file is
+    read again on one thread, which does not (but drops a last row whose quote is never closed
+    without a word; that row is reported here instead).
     """
-    rejects = con.execute(
-        """SELECT line, min(line_byte_position), string_agg(DISTINCT error_type, '; '),
-                  first(csv_line)
-           FROM _rej GROUP BY line ORDER BY line"""
-    ).fetchall()
-    con.execute("DROP TABLE _rej; DROP TABLE _rejscan")
-    rejected = _physical_lines(tf.path, [r[1] for r in rejects])
-    _insert_rejects(con, tf, rejects, rejected)
-    count = con.execute(f"SELECT count(*) FROM {typed}").fetchone()
-    accepted = count[0] if count else 0
-    if not rejects and _line_breaks(tf.path) == accepted + 1:
-        return f"({LINE} + 1)"
-    skip = set(rejected)
-    lines = [n for n in _record_starts(tf.path) if n not in skip]
-    if len(lines) != accepted:
+    rejects = _rejects(con)
+    accepted = _row_count(con, typed)
+    if not rejects and len(tf.header) > 1 and line_breaks(path) == accepted + header.lines:
+        return f"({LINE} + {header.lines})"
+    recs = records(path, header, len(tf.header))
+    if recs.mixed and not mixed_ok:
+        raise _Mixed
+    matched = _match(recs, rejects, accepted, serial=False)
+    if matched is None:
+        serially()
+        rejects = _rejects(con)
+        accepted = _row_count(con, typed)
+        matched = _match(recs, rejects, accepted, serial=True)
+    if matched is None:
+        first = recs.line_of(rejects[0][0]) if rejects else None
+        where = f" (the first malformed row is on line {first})" if first else ""
         raise ValueError(
-            f"{tf.name}: {accepted} rows were read but {len(lines)} records found; "
-            "the file's quoting is inconsistent: check it with a CSV validator"
+            f"DuckDB reads {accepted} rows where OnRecord finds {recs.count} records{where}; "
+            "check the quotes in the file"
         )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _lines AS SELECT unnest(range(1, len(l) + 1)) AS k, "
-        "unnest(l) AS line FROM (SELECT ?::BIGINT[] AS l)",
-        [lines],
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {typed} AS
-        SELECT t.* REPLACE (l.line AS {LINE}) FROM {typed} t JOIN _lines l ON t.{LINE} = l.k"""
-    )
-    con.execute("DROP TABLE _lines")
+    lines, open_end = matched
+    found = [(line, errors, text) for line, (_, errors, text) in zip(lines, rejects, strict=True)]
+    if open_end is not None:
+        found.append((open_end, "UNQUOTED VALUE", ""))
+    _insert_rejects(con, tf, found, replaced)
+    runs = _accepted_runs(recs, {line for line, _, _ in found})
+    if len(runs) == 1 and not recs.blank:
+        return f"({LINE} + {runs[0][1] - runs[0][0]})"
+    if runs:  # k -> line through a narrow table; updated in place, the rows keep their order
+        con.register("_runs", pa.table({"k": [k for k, _ in runs], "line": [n for _, n in runs]}))
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _lines AS SELECT t.{LINE} AS k,
+            r.line + t.{LINE} - r.k AS line FROM (SELECT {LINE} FROM {typed}) t
+            ASOF JOIN _runs r ON t.{LINE} >= r.k"""
+        )
+        con.unregister("_runs")
+        con.execute(f"UPDATE {typed} SET {LINE} = l.line FROM _lines l WHERE {typed}.{LINE} = l.k")
+        con.execute("DROP TABLE _lines")
+    if recs.blank:  # a one-column file's blank lines, which DuckDB reads as rows: no rows
+        con.execute(f"DELETE FROM {typed} WHERE {LINE} IN (SELECT unnest(?))", [recs.blank])
     return LINE
 
 
-def _record_starts(path: Path) -> list[int]:
-    """The line where each non-blank record after the header starts."""
-    starts: list[int] = []
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-        reader = csv.reader(f)
-        next(reader, None)
-        consumed = reader.line_num
-        for row in reader:
-            if row:
-                starts.append(consumed + 1)
-            consumed = reader.line_num
-    return starts
+def _row_count(con: duckdb.DuckDBPyConnection, typed: str) -> int:
+    ((count,),) = con.execute(f"SELECT count(*) FROM {typed}").fetchall()
+    return count
 
 
-def _line_breaks(path: Path) -> int:
-    """Lines in the file, counting a last line without a final newline."""
-    n, last = 0, b"\n"
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 24):
-            n += chunk.count(b"\n")
-            last = chunk[-1:]
-    return n + (last != b"\n")
+def _match(
+    recs: Records, rejects: Rejects, accepted: int, serial: bool
+) -> tuple[list[int], int | None] | None:
+    """The line of each of DuckDB's row errors, and (after a read on one thread) the line of a
+    last row that it dropped; None when DuckDB's rows and the file's records do not add up."""
+    lines = [recs.line_of(number) for number, _, _ in rejects]
+    found = [n for n in lines if n is not None]
+    if len(found) < len(lines):
+        return None
+    open_end = None
+    if serial and recs.open_end is not None and recs.open_end not in found:
+        open_end = recs.open_end
+    if recs.count - len(found) - (open_end is not None) != accepted:
+        return None
+    return found, open_end
 
 
-def _physical_lines(path: Path, positions: list[int]) -> list[int]:
-    """Line numbers (1-based) of byte offsets, counting newlines in one pass over the file."""
-    out, line, done = [], 1, 0
-    with path.open("rb") as f:
-        for pos in positions:
-            while done < pos:
-                chunk = f.read(min(1 << 20, pos - done))
-                if not chunk:
-                    break
-                line += chunk.count(b"\n")
-                done += len(chunk)
-            out.append(line)
+def _accepted_runs(recs: Records, rejected: set[int]) -> list[tuple[int, int]]:
+    """``(k, line)`` pairs: the k-th accepted record starts on ``line``, and the records after
+    it, up to the next pair, on the lines that follow."""
+    out: list[tuple[int, int]] = []
+    bad = sorted(rejected)
+    k = 1
+    for line, _number, n in recs.runs:
+        start, end = line, line + n
+        i = bisect.bisect_left(bad, start)
+        while start < end:
+            stop = bad[i] if i < len(bad) and bad[i] < end else end
+            if stop > start:
+                if not out or out[-1][1] + (k - out[-1][0]) != start:
+                    out.append((k, start))
+                k += stop - start
+            start = stop + 1
+            i += 1
     return out
 
 
+TOO_LONG = 2_000_000  # bytes: DuckDB's max_line_size, left at its default
+
+
 def _insert_rejects(
-    con: duckdb.DuckDBPyConnection,
-    tf: TableFile,
-    rejects: list[tuple[int, int, str, str | None]],
-    phys: list[int],
+    con: duckdb.DuckDBPyConnection, tf: TableFile, rejects: Rejects, replaced: set[int]
 ) -> None:
+    """One malformed_row problem per (line, DuckDB's error types, the row's text)."""
     rows = []
-    for (_line, _pos, errors, csv_line), line in zip(rejects, phys, strict=True):
+    for line, errors, csv_line in rejects:
         msg = (
             f"this row cannot be split into the header's {len(tf.header)} columns "
             f"({errors.lower()}); check its quotes and commas"
         )
-        if "ENCODING" in errors:
+        if line in replaced:
+            msg = (
+                "this row holds a carriage return (CR) that does not end a line (lines end with "
+                "LF or CR LF); remove it, or quote the value that holds it"
+            )
+        elif "LINE SIZE" in errors:
+            msg = (
+                f"this row is longer than {TOO_LONG:,} bytes, which is more than OnRecord reads "
+                "in one row: usually a quote that is never closed or a corrupt export; check "
+                "the file from this line"
+            )
+        elif "ENCODING" in errors:
             msg = "this row is not valid UTF-8 text; re-export the file as UTF-8"
         elif "UNQUOTED" in errors:
-            msg = "a quoted value here is never closed; add the closing quote"
+            msg = (
+                "a quoted value here is never closed, or has text after its closing quote; "
+                "check this row's quotes"
+            )
         row = (Severity.ROW.value, Code.MALFORMED_ROW.value, tf.table, tf.name, line, None, msg)
         rows.append((*row, (csv_line or "")[:200]))
     if rows:
