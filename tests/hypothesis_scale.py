@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 
 def scaled(factor: float, **options: Any) -> settings:
@@ -19,3 +19,13 @@ def scaled(factor: float, **options: Any) -> settings:
     with any other settings given (``deadline=None``...) as they are."""
     examples = max(1, round(settings.default.max_examples * factor))
     return settings(max_examples=examples, **options)
+
+
+def slow(factor: float) -> settings:
+    """``scaled(factor)`` with no deadline and no too-slow or too-large health checks: for tests
+    that load a package or write a file per example (tenths of a second each)."""
+    return scaled(
+        factor,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )

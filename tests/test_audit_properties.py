@@ -24,13 +24,13 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
 import onrecord
 from audit_rows import RATIOS, Row, engine_rows, reference_rows
-from hypothesis_scale import scaled
+from hypothesis_scale import slow
 from onrecord.audit import keys as audit_keys
 from onrecord.policy import Policy, load_policy
 
@@ -64,16 +64,6 @@ SEGMENTS = (0, 1, 30 * US, 60 * US, 2 * M, 5 * M, 20 * M)
 OFFICER = st.sampled_from(("o1", "o1", "o2", "o2", "o3"))
 EVENT_OFFICER = st.sampled_from(("", "", "o1", "o2", "o3"))
 SHARES = (0, 0.25, 0.5, 0.75, 0.875, 0.9, 1)
-
-
-def slow(factor: float) -> settings:
-    """``factor`` times the profile's examples, with no deadline: about 0.3 s an example (the
-    load dominates); ``HYPOTHESIS_PROFILE=deep`` for a deeper run."""
-    return scaled(
-        factor,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 # ---- packages ---------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from tempfile import TemporaryDirectory
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import onrecord
-from hypothesis_scale import scaled
+from hypothesis_scale import slow
 from onrecord import StructuralError
 from onrecord.cli.app import app
 from onrecord.package.csvtext import read_header, records
@@ -270,9 +270,7 @@ def test_commands_read_a_long_value_without_a_traceback(
 PIECES = [b"a", b"7", b",", b'"', b" ", b"  ", b"\xff", b"\x00", b'""', b'"a"', b' "', b"\t"]
 
 
-@scaled(
-    1.5, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+@slow(1.5)
 @given(
     st.sampled_from([b"\n", b"\r\n"]),
     st.integers(1, 4),

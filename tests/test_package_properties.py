@@ -25,29 +25,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
 import onrecord
 import reference_package as ref
-from hypothesis_scale import scaled
+from hypothesis_scale import slow
 from onrecord import StructuralError
 from onrecord.package import schema
 from onrecord.package.loader import Package
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
-
-
-def slow(factor: float) -> settings:
-    """Settings for ``factor`` times the profile's examples, with no deadline, for tests that load
-    a package per example (about 0.1-0.3 s each). ``HYPOTHESIS_PROFILE=deep`` runs ten times as
-    many as CI does, for a deeper search than the usual run affords."""
-    return scaled(
-        factor,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
 
 DEPARTMENT_ZONES = ("America/New_York", "America/Chicago", "Europe/London", "Australia/Lord_Howe")
 # The zones the brief names, plus zones with unusual transitions: Apia skipped a whole day
