@@ -45,7 +45,7 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class NewItem:
-    """One recording to ingest. Instants are timezone-aware; ``time_zone`` is the camera's IANA zone.
+    """One recording to ingest; instants are timezone-aware, ``time_zone`` the camera's zone.
 
     ``external_key`` names the recording in its source (an Axis container name); a second ingest
     with the same source and key is the same item, so a client's retry makes nothing new.
@@ -66,3 +66,11 @@ class NewItem:
     categories: tuple[str, ...] = ()
     case_ids: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The vault id of the ingested item, and whether this ingest created it (False on a retry)."""
+
+    item_id: str
+    created: bool

@@ -31,7 +31,7 @@ class BlobMissing(StoreError):
 
 @dataclass(frozen=True)
 class StoredBlob:
-    """A blob as stored: the SHA-256 (hex) and size of its plaintext, and whether this put added it."""
+    """A stored blob: its plaintext's SHA-256 (hex) and size, and whether this put added it."""
 
     sha256: str
     size: int
@@ -42,7 +42,7 @@ class BlobStore(Protocol):
     """Content-addressed storage of plaintext bytes, encrypted at rest by the implementation."""
 
     def put(self, chunks: Iterable[bytes]) -> StoredBlob:
-        """Store a stream in bounded memory; nothing is visible under its hash until all of it is."""
+        """Store a stream in bounded memory; nothing shows under its hash until all of it is in."""
         ...
 
     def size(self, sha256: str) -> int | None:
