@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import event, insert, select, tuple_, update
+from sqlalchemy import and_, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from onrecord.database.vault import VaultCheckpoint, VaultEntry, VaultLogHead, VaultNode
@@ -194,9 +194,18 @@ def fetch_subtrees(
         )
         found.update(((0, idx), leaf) for idx, leaf in leaf_rows)
     for i in range(0, len(nodes), IN_CHUNK):
+        by_level: dict[int, list[int]] = {}
+        for level, position in nodes[i : i + IN_CHUNK]:
+            by_level.setdefault(level, []).append(position)
+        # One primary-key lookup per level (SQLite scans the table for a row-value IN list).
         node_rows = session.execute(
             select(VaultNode.level, VaultNode.position, VaultNode.hash).where(
-                tuple_(VaultNode.level, VaultNode.position).in_(nodes[i : i + IN_CHUNK])
+                or_(
+                    *(
+                        and_(VaultNode.level == level, VaultNode.position.in_(positions))
+                        for level, positions in by_level.items()
+                    )
+                )
             )
         )
         found.update(((level, position), h) for level, position, h in node_rows)
