@@ -135,3 +135,11 @@ def test_bad_requests_exit_2_with_a_plain_message(
     db.upgrade(db.connect(str(empty), create=True))
     result = run("vault", "verify", "--db", str(empty))
     assert result.exit_code == 2 and "holds no vault; create one with" in said(result)
+
+
+def test_a_full_store_is_a_plain_message(url: str, tmp_path: Path, store: MemoryStore) -> None:
+    store.capacity = 1
+    clip = make_clip(tmp_path / "later.mp4", frames=5)
+    result = run("vault", "ingest", str(clip), "--db", url, "--officer", "1", "--camera", "C")
+    assert result.exit_code == 2, result.output
+    assert "✗ memory store full" in said(result)

@@ -52,7 +52,7 @@ def count(vault: Vault, table: type) -> int:
 
 def test_init_and_an_ingest_by_hand(fleet_url: str, tmp_path: Path) -> None:
     store = MemoryStore()
-    vault = make_vault(fleet_url, tmp_path / "keys", store, clock=lambda: START)  # type: ignore[arg-type]
+    vault = make_vault(fleet_url, tmp_path / "keys", store, clock=lambda: START)
     first = (
         '{"action":"vault created","actor":"system","details":{"origin":"vault.example.org/test",'
         f'"store":"memory:","vkey":"{vault.vkey}"}},"index":0,"item":null,"outcome":"success",'

@@ -5,7 +5,7 @@ video clips made with PyAV."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +45,10 @@ def store_wired(store: BlobStore) -> Iterator[None]:
 
 
 def make_vault(
-    url: str, keys: Path, store: MemoryStore | None = None, clock: Clock | None = None
+    url: str,
+    keys: Path,
+    store: MemoryStore | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Vault:
     """A new vault in the database at ``url`` (made if missing) over ``store``."""
     store = store if store is not None else MemoryStore()

@@ -36,6 +36,7 @@ from onrecord.database import connection as db
 from onrecord.vault.errors import VaultError
 from onrecord.vault.service import Vault
 from onrecord.vault.setup import default_keys_folder, init_vault
+from onrecord.vault.store import StoreError
 
 app = typer.Typer(
     help="The evidence vault: footage kept with a custody log anyone can verify offline.",
@@ -59,10 +60,11 @@ ActorOption = Annotated[
 
 @contextmanager
 def bad_input(console: Console) -> Iterator[None]:
-    """A request that cannot be done as given: its message, exit status 2."""
+    """A request that cannot be done as given (or a store that cannot be reached): its
+    message, exit status 2."""
     try:
         yield
-    except (VaultError, db.DatabaseError) as e:
+    except (VaultError, StoreError, db.DatabaseError) as e:
         console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
 
