@@ -48,7 +48,6 @@ BATCH = 2000
 """Entries (and store hashes) read at a time."""
 SHOWN = 20
 """Problems of one kind listed in full; the rest are counted."""
-_CHUNK = 1 << 20
 
 
 class Problems:
@@ -83,8 +82,12 @@ def verify_vault(
     if engine.dialect.name == "postgresql":
         snapshot = snapshot.execution_options(isolation_level="REPEATABLE READ")
     with snapshot.connect() as con, con.begin():
-        settings = con.execute(select(VaultSettings)).one()
-        vkey = _check_key(settings, keys, problems)
+        settings = con.execute(select(VaultSettings.origin, VaultSettings.vkey)).first()
+        vkey = None
+        if settings is None:
+            problems.add("key", "the vault's settings row (vault_settings) is missing")
+        else:
+            vkey = _check_key(settings.origin, settings.vkey, keys, problems)
         size = con.scalar(select(VaultLogHead.size).where(VaultLogHead.id == 1))
         if size is None:
             problems.add("head", "the log's head row (vault_log_head) is missing")
@@ -96,27 +99,27 @@ def verify_vault(
     return problems.report()
 
 
-def _check_key(settings: Any, keys: Path, problems: Problems) -> str | None:
+def _check_key(origin: str, vkey: str, keys: Path, problems: Problems) -> str | None:
     """The verifier key line checkpoints are checked against, or None if it is unusable."""
     try:
-        name = parse_vkey(settings.vkey).name
+        name = parse_vkey(vkey).name
     except CheckpointError as e:
         problems.add("key", f"the vault's verifier key in vault_settings is unusable: {e}")
         return None
-    if name != settings.origin:
+    if name != origin:
         problems.add("key", f"the verifier key's name {name!r} is not the vault's origin")
     published = keys / VKEY
     try:
         on_file = published.read_text(encoding="utf-8").strip()
     except OSError:
-        return settings.vkey  # another machine: the database's copy is all there is
-    if on_file != settings.vkey:
+        return vkey  # another machine: the database's copy is all there is
+    if on_file != vkey:
         problems.add(
             "key",
             f"the verifier key in the database differs from {published} "
             "(one of them was replaced; checkpoints are checked against the database's)",
         )
-    return settings.vkey
+    return vkey
 
 
 def _pages(con: Connection, query: Any, key: Any, start: Any) -> Iterator[Any]:
