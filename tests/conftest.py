@@ -16,6 +16,7 @@ from postgres_server import PostgresServer, postgres
 
 if TYPE_CHECKING:
     from onrecord.importers.engine import ImportResult
+    from onrecord.vault.service import Vault
     from web_support import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -68,6 +69,15 @@ def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'fleet.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+@pytest.fixture
+def vault(fleet_url: str, tmp_path: Path) -> Vault:
+    """A new evidence vault over an in-memory blob store, once on SQLite and once on
+    PostgreSQL (``vault_service_support.make_vault``)."""
+    from vault_service_support import make_vault
+
+    return make_vault(fleet_url, tmp_path / "keys")
 
 
 @pytest.fixture(scope="session")
