@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from onrecord.database import accounts, fleet, policies  # noqa: F401  (each registers its tables)
+from onrecord.database import accounts, axis, fleet, policies  # noqa: F401  (each registers its tables)
 from onrecord.database.base import Base
 
 connection = context.config.attributes["connection"]
