@@ -38,7 +38,7 @@ from axis_support import (
     tiny_clip,
 )
 from memory_store import MemoryStore
-from onrecord.database.axis import AxisContainer, AxisObject
+from onrecord.database.axis import AxisContainer, AxisObject, AxisToken
 from onrecord.vault.axis.app import create_app
 from onrecord.vault.axis.headers import Kind
 from onrecord.vault.axis.service import Settings
@@ -146,6 +146,8 @@ def test_an_expired_token_is_401_unlogged_and_the_client_signs_in_again(tmp_path
         assert raw(st, "PUT", "/v1/AUTH_axis/Users", {"X-Auth-Token": token}).status == 401
         conn.put_container("Devices")  # swiftclient signs in again on a 401
         assert conn.token != token
+        with Session(st.engine) as s:  # the expired token was dropped on the way
+            assert s.scalar(select(func.count()).select_from(AxisToken)) == 1
         assert st.vault.failures == []  # an expired token is routine
 
 

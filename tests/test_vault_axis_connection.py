@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from argon2 import PasswordHasher
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -130,6 +131,36 @@ def test_the_command_writes_the_connection_file(db_path: Path, tmp_path: Path) -
     assert issue_token(engine, Verifier(), "axis", key, NOW) is None  # the old key is ended
     assert issue_token(engine, Verifier(), "axis", renewed["BlobAPIKey"], NOW) is not None
     engine.dispose()
+
+
+class Counting:
+    """The argon2 hasher, counting its checks."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self.real, self.checks = real, 0
+
+    def verify(self, stored: str, key: str) -> bool:
+        self.checks += 1
+        return self.real.verify(stored, key)
+
+
+def test_a_proven_key_is_recognised_until_its_hash_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from onrecord.vault.axis import auth
+
+    hasher = Counting(auth._HASHER)
+    monkeypatch.setattr(auth, "_HASHER", hasher)
+    stored = hasher.real.hash("the key")
+    verifier = Verifier()
+    assert not verifier.verify("axis", stored, "not the key")
+    assert not verifier.verify("axis", None, "the key")  # no such system: checked all the same
+    assert hasher.checks == 2
+    assert verifier.verify("axis", stored, "the key") and hasher.checks == 3
+    assert verifier.verify("axis", stored, "the key") and hasher.checks == 3  # proven before
+    assert verifier.verify("north", stored, "the key") and hasher.checks == 4  # per system
+    assert not verifier.verify("axis", hasher.real.hash("a new key"), "the key")
+    assert hasher.checks == 5  # a new stored hash is checked again
 
 
 def test_https_takes_the_servers_certificate(db_path: Path, tmp_path: Path) -> None:

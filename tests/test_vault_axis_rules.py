@@ -26,6 +26,7 @@ from onrecord.vault.axis.names import (
     recording_name,
 )
 from onrecord.vault.axis.registry import Camera, Person
+from onrecord.vault.axis.staging import merge
 from onrecord.vault.axis.system import Category, CategoryError, system_objects
 from onrecord.vault.axis.times import TimeError, check_bounds, compact, epoch, instant, rfc3339
 from onrecord.vault.items import FileRole, Source
@@ -72,6 +73,16 @@ def test_a_recording_name_holds_user_camera_and_trigger_time() -> None:
 )
 def test_object_roles(name: str, role: FileRole, media_type: str) -> None:
     assert object_role(name) == (role, media_type)
+
+
+def test_container_metadata_merges_as_swift_does() -> None:
+    old = {"Status": "Transferring", "TimeZone": "UTC", "TriggerOff": "Button"}
+    assert merge(old, {"Status": "Complete", "TriggerOff": "", "BWCModel": "W110"}) == {
+        "Status": "Complete",
+        "TimeZone": "UTC",
+        "BWCModel": "W110",
+    }
+    assert merge(old, {}) == old and merge({}, {"Gone": ""}) == {}
 
 
 # -- times -------------------------------------------------------------------------------------
