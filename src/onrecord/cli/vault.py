@@ -31,6 +31,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from onrecord.cli import vault_axis, vault_retention
 from onrecord.cli.running import DbOption, make_console
 from onrecord.database import connection as db
 from onrecord.vault.errors import VaultError
@@ -306,3 +307,9 @@ def log(
             e["outcome"], e["item"] or "", e["source"] or "",
         )  # fmt: skip
     console.print(table)
+
+
+app.command("serve")(vault_axis.serve)
+app.command("connection-file")(vault_axis.connection_file)
+app.command("axis-users")(vault_axis.axis_users)
+app.add_typer(vault_retention.app, name="retention")
