@@ -313,3 +313,61 @@ app.command("serve")(vault_axis.serve)
 app.command("connection-file")(vault_axis.connection_file)
 app.command("axis-users")(vault_axis.axis_users)
 app.add_typer(vault_retention.app, name="retention")
+
+
+@app.command("dispose")
+def dispose(
+    url: DbOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would go and why; delete nothing.")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="With --dry-run, list the items kept too, with why.")
+    ] = False,
+    actor: ActorOption = None,
+    keys: KeysOption = None,
+) -> None:
+    """Delete the bytes of footage past its retention under the schedule in force, unless a
+    legal hold or an open case keeps it; each file's `dispose` entry keeps its SHA-256."""
+    from onrecord.vault import disposition
+
+    console = make_console()
+    vault = _open(url, console, keys)
+    with bad_input(console):
+        schedule = disposition.schedule_in_force(vault)
+        now = vault.clock()
+        if dry_run:
+            decisions = disposition.plan(vault, schedule, now)
+        else:
+            with Progress(
+                TextColumn("disposing"), BarColumn(), TaskProgressColumn(),
+                console=make_console(stderr=True), transient=True,
+            ) as bar:  # fmt: skip
+                task = bar.add_task("disposing", total=None)
+                run = disposition.dispose(
+                    vault, schedule, actor=_actor(actor), address=None, now=now,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
+            decisions = run.decisions
+    shown = [d for d in decisions if d.eligible or (dry_run and show_all)]
+    t = Table(title=f"Under {escape(schedule.name)}", title_justify="left")
+    for col in ("item", "kept until", "goes", "why"):
+        t.add_column(col, overflow="fold")
+    for d in shown:
+        until = "indefinitely" if d.retain_until is None else d.retain_until.isoformat()
+        t.add_row(d.item_id, until, "yes" if d.eligible else "no", escape("; ".join(d.reasons)))
+    if shown:
+        console.print(t)
+    eligible = sum(d.eligible for d in decisions)
+    held = sum(bool(d.due and not d.eligible) for d in decisions)
+    if dry_run:
+        console.print(
+            f"Dry run: {eligible:,} of {len(decisions):,} item(s) would be disposed of; "
+            f"{held:,} past retention kept by a hold or an open case. Nothing was deleted."
+        )
+    else:
+        console.print(
+            f"Disposed of {run.disposed_files:,} file(s) of {eligible:,} item(s) "
+            f"({run.deleted_blobs:,} stored blob(s) deleted); {held:,} past retention kept by a "
+            "hold or an open case. Each file's dispose entry keeps its SHA-256."
+        )
