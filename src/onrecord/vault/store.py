@@ -29,6 +29,11 @@ class BlobMissing(StoreError):
     """No blob with that SHA-256 is stored."""
 
 
+class BlobCorrupt(StoreError):
+    """A stored blob's bytes fail authentication: changed or cut at rest, its header damaged, or
+    sealed under a key other than the one its header names. ``verify`` reports it by hash."""
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     """A stored blob: its plaintext's SHA-256 (hex) and size, and whether this put added it."""
