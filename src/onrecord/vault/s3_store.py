@@ -161,9 +161,9 @@ class S3Store(SealedStore):
             for sealed in sealer.seal(chunks):
                 pending += sealed
                 if len(pending) >= self.part_size:
-                    upload.send(bytes(pending))
-                    pending.clear()
-            upload.finish(bytes(pending))
+                    upload.send(pending)  # handed over whole, not copied
+                    pending = bytearray()
+            upload.finish(pending)
         except BaseException:
             upload.abort()
             raise
@@ -303,7 +303,7 @@ class _Upload:
     def _request(self, doing: str, operation: Callable[..., Any], **kwargs: Any) -> Any:
         return self.store._call(doing, operation, Bucket=self.store.bucket, Key=self.key, **kwargs)
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytearray) -> None:
         if self.upload_id is None:
             created = self._request(
                 "start an upload to",
@@ -323,7 +323,7 @@ class _Upload:
             self.parts.append(self.inflight.pop(0).result())
         self.inflight.append(self.pool.submit(self._part, number, data))
 
-    def _part(self, number: int, data: bytes) -> dict[str, Any]:
+    def _part(self, number: int, data: bytearray) -> dict[str, Any]:
         sent = self._request(
             "upload a part to",
             self.store.client.upload_part,
@@ -337,7 +337,7 @@ class _Upload:
             part["ChecksumCRC32"] = sent["ChecksumCRC32"]
         return part
 
-    def finish(self, last: bytes) -> None:
+    def finish(self, last: bytearray) -> None:
         if self.upload_id is None:
             self._request("upload to", self.store.client.put_object, Body=last)
             return
