@@ -121,11 +121,11 @@ def build_site(root: Path) -> Site:
     items = {
         "station": _recording(vault, store, root, here, gnss=True).item_id,
         "case": vault.ingest(
-            _item(store, away[0], [b"the case's footage " * 50], case_ids=(CASE,)),
+            new_item(store, away[0], [b"the case's footage " * 50], case_ids=(CASE,)),
             actor="system", address=None,
         ).item_id,
         "other": vault.ingest(
-            _item(store, away[1], [b"another station's footage " * 50]),
+            new_item(store, away[1], [b"another station's footage " * 50]),
             actor="system", address=None,
         ).item_id,
     }  # fmt: skip
@@ -136,7 +136,7 @@ def build_site(root: Path) -> Site:
 START = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
 
-def _item(store: MemoryStore, officer: str, clips: list[bytes], **more: Any) -> NewItem:
+def new_item(store: MemoryStore, officer: str, clips: list[bytes], **more: Any) -> NewItem:
     files = []
     for n, data in enumerate(clips):
         blob = store.put([data])
@@ -156,7 +156,7 @@ def _recording(vault: Vault, store: MemoryStore, root: Path, officer: str, gnss:
     """A real (tiny) MPEG-4 clip, a GNSS track and a bookmark, as the Axis destination files
     them, by ``officer``."""
     clip = make_clip(root / "clip.mp4", frames=20).read_bytes()
-    item = _item(store, officer, [clip], categories=("traffic stop",))
+    item = new_item(store, officer, [clip], categories=("traffic stop",))
     track = store.put([json.dumps(TRACK).encode()])
     mark = store.put([b"Driver stopped at the lights."])
     extra = (

@@ -204,7 +204,7 @@ def _stations(s: Session, officers: set[str]) -> dict[str, str | None]:
     rows = s.execute(
         select(Officer.officer_id, Officer.station_id).where(Officer.officer_id.in_(officers))
     )
-    return dict(rows.tuples().all())
+    return {officer: station for officer, station in rows}
 
 
 def may_see(vault: Vault, scope: Scope, item_id: str) -> bool:
