@@ -19,7 +19,9 @@ from alembic import command
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from onrecord.cli.app import app as cli
 from onrecord.database import connection as db
 from onrecord.database.vault import VaultHold
 from onrecord.database.vault_access import VaultShare
@@ -590,3 +592,34 @@ def test_the_console_without_a_vault_says_how_to_make_one(tmp_path: Path, site: 
     bare = client(create_app(Settings(audit_dir=site.audit, db_url=url), site.results), "custodian")
     r = bare.get("/evidence")
     assert r.status_code == 404 and "onrecord vault init" in r.text
+
+
+def test_the_command_line_adds_investigators_and_assigns_their_cases(site: Site) -> None:
+    runner = CliRunner()
+    add = ["user", "add", "inv3", "--role", "investigator", "--db", site.db_url]
+    r = runner.invoke(
+        cli, [*add, "--case", "C-1", "--case", "C-2", "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert r.exit_code == 0 and "cases C-1, C-2" in r.output, r.output
+    r = runner.invoke(cli, ["user", "cases", "inv3", "--case", CASE, "--db", site.db_url])
+    assert r.exit_code == 0 and f"assigned: {CASE}" in r.output
+    assert client(site.app(), "inv3").get(f"/evidence/{site.items['case']}").status_code == 200
+    r = runner.invoke(cli, ["user", "cases", "auditor", "--case", "X", "--db", site.db_url])
+    assert r.exit_code == 2 and "only an investigator" in r.output
+    r = runner.invoke(
+        cli,
+        [
+            "user",
+            "add",
+            "cus2",
+            "--role",
+            "custodian",
+            "--case",
+            "X",
+            "--db",
+            site.db_url,
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert r.exit_code == 2 and "only an investigator is assigned cases" in r.output
