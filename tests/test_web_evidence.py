@@ -119,11 +119,14 @@ def test_the_search_shows_each_role_its_items(site: Site, clients: Clients) -> N
         items.values()
     )
     assert listed("custodian", "?since=2026-11-30T14:06:00Z") == set()
+    empty = "?officer=&camera=&since=&until=&category=&case=&station="  # as the form sends it
+    assert listed("investigator", empty) == {items["station"], items["case"]}
     assert listed("investigator", f"?station={site.station}&case={CASE}") == set()
     for bad in (
         "?offset=-1",
         "?offset=1000000001",
         "?since=0001-01-01T00:00:00",
+        "?until=yesterday",
         "?case=" + "x" * 101,
     ):
         assert clients["custodian"].get(f"/evidence{bad}").status_code == 422, bad

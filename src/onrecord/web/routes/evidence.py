@@ -47,8 +47,12 @@ MAX_OFFSET = 10**9
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
 Text = Annotated[str | None, Query(max_length=100)]
 Instant = Annotated[
-    datetime | None,
-    Query(description="An instant (UTC unless it names its zone), from 1900 to 2999."),
+    str | None,
+    Query(
+        max_length=40,
+        description="An instant such as 2026-12-01T14:00 (UTC unless it names its zone), "
+        "from 1900 to 2999; empty for none.",
+    ),
 ]
 Position = Annotated[int, Path(ge=0, le=9999, description="The file's place in its item, from 0.")]
 
@@ -60,9 +64,16 @@ Cased = Annotated[ItemAccess, Depends(item_access(Action.CASE_SET, CUSTODY))]
 Held = Annotated[ItemAccess, Depends(item_access(Action.HOLD_PLACED, CUSTODY))]
 
 
-def _utc(at: datetime | None, name: str) -> datetime | None:
-    if at is None:
+def _utc(text: str | None, name: str) -> datetime | None:
+    """The instant a search field gives (the form sends empty fields as empty strings)."""
+    if not text:
         return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(
+            422, f"{name}: {text!r} is not a date and time such as 2026-12-01T14:00"
+        ) from None
     at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     if not EARLIEST <= at <= LATEST:
         raise HTTPException(422, f"{name}: give an instant from 1900 to 2999")
@@ -99,8 +110,8 @@ def search_page(
         "form": {
             "officer": officer or "",
             "camera": camera or "",
-            "since": since.isoformat() if since else "",
-            "until": until.isoformat() if until else "",
+            "since": since or "",
+            "until": until or "",
             "category": category or "",
             "case": case or "",
             "station": station or "",
