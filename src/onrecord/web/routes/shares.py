@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onrecord.database.accounts import Role
+from onrecord.database.vault import VaultFile
 from onrecord.database.vault_access import VaultShare
 from onrecord.vault import access, playback, shares
 from onrecord.vault.errors import VaultError
@@ -174,7 +175,7 @@ def _named(request: Request, h: Holder, item_id: str, use: str) -> None:
         raise HTTPException(403, f"this link does not open {item_id}")
 
 
-def _file(h: Holder, item_id: str, position: int, use: str) -> Any:
+def _file(h: Holder, item_id: str, position: int, use: str) -> VaultFile:
     f = access.file_of(h.vault, item_id, position)
     if f is None:
         raise HTTPException(404, "no such file")
