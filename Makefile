@@ -11,14 +11,18 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@$(PY) -c "import ensurepip, venv" 2>/dev/null || scripts/install-debian-packages python3-venv
+	@echo "Setting up $(VENV): OnRecord and the libraries it uses (a minute or two, only once)..."
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
+	@echo "$(VENV) is ready."
 
 setup: $(STAMP)
 
 demo: setup
+	@echo "Generating the demo department (a city like Boston in 2020), then checking, auditing"
+	@echo "and planning it; the web console starts at the end."
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
@@ -36,8 +40,10 @@ demo: setup
 	$(BIN)/onrecord serve --audit $(DEMO)-audit --plan $(DEMO)-plan --db $(DEMO_DB) --insecure-cookies
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy  # src, scripts and bench: see [tool.mypy] in pyproject.toml
+	$(BIN)/python scripts/layers.py --check > /dev/null  # each part imports only layers below it
 
 test: lint
 	$(BIN)/pytest
@@ -50,4 +56,4 @@ bench: setup
 	$(BIN)/python bench/web_speed.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache .hypothesis

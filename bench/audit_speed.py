@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 from statistics import median
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -32,7 +33,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
 from check_speed import OUT, baseline_code, build
-from measure import run
+from measure import Run, run
 
 
 def audit_code(path: Path) -> str:
@@ -82,14 +83,17 @@ def text_column(a: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(a, pa.string()) if pa.types.is_date(a.type) else a
 
 
-def large(fmt: str, out: Path, repeats: int) -> dict[str, object]:
+def large(
+    fmt: Literal["parquet", "text-parquet", "csv"], out: Path, repeats: int
+) -> dict[str, object]:
     from onrecord.demo import generate
+    from onrecord.package.formats import TableFormat
 
     stored = "parquet" if fmt == "text-parquet" else fmt
     # -typed: the demo's Parquet stores timestamps and dates as Parquet types since 2026-11.
     path = OUT / f"realistic-24000x365-{stored}{'-typed' if stored == 'parquet' else ''}"
     if not (path / "department.yaml").exists():
-        generate(path, officers=24_000, days=365, seed=1, fmt=stored)  # type: ignore[arg-type]
+        generate(path, officers=24_000, days=365, seed=1, fmt=TableFormat(stored))
     if fmt == "text-parquet":
         typed, path = path, OUT / "realistic-24000x365-text-parquet"
         if not (path / "department.yaml").exists():
@@ -119,7 +123,7 @@ def main() -> None:
     path = build(20_000, 365)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        runs: dict[str, list] = {"baseline": [], "audit": [], "end_to_end": []}
+        runs: dict[str, list[Run]] = {"baseline": [], "audit": [], "end_to_end": []}
         for _ in range(args.repeats):
             runs["baseline"].append(run(baseline_code(path)))
             runs["audit"].append(run(audit_code(path)))

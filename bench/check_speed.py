@@ -67,7 +67,7 @@ def main() -> None:
     path = build(args.officers, args.days)
     con = duckdb.connect()
     rows = {
-        p.stem: con.execute(f"SELECT count(*) FROM read_csv('{p}')").fetchone()[0]  # type: ignore[index]
+        p.stem: con.execute(f"SELECT count(*) FROM read_csv('{p}')").fetchall()[0][0]
         for p in sorted(path.glob("*.csv"))
     }
     size = sum(p.stat().st_size for p in path.glob("*.csv"))

@@ -5,8 +5,10 @@ A synthetic department (20 stations × 100 pool cameras, 2,000 officers with a s
 an hour) is loaded into a fresh database; ``onrecord fleet serve`` runs it in a subprocess (one
 uvicorn process, as deployed); N asynchronous httpx clients each loop over their station's
 officers, checking a camera out (``POST /checkouts``) and straight back in (``POST /checkins``)
-for a fixed time. The baseline is the same clients against ``GET /health`` of the same server,
-which touches no database, so the ratios say what the checkout itself costs on this machine.
+for a fixed time, with an all-stations API token (so each request is also authenticated and
+logged, as in service). The baseline is the same clients against ``GET /health`` of the same
+server, which needs no token and touches no database, so the ratios say what the checkout itself
+costs on this machine.
 PostgreSQL is a throwaway server (``tests/postgres_server.py``, default durability settings).
 
     .venv/bin/python bench/checkout_speed.py [--clients 50] [--seconds 15]
@@ -33,8 +35,9 @@ from statistics import quantiles
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
-from onrecord.checkout import db
-from onrecord.checkout.package_io import init_database
+from onrecord.database import connection as db
+from onrecord.fleet.package_io import init_database
+from onrecord.fleet.tokens import add_token
 from postgres_server import free_port, postgres
 
 STATIONS, CAMERAS_PER_STATION, OFFICERS = 20, 100, 2_000
@@ -133,12 +136,15 @@ async def client(
             t.error(f"checkin {r.status_code}")
 
 
-async def load(base: str, mode: str, clients: int, seconds: float) -> tuple[Tally, float]:
+async def load(
+    base: str, mode: str, clients: int, seconds: float, token: str
+) -> tuple[Tally, float]:
     """``clients`` concurrent clients for ``seconds``; officers split so none is shared."""
     officers = [(f"O{i:04d}", f"S{i % STATIONS:02d}") for i in range(OFFICERS)]
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=auth) as http:
         t0 = time.perf_counter()
         stop = t0 + seconds
         await asyncio.gather(
@@ -161,13 +167,14 @@ def figures(tally: Tally, wall: float) -> dict[str, object]:
 
 
 def measure(url: str, package: Path, clients: int, seconds: float) -> dict[str, object]:
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, package)
+    token = add_token(engine, "bench", all_stations=True).secret
     engine.dispose()
     with serving(["fleet", "serve", "--db", url]) as base:
-        asyncio.run(load(base, "health", clients, 2))  # warm up the server and connections
-        health = figures(*asyncio.run(load(base, "health", clients, seconds)))
-        checkout = figures(*asyncio.run(load(base, "checkout", clients, seconds)))
+        asyncio.run(load(base, "health", clients, 2, token))  # warm up server and connections
+        health = figures(*asyncio.run(load(base, "health", clients, seconds, token)))
+        checkout = figures(*asyncio.run(load(base, "checkout", clients, seconds, token)))
     base_h = health["health"]
     co = checkout["checkout"]
     assert isinstance(base_h, dict) and isinstance(co, dict)

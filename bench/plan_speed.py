@@ -49,6 +49,7 @@ def _ids(prefix: str, n: int) -> pa.Array:
 
 
 def build(officers: int, seed: int = 1) -> Path:
+    from onrecord.package.formats import TableFormat
     from onrecord.package.writer import PackageWriter
 
     path = OUT / f"plan-{officers}x{DAYS}"
@@ -58,7 +59,7 @@ def build(officers: int, seed: int = 1) -> Path:
     station = np.arange(officers) % STATIONS
     station_ids = _ids("ST-", STATIONS)
     officer_ids = _ids("OF-", officers)
-    with PackageWriter(path, "parquet") as w:
+    with PackageWriter(path, TableFormat.PARQUET) as w:
         w.department("Bench City Police Department", "America/New_York", "mandate-all")
         w.table("stations").write(
             {"station_id": station_ids, "dock_slots": pa.array(np.full(STATIONS, 120))}
@@ -136,7 +137,7 @@ con.execute("CREATE TABLE t AS SELECT * FROM read_parquet('{path / "shifts.parqu
 
 def subject_code(path: Path, out: Path) -> str:
     return f"""
-from onrecord.fleet.run import run_plan
+from onrecord.plan.run import run_plan
 run_plan({str(path)!r}, {str(out)!r}, all_shifts=True)
 """
 
@@ -144,12 +145,12 @@ run_plan({str(path)!r}, {str(out)!r}, all_shifts=True)
 def phases(path: Path, out: Path) -> dict[str, float]:
     """One in-process run of what ``run_plan`` does, timed step by step."""
     import onrecord
-    from onrecord.fleet import outputs
-    from onrecord.fleet import summary as plan_summary
-    from onrecord.fleet.inputs import Selection, read_fleet, read_schedule
-    from onrecord.fleet.params import PlanParameters
-    from onrecord.fleet.plan import make_plan
-    from onrecord.fleet.report import render_report
+    from onrecord.plan import outputs
+    from onrecord.plan import summary as plan_summary
+    from onrecord.plan.compute import make_plan
+    from onrecord.plan.inputs import Selection, read_fleet, read_schedule
+    from onrecord.plan.params import PlanParameters
+    from onrecord.plan.report import render_report
 
     times: dict[str, float] = {}
     t = time.perf_counter()
@@ -181,10 +182,10 @@ def phases(path: Path, out: Path) -> dict[str, float]:
         **times,
         "shifts": len(schedule.start),
         "pool_occupations": len(plan.parts.shift),
-        "personal_served": doc["totals"]["personal_served"],
-        "pool_needed": doc["totals"]["pool_needed"],
-        "pool_have": doc["totals"]["pool_have"],
-        "uncovered": doc["totals"]["uncovered"],
+        "personal_served": doc.totals.personal_served,
+        "pool_needed": doc.totals.pool_needed,
+        "pool_have": doc.totals.pool_have,
+        "uncovered": doc.totals.uncovered,
     }
 
 

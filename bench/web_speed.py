@@ -32,10 +32,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from checkout_speed import Tally, figures, serving
 from onrecord.audit import run_audit
-from onrecord.checkout import db
-from onrecord.checkout.package_io import init_database
+from onrecord.database import connection as db
 from onrecord.demo import generate
-from onrecord.web.accounts import add_user
+from onrecord.fleet.package_io import init_database
+from onrecord.web.account_store import add_user
 
 PASSWORD = "benchmark password"
 BASELINE = "/static/console.css"
@@ -46,7 +46,7 @@ def site(root: Path) -> tuple[Path, str, str]:
     generate(root / "pkg")
     run_audit(root / "pkg", root / "audit", policy="boston-rule-405-2019", compare="mandate-all")
     url = f"sqlite:///{root / 'console.db'}"
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, root / "pkg")
     for role in ("manager", "auditor"):
         add_user(engine, role, role, PASSWORD)

@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from conftest import WritePackage
-from onrecord.checkout import db
-from onrecord.checkout.package_io import init_database
-from onrecord.checkout.service import CheckoutService
+from onrecord.database import connection as db
+from onrecord.fleet.package_io import init_database
+from onrecord.fleet.service import CheckoutService
+from package_writer import WritePackage
 
 NY = ZoneInfo("America/New_York")
 
@@ -69,7 +69,7 @@ def local(text: str) -> datetime:
 def make_fleet(write_package: WritePackage, url: str) -> CheckoutService:
     """Initialise the database at ``url`` from the test department; return its service."""
     root: Path = write_package(**TABLES)
-    engine = db.connect(url)
+    engine = db.connect(url, create=True)
     init_database(engine, root)
     engine.dispose()
     return CheckoutService.open(url)

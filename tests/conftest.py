@@ -1,41 +1,50 @@
-"""Shared fixtures: write small hand-made packages, and find the real data beside the repo."""
+"""Shared fixtures: write small hand-made packages, and find the real data beside the repo; the
+Hypothesis profiles."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
+from package_writer import WritePackage, package_writer
 from postgres_server import PostgresServer, postgres
+
+if TYPE_CHECKING:
+    from onrecord.importers.engine import ImportResult
+    from web_support import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-MINIMAL_RECORDINGS = "recording_id,officer_id,start,end\n"
+# Examples per property test (a test may take a multiple: ``hypothesis_scale.scaled``). ``ci`` is
+# Hypothesis's own CI profile (derandomized, no deadline, no example database) with its default
+# 100 examples, the count every test was written against; ``dev`` is Hypothesis's default profile
+# with a fifth of them, for the quick run at a desk; ``deep`` ten times them, for a deeper search
+# by hand. HYPOTHESIS_PROFILE names one; without it, CI=true means ``ci`` and anything else ``dev``.
+settings.register_profile("dev", settings.get_profile("default"), max_examples=20)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=100)
+settings.register_profile("deep", settings.get_profile("default"), max_examples=1000)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev")
+)
 
-WritePackage = Callable[..., Path]
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"hypothesis profile: {settings.get_current_profile_name()} "
+        f"({settings.default.max_examples} examples a property test; "
+        "HYPOTHESIS_PROFILE=dev|ci|deep, default ci if CI=true else dev)"
+    )
 
 
 @pytest.fixture
 def write_package(tmp_path: Path) -> WritePackage:
-    """Write tables given as CSV text (dedented) into a package folder and return it.
-
-    A ``recordings`` table with only a header is added unless one is given, since every
-    package needs it.
-    """
-
-    def write(timezone: str | None = "America/New_York", **tables: str) -> Path:
-        root = tmp_path / "pkg"
-        root.mkdir(exist_ok=True)
-        if timezone:
-            (root / "department.yaml").write_text(f"name: Test PD\ntimezone: {timezone}\n")
-        tables.setdefault("recordings", MINIMAL_RECORDINGS)
-        for name, text in tables.items():
-            (root / f"{name}.csv").write_text(textwrap.dedent(text).lstrip("\n"))
-        return root
-
-    return write
+    """Write tables given as CSV text into a package folder (``package_writer``)."""
+    return package_writer(tmp_path)
 
 
 @pytest.fixture
@@ -62,13 +71,35 @@ def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def boston_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Boston's 2019 records imported with the shipped mapping, once per run (read only)."""
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The web tests' department, generated, audited and given its database once per run (read
+    only: tests take ``site``, a copy)."""
+    from web_support import build_site
+
+    return build_site(tmp_path_factory.mktemp("web-site"))
+
+
+@pytest.fixture
+def site(built_site: Site, tmp_path: Path) -> Site:
+    """The web tests' department over a copy of its database that is this test's own."""
+    return built_site.copy(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def boston_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImportResult, Path]:
+    """Boston's 2019 records imported with the shipped mapping, once per run: the import's
+    result and the package (read only)."""
     data = SHARED_DATA / "boston"
     if not data.is_dir():
         pytest.skip(f"the real data is not beside the repository ({data})")
     from onrecord.importers import load_mapping, run_import
 
     root = tmp_path_factory.mktemp("boston-package")
-    run_import(load_mapping("boston-2019"), data, root / "pkg")
-    return root / "pkg"
+    result = run_import(load_mapping("boston-2019"), data, root / "pkg")
+    return result, root / "pkg"
+
+
+@pytest.fixture(scope="session")
+def boston_package(boston_import: tuple[ImportResult, Path]) -> Path:
+    """The package of ``boston_import`` (read only)."""
+    return boston_import[1]

@@ -64,13 +64,13 @@ def postgres(settings: dict[str, str] | None = None) -> Iterator[PostgresServer]
         "unix_socket_directories": str(root),
         **(settings or {}),
     }
-    run = {"check": True, "capture_output": True}
     try:
         subprocess.run(
             _as_server_user(
                 [str(BIN / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-N"]
             ),
-            **run,
+            check=True,
+            capture_output=True,
         )
         options = " ".join(f"-c {k}={v}" for k, v in opts.items())
         subprocess.run(
@@ -78,7 +78,8 @@ def postgres(settings: dict[str, str] | None = None) -> Iterator[PostgresServer]
                 [str(BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
                  "-o", f"-p {port} {options}", "start"]
             ),
-            **run,
+            check=True,
+            capture_output=True,
         )  # fmt: skip
         try:
             yield PostgresServer(root, port)
@@ -87,7 +88,8 @@ def postgres(settings: dict[str, str] | None = None) -> Iterator[PostgresServer]
                 _as_server_user(
                     [str(BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
                 ),
-                **run,
+                check=True,
+                capture_output=True,
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -1,6 +1,6 @@
 """A small, obviously correct reading of the audit methodology, for the tests only.
 
-It follows ``shared/spec/audit.md`` sentence by sentence on plain Python lists, with times as
+It follows ``docs/contracts/audit.md`` sentence by sentence on plain Python lists, with times as
 integer microseconds. It is slow on purpose: no indexes, no cleverness. The property tests
 require the DuckDB engine to agree with it on every row.
 """

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 
 import onrecord
-from conftest import WritePackage
 from onrecord.audit import engine, run_audit
 from onrecord.demo import generate
 from onrecord.package.schema import TABLES as TABLES_READ
 from onrecord.policy import load_policy
+from package_writer import WritePackage
 
 TABLES = {
     "shifts": """

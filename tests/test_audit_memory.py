@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 import onrecord
-from conftest import WritePackage
 from onrecord.audit import engine
 from onrecord.package.loader import memory_bytes
 from onrecord.policy import load_policy
+from package_writer import WritePackage
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from onrecord import output
 from onrecord.audit import outputs
+from onrecord.package.formats import TableFormat
 
 N = 5000
 
@@ -47,7 +49,7 @@ def _tables(order: str) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_rows_in_line_order_whatever_the_table_order(tmp_path: Path, fmt: outputs.Format) -> None:
+def test_rows_in_line_order_whatever_the_table_order(tmp_path: Path, fmt: TableFormat) -> None:
     written = {}
     for order in ("i", "hash(i)", "i DESC"):
         con = _tables(order)
@@ -70,10 +72,10 @@ def test_summary_json_is_indented_except_the_items_of_long_lists(tmp_path: Path)
     """Short structures are written exactly as ``json.dumps(indent=2)`` writes them; a list of
     more than ``LONG_LIST`` items has one compact item per line; the values are unchanged."""
     short = {"a": [1, 2, {"b": [], "c": {}}], "d": "é", "e": [{"x": None, "y": 0.5}] * 3}
-    assert outputs._json(short) == json.dumps(short, indent=2)
+    assert output._json(short) == json.dumps(short, indent=2)
     rows = [{"key": f"{i:06d}", "n": i, "rate": {"numerator": i, "rate": None}} for i in range(101)]
     doc = {"rates": {"by": {"officer": rows}}, "period": {"from": "2019-01-01"}}
-    path = outputs.write_summary(doc, tmp_path)
+    path = output.write_summary(doc, tmp_path)
     text = path.read_text(encoding="utf-8")
     assert json.loads(text) == doc
     lines = text.splitlines()

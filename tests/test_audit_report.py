@@ -15,10 +15,11 @@ import pytest
 
 from offline_browser import keep, offline_page
 from onrecord.audit import run_audit
-from onrecord.audit.report import charts, render_report
-from onrecord.audit.report.cells import count, hours, percent, rate
+from onrecord.audit.report import render_report
 from onrecord.demo import generate
 from onrecord.package.loader import load
+from onrecord.presentation import charts
+from onrecord.presentation.cells import count, hours, percent, rate
 
 
 @dataclass

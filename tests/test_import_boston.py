@@ -133,10 +133,11 @@ def test_officers_stations_and_empty_recordings(boston_slice: Path) -> None:
                       '"category","incident_id","size_bytes","sha256"']  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def boston_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[ImportResult, Path]:
-    out = tmp_path_factory.mktemp("boston-full")
-    return run_import(load_mapping("boston-2019"), DATA, out), out
+@pytest.fixture
+def boston_full(boston_import: tuple[ImportResult, Path]) -> tuple[ImportResult, Path]:
+    """The full import, made once per run (``conftest.py``; the real-data audit and plan tests
+    read the same package)."""
+    return boston_import
 
 
 def test_full_import_counts(boston_full: tuple[ImportResult, Path]) -> None:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hypothesis_scale import scaled
 from onrecord.package import timezones
 from onrecord.package.timezones import local_iso_sql, local_months
 
@@ -49,7 +50,7 @@ def test_either_side_of_the_changes() -> None:
     ]
 
 
-@settings(max_examples=200, deadline=None)
+@scaled(2, deadline=None)  # cheap examples
 @given(
     st.sampled_from(["America/New_York", "America/Chicago", "Asia/Kolkata", "UTC"]),
     st.lists(st.integers(0, SPAN_US), min_size=1, max_size=40),
@@ -61,7 +62,7 @@ def test_equals_a_time_zone_conversion(zone: str, offsets: list[int], whole: boo
     assert sql_iso(values, zone) == [python_iso(v, zone) for v in values]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     st.sampled_from(["America/New_York", "Pacific/Auckland", "UTC"]),
     st.lists(st.integers(0, SPAN_US), min_size=1, max_size=40),

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import onrecord
+from hypothesis_scale import slow
 from onrecord import StructuralError
 from onrecord.cli.app import app
 from onrecord.package.csvtext import read_header, records
-from test_package_properties import GenPackage, packages, slow, write_package
+from test_package_properties import GenPackage, packages, write_package
 
 HEADER = "shift_id,officer_id,start,end,kind,note"
 RECORDINGS = (
@@ -520,7 +521,7 @@ def test_corrupted_parquet_and_department_files_never_escape(
 PIECES = [b"a", b"7", b",", b'"', b" ", b"  ", b"\xff", b"\x00", b'""', b'"a"', b' "', b"\t"]
 
 
-@slow(150)
+@slow(1.5)
 @given(
     st.sampled_from([b"\n", b"\r\n"]),
     st.integers(1, 4),

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import onrecord
+from hypothesis_scale import scaled
 from onrecord.package.findings import _officers_with_overlap
 from onrecord.package.loader import Package
 
@@ -191,7 +192,7 @@ def test_groups_count_and_exemplify(write_package) -> None:
 @given(
     st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 20), st.integers(0, 6)), max_size=12)
 )
-@settings(max_examples=300, deadline=None)
+@scaled(3, deadline=None)  # cheap examples
 def test_the_overlap_prefilter_finds_every_officer_with_an_overlap(rows) -> None:
     """Officers with two rows where one starts while the other runs (same start included, but
     not an instant at the start of another row): ties and instants in any order."""
@@ -220,7 +221,7 @@ DAY0 = datetime(2019, 6, 1, tzinfo=UTC)
     st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 6)), st.integers(0, 4)), max_size=3),
     st.lists(st.tuples(st.integers(0, 2), st.integers(-4 * 48, 10 * 48)), max_size=14),
 )
-@settings(max_examples=40, deadline=None)
+@scaled(0.4, deadline=None)  # a package loaded per example
 def test_outside_employment_is_every_start_outside_the_local_dates(officers, shifts) -> None:
     """Against the definition, start by start: whatever the officers' dates and however close
     to midnight (local or UTC) the starts fall, the officers left out of the join beforehand

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -26,30 +25,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn
 
 import onrecord
 import reference_package as ref
+from hypothesis_scale import slow
 from onrecord import StructuralError
 from onrecord.package import schema
 from onrecord.package.loader import Package
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
-
-
-def slow(examples: int) -> settings:
-    """Settings for tests that load a package per example (about 0.1-0.3 s each).
-
-    ``PROPERTY_SCALE=10`` in the environment runs ten times as many examples, for a deeper
-    search than the default run affords.
-    """
-    return settings(
-        max_examples=examples * int(os.environ.get("PROPERTY_SCALE", "1")),
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
 
 DEPARTMENT_ZONES = ("America/New_York", "America/Chicago", "Europe/London", "Australia/Lord_Howe")
 # The zones the brief names, plus zones with unusual transitions: Apia skipped a whole day
@@ -497,19 +483,19 @@ def check_valid_package(gen: GenPackage, fmt: str) -> None:
 # ---- 1. valid packages load back exactly --------------------------------------------------------
 
 
-@slow(45)
+@slow(0.45)
 @given(packages())
 def test_valid_csv_package_loads_exactly(gen: GenPackage) -> None:
     check_valid_package(gen, "csv")
 
 
-@slow(25)
+@slow(0.25)
 @given(packages())
 def test_valid_parquet_package_loads_exactly(gen: GenPackage) -> None:
     check_valid_package(gen, "parquet")
 
 
-@slow(25)
+@slow(0.25)
 @given(packages())
 def test_valid_typed_parquet_package_loads_exactly(gen: GenPackage) -> None:
     """Parquet's own timestamp and date types mean what the same values written as text do: a
@@ -618,7 +604,7 @@ def check_corrupted_package(gen: GenPackage, made: set[Corruption], fmt: str) ->
         assert problem_set(pkg, lambda sev, _: sev == "row") == want
 
 
-@slow(35)
+@slow(0.35)
 @given(corrupted_packages("csv"))
 def test_csv_corruptions_are_reported_at_their_lines(
     case: tuple[GenPackage, set[Corruption]],
@@ -626,7 +612,7 @@ def test_csv_corruptions_are_reported_at_their_lines(
     check_corrupted_package(*case, "csv")
 
 
-@slow(15)
+@slow(0.15)
 @given(corrupted_packages("parquet"))
 def test_parquet_corruptions_are_reported_at_their_rows(
     case: tuple[GenPackage, set[Corruption]],
@@ -637,7 +623,7 @@ def test_parquet_corruptions_are_reported_at_their_rows(
 # ---- 3. local times in any zone ---------------------------------------------------------------
 
 
-@slow(40)
+@slow(0.4)
 @given(st.sampled_from(ZONES), st.data())
 def test_local_times_load_like_zoneinfo(zone: str, data: st.DataObject) -> None:
     """Local times read through ``onrecord.load`` equal the reference, with the right findings."""
@@ -668,7 +654,7 @@ def test_local_times_load_like_zoneinfo(zone: str, data: st.DataObject) -> None:
         assert problem_set(pkg, lambda _, code: code in ANOMALY_CODES) == anomalies
 
 
-@slow(150)
+@slow(1.5)
 @given(st.sampled_from(ZONES), st.data())
 def test_offset_and_anomaly_sql_match_zoneinfo(zone: str, data: st.DataObject) -> None:
     """The SQL offset of a local time is its ``fold=0`` offset, whatever other years are listed."""
@@ -788,7 +774,7 @@ def test_reference_duplicates_keep_the_first_valid_row() -> None:
     assert result.errors == {(2, "invalid_value", "dock_slots"), (4, "duplicate_key", "station_id")}
 
 
-@slow(300)
+@slow(3)
 @given(INSTANTS, st.sampled_from(ZONES), st.data())
 def test_spelled_instants_parse_back(instant: datetime, zone: str, data: st.DataObject) -> None:
     """The generator's spellings name exactly the instant they were made from."""

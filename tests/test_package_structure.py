@@ -275,3 +275,24 @@ def test_parquet_columns_of_lists_structs_and_maps_are_structural(
     (p,) = e.value.problems
     assert (p.code.value, p.file, p.column) == ("unsupported_column_type", "shifts.parquet", column)
     assert type_text in p.message and "text" in p.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        ("name: [unclosed\n", 2, "expected ',' or ']'"),
+        ("name: a\n\tb: c\n", 2, "found character '\\t' that cannot start any token"),
+        ("name: a\nname: b\n", 2, "the key 'name' is given twice"),
+    ],
+)
+def test_a_broken_department_yaml_says_where_in_plain_words(
+    write_package, text: str, line: int, says: str
+) -> None:
+    """The parser's place and short reason, not its multi-line dump of the input."""
+    root = write_package(shifts="shift_id,officer_id,start,end,kind\n")
+    (root / "department.yaml").write_text(text)
+    with pytest.raises(StructuralError) as e:
+        onrecord.load(root)
+    (p,) = e.value.problems
+    assert (p.file, p.line) == ("department.yaml", line)
+    assert says in p.message and "\n" not in p.message and "<unicode string>" not in p.message

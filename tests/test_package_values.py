@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import onrecord
+from hypothesis_scale import scaled
 from onrecord.package.loader import Package
 from onrecord.package.values import PLAIN_TIMESTAMP_RE, TIMESTAMP_RE, sql_str
 
@@ -76,7 +77,7 @@ def test_unparseable_timestamp_is_a_row_error(write_package, text: str) -> None:
     assert pkg.exit_code == 1
 
 
-@settings(max_examples=300, deadline=None)
+@scaled(3, deadline=None)  # cheap examples
 @given(
     st.lists(
         st.tuples(

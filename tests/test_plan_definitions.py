@@ -1,4 +1,4 @@
-"""The planner's definitions (shared/spec/fleet.md), each against values worked out by hand.
+"""The planner's definitions (docs/contracts/fleet.md), each against values worked out by hand.
 
 One small package isolates each rule at its own station (times are New York local):
 
@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import WritePackage
 from onrecord.cli.app import app
-from onrecord.fleet.inputs import PlanError
-from onrecord.fleet.params import PersonalCameras, PlanParameters
-from onrecord.fleet.run import run_plan
+from onrecord.plan.inputs import PlanError
+from onrecord.plan.params import PersonalCameras, PlanParameters
+from onrecord.plan.run import run_plan
+from package_writer import WritePackage
 
 TABLES = {
     "stations": """

@@ -15,13 +15,14 @@ from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from onrecord.fleet.inputs import Fleet, Schedule
-from onrecord.fleet.params import PlanParameters
-from onrecord.fleet.personal import State
-from onrecord.fleet.plan import Plan, Reason, make_plan
+from hypothesis_scale import scaled
+from onrecord.plan.compute import Plan, Reason, make_plan
+from onrecord.plan.inputs import Fleet, Schedule
+from onrecord.plan.params import PlanParameters
+from onrecord.plan.personal import State
 
 Q = 15 * 60_000_000  # a quarter hour in µs: every time is on this grid, so all sums are exact
 H = 3_600_000_000
@@ -126,7 +127,7 @@ def fewest_cameras(intervals: list[tuple[int, int]]) -> int:
     return next(c for c in range(len(intervals) + 1) if fits(c))
 
 
-@settings(max_examples=300, deadline=None)
+@scaled(3, deadline=None)  # small schedules, cheap examples
 @given(schedules(max_shifts=7, stations=2, officers=3))
 def test_pool_needed_is_the_brute_force_minimum(data: tuple) -> None:
     sched, fleet = build(data, 2)
@@ -177,7 +178,7 @@ def check_current_fleet(plan: Plan) -> None:
                 assert state != State.RECHARGING and not (k > 1 and free > 0)
 
 
-@settings(max_examples=60, deadline=None)
+@scaled(0.6, deadline=None)  # schedules of up to 250 shifts
 @given(schedules(max_shifts=250, stations=3, officers=12))
 def test_assignment_is_valid_and_every_shift_is_served(data: tuple) -> None:
     sched, fleet = build(data, 3)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from onrecord.fleet.params import PersonalCameras, PlanParameters
-from onrecord.fleet.run import run_plan
+from onrecord.plan.params import PersonalCameras, PlanParameters
+from onrecord.plan.run import run_plan
 
 DAY = date(2019, 8, 31)
 

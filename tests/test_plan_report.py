@@ -11,9 +11,9 @@ import pytest
 
 from offline_browser import keep, offline_page
 from onrecord.demo import generate
-from onrecord.fleet.params import PlanParameters
-from onrecord.fleet.report import render_report
-from onrecord.fleet.run import PlanResult, run_plan
+from onrecord.plan.params import PlanParameters
+from onrecord.plan.report import render_report
+from onrecord.plan.run import PlanResult, run_plan
 
 
 @pytest.fixture(scope="module")

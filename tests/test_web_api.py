@@ -5,17 +5,22 @@ the public edition equals summary.json's numbers and names no officer."""
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
-from onrecord.audit.report.cells import percent
 from onrecord.cli.app import app as cli
+from onrecord.database import connection as db
+from onrecord.database.fleet import Station
+from onrecord.presentation.cells import percent
 from onrecord.web import opendata
-from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, ROLES, Site, build_site, client, csrf_of, policy_yaml
+from onrecord.web.results import Results, ReviewFilter
+from web_support import PASSWORD, ROLES, Clients, Site, client, csrf_of, get_paths, policy_yaml
 
 PUBLIC = ("public", *ROLES)
 AGGREGATES = ROLES
@@ -24,15 +29,10 @@ FLEET = ("admin", "manager", "auditor")
 KIOSK = ("manager",)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("web"))
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def clients(site: Site) -> dict[str, Any]:
-    app = site.app()
-    return {role: client(app, None if role == "public" else role) for role in PUBLIC}
+    """A client per role and a public one, on one app over this test's site."""
+    return Clients(site.app())
 
 
 def _officer(site: Site) -> str:
@@ -101,7 +101,8 @@ def test_the_matrix_covers_every_route(site: Site) -> None:
         .replace(f"/{_officer(site)}/", "/{officer_id}/")
         for p, _ in _matrix(site)
     }
-    gets = {r.path for r in site.app().routes if "GET" in (getattr(r, "methods", None) or ())}
+    gets = get_paths(site.app())
+    assert len(gets) > 20  # the walk sees inside the routers, not just the app's own routes
     assert gets - listed == set()
 
 
@@ -182,7 +183,7 @@ def test_session_cookie_flags(site: Site) -> None:
 
 def test_a_forged_or_expired_session_is_anonymous(site: Site) -> None:
     c = client(site.app(), None)
-    c.cookies.set("onrecord_session", "eyJ1aWQiOjF9.forged.sig", domain="testserver")
+    c.cookies.set("onrecord_session", "eyJ1aWQiOjF9.forged.sig")  # no domain: it is sent
     assert c.get("/api/me").status_code == 401
     other = client(site.app(secret_key="another key"), "auditor")
     assert client(site.app(), None).get("/api/me").status_code == 401
@@ -271,7 +272,7 @@ def test_public_pages_name_no_officer(site: Site, clients: dict[str, Any]) -> No
 
 
 def test_openapi_document_lists_the_api(clients: dict[str, Any]) -> None:
-    doc = clients["public"].get("/api/openapi.json").json()
+    doc = clients["auditor"].get("/api/openapi.json").json()  # the public sees its part only
     assert {"/api/review", "/api/public/summary", "/api/users"} <= doc["paths"].keys()
     assert not [p for p in doc["paths"] if not p.startswith("/api")]
 
@@ -284,6 +285,11 @@ def test_security_headers(clients: dict[str, Any]) -> None:
 
 def test_user_add_command(tmp_path: Path) -> None:
     url = str(tmp_path / "c.db")
+    engine = db.connect(url, create=True)  # a database whose fleet has the station B-2
+    db.upgrade(engine)
+    with engine.begin() as con:
+        con.execute(insert(Station).values(station_id="B-2", dock_slots=0))
+    engine.dispose()
     runner = CliRunner()
     r = runner.invoke(
         cli,
@@ -308,3 +314,54 @@ def test_user_add_command(tmp_path: Path) -> None:
         input=PASSWORD + "\n",
     )
     assert r.exit_code == 2 and "--station" in r.output
+
+
+EXAMPLE = "shifts.csv line 7, column start: officer 000123 worked outside their employment"
+
+
+def _site_with_examples(site: Site, root: Path) -> Site:
+    """The site's audit with a data-quality group whose example names an officer, as a
+    department's own records often give one."""
+    audit = root / "audit"
+    shutil.copytree(site.audit, audit)
+    doc = json.loads((audit / "summary.json").read_text())
+    doc["data_quality"]["groups"].append(
+        {
+            "severity": "finding",
+            "code": "outside_employment",
+            "table": "shifts",
+            "column": "start",
+            "count": 12,
+            "example": EXAMPLE,
+        }
+    )
+    (audit / "summary.json").write_text(json.dumps(doc))
+    return replace(site, audit=audit, results=Results(audit))
+
+
+def _log_of(clients: dict[str, Any], role: str) -> list[str]:
+    return [e["what"] for e in clients["admin"].get("/api/access-log").json() if e["user"] == role]
+
+
+def test_summary_examples_only_for_auditors_and_logged(site: Site, tmp_path: Path) -> None:
+    """/api/summary's data-quality examples name officers: the aggregate roles get the counts
+    without them, an auditor gets them and the read is in the access log."""
+    clients = Clients(_site_with_examples(site, tmp_path).app())
+    for role in ("admin", "manager", "supervisor"):
+        r = clients[role].get("/api/summary")
+        assert r.status_code == 200 and EXAMPLE not in r.text
+        groups = r.json()["data_quality"]["groups"]
+        assert [g["count"] for g in groups if g["code"] == "outside_employment"] == [12]
+        assert not [g for g in groups if "example" in g]
+        assert "/api/summary" not in _log_of(clients, role)
+    r = clients["auditor"].get("/api/summary")
+    assert r.status_code == 200
+    assert [g["example"] for g in r.json()["data_quality"]["groups"]] == [EXAMPLE]
+    assert "/api/summary" in _log_of(clients, "auditor")
+
+
+def test_checkout_camera_lists_are_logged(site: Site, clients: dict[str, Any]) -> None:
+    """The checkout API's station camera list names who holds each camera: reads are logged."""
+    path = f"/api/checkout/stations/{site.station}/cameras"
+    assert clients["manager"].get(path).status_code == 200
+    assert path in _log_of(clients, "manager")

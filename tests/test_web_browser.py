@@ -15,20 +15,16 @@ import pytest
 import uvicorn
 
 from offline_browser import Watch, artifact, chromium, watched_page
-from onrecord.audit.report.cells import percent
 from onrecord.policy import diff, load_policy, parse_policy
+from onrecord.presentation.cells import percent
 from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, Site, build_site, free_officer, policy_yaml
+from web_support import PASSWORD, Site, free_officer, policy_yaml
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("web-browser"))
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def base_url(site: Site) -> Iterator[str]:
-    """The app served by uvicorn on a free port in this process, stopped after the tests."""
+    """The app over this test's site, served by uvicorn on a free port in this process, stopped
+    after the test."""
     config = uvicorn.Config(
         site.app(secure_cookies=False), host="127.0.0.1", port=0, log_level="warning"
     )

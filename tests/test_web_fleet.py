@@ -12,23 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from onrecord.checkout.models import CameraState, Shift
-from onrecord.checkout.rules import Reason, Refused
-from onrecord.checkout.service import CheckoutService
-from onrecord.fleet.run import run_plan
-from onrecord.web.fleet import HORIZON, PICKUP_LEAD, PlanError, PlanResults, station_fleets
-from web_support import ROLES, Site, build_site, client, csrf_of, free_officer
+from onrecord.database.fleet import CameraState, Shift
+from onrecord.fleet.rules import Reason, Refused
+from onrecord.fleet.service import CheckoutService
+from onrecord.plan.run import run_plan
+from onrecord.web.fleet_status import HORIZON, PICKUP_LEAD, PlanError, PlanResults, station_fleets
+from web_support import ROLES, Site, client, csrf_of, free_officer
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("web-fleet"))
-
-
-@pytest.fixture(scope="module")
-def plan_dir(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def plan_dir(built_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plan of the site's package (read only)."""
     out = tmp_path_factory.mktemp("plan") / "plan"
-    run_plan(site.package, out, policy="mandate-all")
+    run_plan(built_site.package, out, policy="mandate-all")
     return out
 
 

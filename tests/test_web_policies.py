@@ -11,7 +11,7 @@ import pytest
 from markupsafe import escape
 
 from onrecord.policy import diff, load_policy
-from web_support import Site, build_site, client, csrf_of, policy_yaml
+from web_support import Site, client, csrf_of, policy_yaml
 
 BAD = (
     "id: dept-bad\n"
@@ -24,12 +24,7 @@ BAD = (
 )
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("web-policies"))
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def admin(site: Site) -> Any:
     return client(site.app(), "admin")
 

@@ -34,3 +34,13 @@ UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, 
 def load(text: str) -> Any:
     """Parse ``text``; raises ``yaml.YAMLError`` (with the line) on bad YAML or a repeated key."""
     return yaml.load(text, Loader=UniqueKeyLoader)
+
+
+def describe(error: yaml.YAMLError) -> tuple[int | None, int | None, str]:
+    """Where a YAML error is (1-based line and column, when the parser knows) and what it is, in
+    the parser's own short words rather than its multi-line dump of the input."""
+    mark = getattr(error, "problem_mark", None)
+    what = getattr(error, "problem", None) or str(error).splitlines()[0]
+    if mark is None:
+        return None, None, what
+    return mark.line + 1, mark.column + 1, what

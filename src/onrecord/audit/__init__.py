@@ -2,7 +2,8 @@
 
 ``run_audit`` is the library entry point behind ``onrecord audit``: it runs the engine under the
 policy (and, with ``compare``, under a second one), writes the row-level outputs, the summary and
-the report, and returns the summaries.
+the report, and returns the summaries: typed (:class:`AuditSummary`) and as ``summary.json``
+holds them.
 """
 
 from __future__ import annotations
@@ -15,41 +16,32 @@ from typing import Any
 import duckdb
 
 from onrecord.audit import engine, outputs, summary
-from onrecord.audit.outputs import Format
+from onrecord.audit.models import AuditSummary
 from onrecord.audit.public import public_summary
 from onrecord.audit.report import render_report
+from onrecord.output import write_summary
+from onrecord.package.formats import TableFormat
 from onrecord.package.loader import Package, load
-from onrecord.policy import Policy, PolicyError, load_policy
+from onrecord.policy import Policy, resolve_policy
 
 Progress = Callable[[str], None]
 
 
 @dataclass
 class AuditResult:
+    """What an audit wrote. ``summary`` and ``compare`` are the content of ``summary.json`` (and
+    ``compare/summary.json``) as JSON values; ``model`` and ``compare_model`` the same, typed."""
+
+    model: AuditSummary
+    compare_model: AuditSummary | None
     summary: dict[str, Any]
     compare: dict[str, Any] | None
     files: list[Path] = field(default_factory=list)
 
 
-def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
-    """The policy given, else the package's ``department.yaml`` default; never a guess."""
-    if isinstance(ref, Policy):
-        return ref
-    if ref is None:
-        ref = pkg.department.policy
-    if ref is None:
-        raise PolicyError(
-            [
-                f"{pkg.root}: no policy given and department.yaml names none; pass --policy "
-                "with a built-in id (onrecord policy list) or a policy file"
-            ]
-        )
-    return load_policy(ref, base_dir=pkg.root)
-
-
 def _run_one(
-    pkg: Package, policy: Policy, out: Path, fmt: Format, public: bool, say: Progress
-) -> tuple[dict[str, Any], list[Path]]:
+    pkg: Package, policy: Policy, out: Path, fmt: TableFormat, public: bool, say: Progress
+) -> tuple[AuditSummary, dict[str, Any], list[Path]]:
     tz, whole = pkg.department.timezone, policy.recording_required.whole_shift
     written: dict[str, Path] = {}
 
@@ -66,8 +58,9 @@ def _run_one(
         written.update(outputs.write_rows(pkg.con, out, tz, fmt, whole, ("encounters",)))
         files += written.values()
     out.mkdir(parents=True, exist_ok=True)
-    files.append(outputs.write_summary(doc, out))
-    return doc, files
+    document = doc.document()
+    files.append(write_summary(document, out))
+    return doc, document, files
 
 
 def run_audit(
@@ -76,7 +69,7 @@ def run_audit(
     *,
     policy: str | Path | Policy | None = None,
     compare: str | Path | Policy | None = None,
-    fmt: Format = "csv",
+    fmt: TableFormat = TableFormat.CSV,
     public: bool = False,
     progress: Progress | None = None,
 ) -> AuditResult:
@@ -93,14 +86,16 @@ def run_audit(
         pkg = load(package, progress=say, columns=engine.COLUMNS)
     main_policy = resolve_policy(policy, pkg)
     other = resolve_policy(compare, pkg) if compare is not None else None
-    out = Path(out)
-    doc, files = _run_one(pkg, main_policy, out, fmt, public, say)
-    compare_doc = None
+    out, fmt = Path(out), TableFormat(fmt)
+    doc, document, files = _run_one(pkg, main_policy, out, fmt, public, say)
+    compare_doc, compare_document = None, None
     if other is not None:
-        compare_doc, more = _run_one(pkg, other, out / "compare", fmt, public, say)
+        compare_doc, compare_document, more = _run_one(
+            pkg, other, out / "compare", fmt, public, say
+        )
         files += more
     say("writing the report")
     report = out / "report.html"
     report.write_text(render_report(doc, compare_doc), encoding="utf-8")
     files.append(report)
-    return AuditResult(doc, compare_doc, files)
+    return AuditResult(doc, compare_doc, document, compare_document, files)

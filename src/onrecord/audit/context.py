@@ -15,7 +15,9 @@ import numpy as np
 import pyarrow as pa
 
 
-def _overlap(a: np.ndarray, b: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple:
+def _overlap(
+    a: np.ndarray, b: np.ndarray, s: np.ndarray, e: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Overlap length, and whether the shift ``[s, e)`` is a candidate for ``[a, b)``."""
     ov = np.minimum(b, e) - np.maximum(a, s)
     return ov, np.where(a == b, (s <= a) & (a < e), ov > 0)

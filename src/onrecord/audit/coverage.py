@@ -38,7 +38,9 @@ def contains(sorted_keys: np.ndarray, k: np.ndarray) -> np.ndarray:
     return sorted_keys[i] == k
 
 
-def _gap_totals(r: Islands, ks: KeySpace, ok_ends: np.ndarray, max_gap: int) -> tuple:
+def _gap_totals(
+    r: Islands, ks: KeySpace, ok_ends: np.ndarray, max_gap: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Running totals, per island index, of the long gaps (> ``max_gap``) after the islands
     before it: unexcused, and excused (an allowed stop ends exactly where the gap begins)."""
     n = len(r)

@@ -1,6 +1,6 @@
 """The audit engine: every shift and every encounter against a policy.
 
-Definitions are those of the methodology (``shared/spec/audit.md``; ``docs/methodology.md``).
+Definitions are those of the methodology (``docs/contracts/audit.md``; ``docs/methodology.md``).
 DuckDB supplies narrow columns (officer, start and end in microseconds); the arithmetic runs on
 NumPy arrays (``measure.py``), where each table is sorted once and every window is measured by
 binary search, with no loop over rows. ``audit_shifts`` is built from one Arrow table of the
@@ -224,7 +224,7 @@ def _arrays(con: Con, sql: str, officers: pa.ChunkedArray) -> dict[str, Any]:
     text = {f.name for f in schema if pa.types.is_string(f.type) and f.name != "officer_id"}
     word = pa.dictionary(pa.int32(), pa.string())
     lookup = pc.SetLookupOptions(officers.combine_chunks())
-    parts: dict[str, list] = {name: [] for name in names}
+    parts: dict[str, list[pa.Array | np.ndarray]] = {name: [] for name in names}
     for batch in reader:
         o = pc.index_in(batch.column("officer_id"), options=lookup)
         if o.null_count:

@@ -6,13 +6,15 @@ Every rate is reported as ``{"numerator", "denominator", "rate"}``; a zero denom
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import duckdb
 
-OUTCOMES = ("not_required", "no_video", "late_start", "early_stop", "gap", "excused", "compliant")
-FLAGS = ("late_start", "early_stop", "unexcused_gap", "excused")
-EQUIPMENT = ("equipped", "unequipped", "untrained", "not_required")
+from onrecord.audit.models import Equipment, Flag, Outcome
+
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+FLAGS: tuple[Flag, ...] = get_args(Flag)
+EQUIPMENT: tuple[Equipment, ...] = get_args(Equipment)
 
 # dimension -> (shift column, encounter column); None where the dimension does not apply
 DIMENSIONS: dict[str, tuple[str | None, str | None]] = {

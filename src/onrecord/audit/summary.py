@@ -1,17 +1,15 @@
 """``summary.json``: what was audited, under which policy, what was excluded, and every rate.
 
-The summary is the single source for the console table, the HTML report and (later) the public
-dashboard, so all of them show the same numbers.
+The summary (:class:`~onrecord.audit.models.AuditSummary`) is the single source for the console
+table, the HTML report and the public dashboard, so all of them show the same numbers.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import onrecord
 from onrecord.audit import rates
+from onrecord.audit.models import AuditSummary
 from onrecord.package.loader import Package
-from onrecord.package.problems import Severity
 from onrecord.package.values import sql_str
 from onrecord.policy import Policy
 
@@ -30,59 +28,21 @@ def _period(pkg: Package) -> dict[str, str | None]:
     return {"from": str(lo) if lo else None, "to": str(hi) if hi else None}
 
 
-def policy_doc(policy: Policy) -> dict[str, Any]:
-    return {
-        "id": policy.id,
-        "title": policy.title,
-        "origin": policy.origin,
-        "source": policy.source,
-        "rules": policy.rules(),
-        "text": policy.text,
-    }
-
-
-def data_quality(pkg: Package) -> dict[str, Any]:
-    """Rows read, kept and excluded per table, with the problem groups of the check."""
-    return {
-        "tables": [
-            {
-                "table": ld.table,
-                "file": ld.file,
-                "rows_read": ld.rows_read,
-                "rows_kept": ld.rows_kept,
-                "rows_excluded": ld.rows_excluded,
-                "excluded": ld.excluded,
-            }
-            for ld in pkg.loads.values()
-        ],
-        "row_errors": pkg.count(Severity.ROW),
-        "findings": pkg.count(Severity.FINDING),
-        "groups": [
-            {
-                "severity": g.severity.value,
-                "code": g.code.value,
-                "table": g.table,
-                "column": g.column,
-                "count": g.count,
-                "example": f"{g.example.where()}: {g.example.message}",
-            }
-            for g in pkg.groups()
-        ],
-    }
-
-
-def build(pkg: Package, policy: Policy) -> dict[str, Any]:
+def build(pkg: Package, policy: Policy) -> AuditSummary:
     """The summary of the audit tables currently on ``pkg.con`` (made under ``policy``)."""
-    return {
-        "onrecord_version": onrecord.__version__,
-        "methodology": "audit methodology v1 (docs/methodology.md)",
-        "package": {
-            "name": pkg.department.name,
-            "path": str(pkg.root),
-            "timezone": pkg.department.timezone,
-            "period": _period(pkg),
-        },
-        "policy": policy_doc(policy),
-        "data_quality": data_quality(pkg),
-        "rates": rates.compute(pkg.con, policy.recording_required.whole_shift),
-    }
+    return AuditSummary.from_document(
+        {
+            "format": AuditSummary.FORMAT,
+            "onrecord_version": onrecord.__version__,
+            "methodology": "audit methodology v1 (docs/methodology.md)",
+            "package": {
+                "name": pkg.department.name,
+                "path": str(pkg.root),
+                "timezone": pkg.department.timezone,
+                "period": _period(pkg),
+            },
+            "policy": policy.document(),
+            "data_quality": pkg.data_quality(),
+            "rates": rates.compute(pkg.con, policy.recording_required.whole_shift),
+        }
+    )

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from onrecord.cli.running import make_console
 from onrecord.package.loader import Package, load
 from onrecord.package.problems import Problem, Severity, StructuralError
 
@@ -31,7 +32,7 @@ def check(
     Exit status: 0 when every row is usable (findings may remain), 1 when rows were excluded
     by row errors, 2 when the package cannot be read at all (structural errors).
     """
-    console = Console(stderr=as_json)
+    console = make_console(stderr=as_json)
     try:
         with console.status("reading…") as status:
             pkg = load(package, progress=lambda msg: status.update(msg))
@@ -111,7 +112,7 @@ def _print_report(console: Console, pkg: Package, list_all: bool) -> None:
         console.print(f"[green]No row errors[/]; {finds:,} finding(s). Exit status 0.")
 
 
-def _print_json(doc: dict) -> None:
+def _print_json(doc: dict[str, object]) -> None:
     json.dump(doc, sys.stdout, indent=2)
     sys.stdout.write("\n")
 

@@ -8,25 +8,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from onrecord.cli.running import make_console, out_option
 from onrecord.demo import PROFILES, generate
+from onrecord.package.formats import TableFormat
 
-
-class Fmt(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
-
-
-ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})
+# mypy reads an enum's members only from a literal; these are PROFILES' names (its type is known).
+ProfileName = StrEnum("ProfileName", {name: name for name in PROFILES})  # type: ignore[misc]
 
 
 def demo_data(
-    out: Annotated[
-        Path, typer.Option("--out", help="Package folder to write (created if missing).")
-    ],
+    out: Annotated[Path, out_option("Package folder to write (created if missing).")],
     officers: Annotated[
         int,
         typer.Option(
@@ -43,7 +37,9 @@ def demo_data(
             formats=["%Y-%m-%d"], show_default="2020-06-01", help="First day, YYYY-MM-DD."
         ),
     ] = datetime(2020, 6, 1),
-    fmt: Annotated[Fmt, typer.Option("--format", help="Table file format.")] = Fmt.csv,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", help="Table file format.")
+    ] = TableFormat.CSV,
     profile: Annotated[
         ProfileName,
         typer.Option(help="Rate profile: realistic, or checker-bench for the checker's benchmark."),
@@ -51,7 +47,7 @@ def demo_data(
 ) -> None:
     """Generate the demo department: a synthetic body-worn camera program modelled on Boston's
     2020 patrol, with overtime, paid details, a large event and daylight-saving changes."""
-    console = Console()
+    console = make_console()
     first: date = start.date()
     columns = (
         TextColumn("generating"),
@@ -68,7 +64,7 @@ def demo_data(
             days=days,
             seed=seed,
             start=first,
-            fmt=fmt.value,
+            fmt=fmt,
             profile=profile.value,
             progress=lambda done, _total: bar.update(task, completed=done),
         )

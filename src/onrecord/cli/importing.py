@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from itertools import count
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,17 +12,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from onrecord.cli.running import make_console, out_option
 from onrecord.importers.engine import ImportResult, count_steps, run_import
 from onrecord.importers.errors import ImporterError
 from onrecord.importers.mapping import load_mapping
-from onrecord.package.writer import Format
+from onrecord.package.formats import TableFormat
 
 SHOWN = 10  # unparsed values listed in full; the rest are counted (onrecord check lists them all)
-
-
-class TableFormat(StrEnum):
-    csv = "csv"
-    parquet = "parquet"
 
 
 def import_package(
@@ -36,17 +31,17 @@ def import_package(
     source: Annotated[
         Path, typer.Option("--source", help="Folder holding the source files the mapping names.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="The package folder to write.")],
+    out: Annotated[Path, out_option("The package folder to write.")],
     fmt: Annotated[
         TableFormat, typer.Option("--format", help="File format of the package tables.")
-    ] = TableFormat.csv,
+    ] = TableFormat.CSV,
 ) -> None:
     """Import source files (CSV, XLSX) into a data package, as a mapping describes.
 
     Unparsed values are kept as text for `onrecord check`; mapping or file errors exit 2.
     """
-    console = Console()
-    errors = Console(stderr=True)
+    console = make_console()
+    errors = make_console(stderr=True)
     try:
         spec = load_mapping(mapping)
         progress = Progress(
@@ -63,7 +58,7 @@ def import_package(
             def step(description: str) -> None:
                 progress.update(task, description=description, completed=next(done))
 
-            result = run_import(spec, source, out, cast(Format, fmt.value), step)
+            result = run_import(spec, source, out, fmt, step)
     except ImporterError as e:
         errors.print(f"[bold red]import failed:[/] {escape(str(e))}", highlight=False)
         raise typer.Exit(2) from e

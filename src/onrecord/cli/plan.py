@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from onrecord.cli.running import OutOption, PackageArg, PolicyOption, exit_on_bad_input, spinner
-from onrecord.fleet.inputs import PlanError
-from onrecord.fleet.params import PersonalCameras, PlanParameters
-from onrecord.fleet.run import run_plan
+from onrecord.cli.running import (
+    OutOption,
+    PackageArg,
+    PolicyOption,
+    exit_on_bad_input,
+    make_console,
+    spinner,
+)
+from onrecord.plan.inputs import PlanError
+from onrecord.plan.models import PlanSummary
+from onrecord.plan.params import PersonalCameras, PlanParameters
+from onrecord.plan.report import REASON_TEXT
+from onrecord.plan.run import run_plan
 
 SHOWN_STATIONS = 20
 
@@ -67,7 +76,7 @@ def plan(
 ) -> None:
     """Plan the camera fleet: stations.csv, assignments.csv, uncovered.csv, summary.json and
     report.html in OUT."""
-    console = Console()
+    console = make_console()
     try:
         params = PlanParameters(
             pickup_lead_minutes=pickup_lead_minutes, return_minutes=return_minutes,
@@ -84,55 +93,61 @@ def plan(
             date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"), params=params,
             progress=say,
         )  # fmt: skip
-    _print_summary(console, result.summary)
+    _print_summary(console, result.model)
     console.print(f"Report: [bold]{out / 'report.html'}[/]")
 
 
-def _print_summary(console: Console, doc: dict[str, Any]) -> None:
-    sel, tot = doc["selection"], doc["totals"]
-    scope = "every shift" if sel["all_shifts"] else f"required by {sel['policy']['id']}"
+def _print_summary(console: Console, doc: PlanSummary) -> None:
+    sel, tot = doc.selection, doc.totals
+    scope = "every shift" if sel.policy is None else f"required by {sel.policy.id}"
     console.print(
-        f"[bold]{doc['package']['name']}[/]: {sel['shifts_needing_camera']:,} shifts need a "
-        f"camera ({scope}) of {sel['shifts_in_range']:,}, "
-        f"{sel['first_start'] or '—'} to {sel['last_start'] or '—'}"
+        f"[bold]{doc.package.name}[/]: {sel.shifts_needing_camera:,} shifts need a "
+        f"camera ({scope}) of {sel.shifts_in_range:,}, "
+        f"{sel.first_start or '—'} to {sel.last_start or '—'}"
     )
-    excluded = sum(t["rows_excluded"] for t in doc["data_quality"]["tables"])
+    excluded = doc.data_quality.rows_excluded
     if excluded:
         console.print(f"{excluded:,} row(s) excluded by row errors (see the report)")
-    rows = sorted(doc["stations"], key=lambda r: (-r["pool_needed"], r["station_id"]))
+    rows = sorted(doc.stations, key=lambda r: (-r.pool_needed, r.station_id))
     t = Table(title="Pool cameras by station", title_justify="left")
     for col in ("station", "needed", "have", "shortfall", "peak at", "uncovered now"):
         t.add_column(col, justify="left" if col in ("station", "peak at") else "right")
     for r in rows[:SHOWN_STATIONS]:
         t.add_row(
-            r["station_id"], f"{r['pool_needed']:,}", f"{r['pool_have']:,}",
-            f"{r['shortfall']:,}", (r["peak_at"] or "—")[:16].replace("T", " "),
-            f"{r['uncovered_shifts']:,}",
+            r.station_id, f"{r.pool_needed:,}", f"{r.pool_have:,}",
+            f"{r.shortfall:,}", (r.peak_at or "—")[:16].replace("T", " "),
+            f"{r.uncovered_shifts:,}",
         )  # fmt: skip
     if len(rows) > SHOWN_STATIONS:
         t.add_row(f"… {len(rows) - SHOWN_STATIONS:,} more (stations.csv)", "", "", "", "", "")
     t.add_section()
     t.add_row(
-        "total", f"{tot['pool_needed']:,}", f"{tot['pool_have']:,}", f"{tot['shortfall']:,}",
-        "", f"{tot['uncovered']:,}",
+        "total", f"{tot.pool_needed:,}", f"{tot.pool_have:,}", f"{tot.shortfall:,}",
+        "", f"{tot.uncovered:,}",
     )  # fmt: skip
     console.print(t)
-    by_reason = tot["uncovered_by_reason"].items()
-    reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in by_reason)
-    console.print(f"Uncovered with the current fleet: {tot['uncovered']:,} ({reasons})")
-    if tot["longer_than_battery"]:
-        console.print(f"Tours longer than the battery: {tot['longer_than_battery']:,}")
-    cost = tot["cost"]
-    line = f"[bold]Cameras to order: {cost['cameras']:,}[/]"
-    if tot["personal_assumed"]:
-        line += f" ({tot['shortfall']:,} pool + {tot['personal_assumed']:,} assumed personal)"
-    if cost["purchase"] is not None:
-        line += f"; purchase ${cost['purchase']:,.0f}"
-    if cost["yearly"] is not None:
-        line += f"; ${cost['yearly']:,.0f} a year"
-    if cost["purchase"] is None and cost["yearly"] is None:
+    by_reason = tot.uncovered_by_reason.model_dump().items()
+    reasons = "; ".join(f"{REASON_TEXT[k]}: {v:,}" for k, v in by_reason if v)
+    console.print(
+        f"Uncovered with the current fleet: {tot.uncovered:,}"
+        + (f" ({reasons})" if reasons else "")
+    )
+    if tot.longer_than_battery:
+        console.print(
+            f"{tot.longer_than_battery:,} tour(s) are longer than one camera's battery and need "
+            "a second camera (counted in the pool above)"
+        )
+    cost = tot.cost
+    line = f"[bold]Cameras to order: {cost.cameras:,}[/]"
+    if tot.personal_assumed:
+        line += f" ({tot.shortfall:,} pool + {tot.personal_assumed:,} assumed personal)"
+    if cost.purchase is not None:
+        line += f"; purchase ${cost.purchase:,.0f}"
+    if cost.yearly is not None:
+        line += f"; ${cost.yearly:,.0f} a year"
+    if cost.purchase is None and cost.yearly is None:
         line += " (no price given: --camera-price, --yearly-cost-per-camera)"
     console.print(line)
-    over = tot["stations_over_dock_slots"]
+    over = tot.stations_over_dock_slots
     if over:
         console.print(f"[yellow]{over} station(s) would have more cameras than dock slots[/]")

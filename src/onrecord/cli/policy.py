@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from onrecord.cli.running import make_console
 from onrecord.policy import (
     ALL,
     Policy,
@@ -40,7 +40,7 @@ def list_policies() -> None:
         t.add_column(col, overflow="fold")
     for p in builtin_policies():
         t.add_row(p.id, escape(p.title), _gist(p))
-    console = Console()
+    console = make_console()
     console.print(t)
     console.print(
         "Show one with [bold]onrecord policy show ID[/]; a YAML file works anywhere an id does."
@@ -59,7 +59,7 @@ def show(
     if as_yaml:
         typer.echo(p.canonical_yaml(), nl=False)
         return
-    console = Console()
+    console = make_console()
     console.print(f"[bold]{escape(p.id)}[/] — {escape(p.title)}")
     console.print(f"[dim]read from {escape(p.origin)}[/]")
     t = Table(title="Rules", title_justify="left")
@@ -87,7 +87,7 @@ def show(
 def diff_policies(a: PolicyRef, b: PolicyRef) -> None:
     """Compare two policies: only the rules that differ, and how many are the same."""
     pa, pb = _load(a), _load(b)
-    console = Console()
+    console = make_console()
     for label, p in (("A", pa), ("B", pb)):
         console.print(
             f"{label}: [bold]{escape(p.id)}[/] — {escape(p.title)} [dim]({escape(p.origin)})[/]"
@@ -113,7 +113,7 @@ def _load(ref: str) -> Policy:
     try:
         return load_policy(ref)
     except PolicyError as e:
-        console = Console(stderr=True)
+        console = make_console(stderr=True)
         console.print(f"[bold]{escape(ref)}[/] cannot be used as a policy:")
         for message in e.messages:
             console.print(f"  [bold red]✗[/] {escape(message)}")

@@ -1,23 +1,53 @@
-"""What the commands that read a package and write a report share: the package, ``--out`` and
-``--policy`` arguments, a spinner with the library's progress messages, and the status 2 exit
-with every problem listed when the package or policy cannot be used."""
+"""What the commands share: the package, ``--out``, ``--policy`` and ``--db`` arguments, a spinner
+with the library's progress messages, and the status 2 exit with every problem listed when the
+package, the policy or the database cannot be used."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from onrecord.database import connection as db
 from onrecord.package.problems import StructuralError
 from onrecord.policy import PolicyError
 
+WIDTH_WITHOUT_TERMINAL = 160
+"""Columns for tables when the output is a pipe or a file (Rich would assume 80)."""
+
+
+def make_console(stderr: bool = False) -> Console:
+    """Where a command prints. On a terminal, Rich fits the terminal; otherwise (a pipe, a log
+    file, CI) lines are never wrapped, so paths, ids and messages stay whole and searchable, and
+    tables get room enough not to break words."""
+    out = Console(stderr=stderr)
+    if out.is_terminal:
+        return out
+    return Console(stderr=stderr, soft_wrap=True, width=max(out.width, WIDTH_WITHOUT_TERMINAL))
+
+
 PackageArg = Annotated[Path, typer.Argument(help="The data package folder.")]
-OutOption = Annotated[Path, typer.Option("--out", help="Folder for the outputs.")]
+
+
+def out_folder(path: Path) -> Path:
+    """``--out`` names a folder (made if missing); an existing file there is refused up front,
+    before any work, rather than failing at the first write."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file; --out takes a folder (made if missing)")
+    return path
+
+
+def out_option(help: str) -> Any:
+    """The ``--out`` option of every command that writes a folder."""
+    return typer.Option("--out", help=help, callback=out_folder)
+
+
+OutOption = Annotated[Path, out_option("Folder for the outputs.")]
 PolicyOption = Annotated[
     str | None,
     typer.Option(help="Built-in policy id or YAML file; default: department.yaml's policy."),
@@ -39,6 +69,7 @@ def spinner(console: Console) -> Iterator[Callable[[str], None]]:
 def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -> Iterator[None]:
     """Turn an unreadable package, an unusable policy (or ``more`` errors carrying
     ``messages``) into their messages on the console and exit status 2."""
+    bad_input: tuple[type[Exception], ...] = (PolicyError, *more)
     try:
         yield
     except StructuralError as e:
@@ -46,7 +77,27 @@ def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -
         for p in e.problems:
             console.print(f"  [red]✗[/] {p.where()}: {p.message}")
         raise typer.Exit(2) from None
-    except (PolicyError, *more) as e:
+    except bad_input as e:
         for msg in getattr(e, "messages", [str(e)]):
             console.print(f"[red]✗[/] {msg}")
+        raise typer.Exit(2) from None
+
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="ONRECORD_DB",
+        help="Database: a SQLite file path or sqlite:///path, or postgresql+psycopg://user@host/db.",
+    ),
+]
+
+
+@contextmanager
+def database_errors(console: Console) -> Iterator[None]:
+    """Turn a database that cannot be used (bad URL, not initialised) into a message, exit 2."""
+    try:
+        yield
+    except db.DatabaseError as e:
+        console.print(f"[red]✗[/] {e}")
         raise typer.Exit(2) from None

@@ -1,17 +1,18 @@
-"""``onrecord serve``: the web console and public dashboard; ``onrecord user add``: accounts."""
+"""``onrecord serve``: the web console and public dashboard; ``onrecord user add`` and ``onrecord
+user password``: accounts."""
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from onrecord.checkout import db
-from onrecord.cli.fleet import DbOption, database_errors
+from onrecord.cli.running import DbOption, database_errors, make_console
+from onrecord.database import connection as db
 
 user_app = typer.Typer(help="Accounts of the web console.", no_args_is_help=True)
 
@@ -39,37 +40,56 @@ def serve(
             help="Send cookies over plain http (only for a demo on 127.0.0.1, never in service)."
         ),
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            metavar="ADDR",
+            help="A reverse proxy (address or network) whose X-Forwarded-For names the client; "
+            "repeat for each. Default none: the client is the connection's peer.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the console and the public dashboard until interrupted (Ctrl-C).
 
     Set ONRECORD_SECRET_KEY to keep sessions across restarts; without it every restart signs
-    everyone out."""
+    everyone out. Behind a reverse proxy, name it with --trusted-proxy so that sign-in
+    throttling and the access log see the clients' addresses rather than the proxy's."""
     import uvicorn
 
     from onrecord.web.app import create_app
-    from onrecord.web.fleet import PlanError
+    from onrecord.web.fleet_status import PlanError
     from onrecord.web.results import ResultsError
     from onrecord.web.settings import Settings
 
-    console = Console()
+    console = make_console()
     key = os.environ.get("ONRECORD_SECRET_KEY")
-    settings = Settings(
-        audit_dir=audit,
-        db_url=db.database_url(url),
-        package_dir=package,
-        plan_dir=plan,
-        secure_cookies=not insecure_cookies,
-        **({"secret_key": key} if key else {}),
-    )
+    try:
+        settings = Settings(
+            audit_dir=audit,
+            db_url=db.database_url(url),
+            package_dir=package,
+            plan_dir=plan,
+            secure_cookies=not insecure_cookies,
+            trusted_proxies=tuple(trusted_proxy or ()),
+        )
+    except ValueError as e:
+        console.print(f"[red]✗[/] --trusted-proxy {e}")
+        raise typer.Exit(2) from None
+    if key:
+        settings = replace(settings, secret_key=key)
     with database_errors(console):
-        db.upgrade(db.connect(url))
+        db.upgrade(db.connect(url, create=True))
     try:
         application = create_app(settings)
     except (ResultsError, PlanError, db.DatabaseError) as e:
         console.print(f"[red]✗[/] {e}")
         raise typer.Exit(2) from None
     console.print(f"OnRecord console on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # The app reads X-Forwarded-For itself, from --trusted-proxy only: uvicorn's own reading
+    # (on by default, trusting 127.0.0.1 or FORWARDED_ALLOW_IPS) would let any local client
+    # name its own address.
+    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @user_app.command("add")
@@ -85,15 +105,15 @@ def add(
     ] = False,
 ) -> None:
     """Create an account in the operational database (migrated to the newest schema first)."""
-    from onrecord.web.accounts import AccountError, add_user
+    from onrecord.web.account_store import AccountError, add_user
 
-    console = Console()
+    console = make_console()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with database_errors(console):
-        engine = db.connect(url)
+        engine = db.connect(url, create=True)
         db.upgrade(engine)
     try:
         account = add_user(engine, name, role, password, station)
@@ -102,3 +122,31 @@ def add(
         raise typer.Exit(2) from None
     where = f" at station {account.station_id}" if account.station_id else ""
     console.print(f"Added [bold]{account.name}[/] ({account.role.value}{where}).")
+
+
+@user_app.command("password")
+def password(
+    name: Annotated[str, typer.Argument(help="The account's user name.")],
+    url: DbOption,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input instead of a prompt.")
+    ] = False,
+) -> None:
+    """Give an account a new password; every session it has in the console ends."""
+    from onrecord.web.account_store import AccountError, find_user_id, set_password
+
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.upgrade(engine)
+    try:
+        user = find_user_id(engine, name)
+        if password_stdin:
+            new = sys.stdin.readline().rstrip("\n")
+        else:
+            new = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        set_password(engine, user, new)
+    except AccountError as e:
+        console.print(f"[red]✗[/] {e}")
+        raise typer.Exit(2) from None
+    console.print(f"New password set for [bold]{name}[/]; its console sessions have ended.")

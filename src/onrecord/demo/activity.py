@@ -93,7 +93,7 @@ CALL_P = np.array([14, 10, 9, 9, 8, 8, 7, 6, 6, 5, 5, 6, 2, 5], dtype=float)
 SELF_CALL = np.array([-1, 14, 15, 16, 17, 18])  # call type of each main type (-1: drawn)
 
 # Local hour of day → relative rate; shaped like the hours of the 2019 field contacts.
-_HOURLY = (1.05, 0.9, 0.75, 0.55, 0.4, 0.35, 0.4, 0.6, 0.8, 0.9, 0.95, 1.0)
+_HOURLY: tuple[float, ...] = (1.05, 0.9, 0.75, 0.55, 0.4, 0.35, 0.4, 0.6, 0.8, 0.9, 0.95, 1.0)
 _HOURLY += (1.05, 1.05, 1.1, 1.15, 1.25, 1.35, 1.4, 1.4, 1.35, 1.3, 1.2, 1.1)
 HOURLY = np.array(_HOURLY) / np.mean(_HOURLY)
 

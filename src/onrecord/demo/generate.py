@@ -22,8 +22,9 @@ import pyarrow.compute as pc
 from onrecord.demo import activity, devices, recording, roster, schedule
 from onrecord.demo.clock import Clock, day_number, weekday
 from onrecord.demo.profile import PROFILES, Profile
+from onrecord.package.formats import TableFormat
 from onrecord.package.schema import TABLES, Kind
-from onrecord.package.writer import Format, PackageWriter
+from onrecord.package.writer import PackageWriter
 
 NAME = "Demo City Police Department"
 TIMEZONE = "America/New_York"
@@ -33,12 +34,12 @@ SATURDAY = 5
 Progress = Callable[[int, int], None]
 
 
-def stored(name: str, tbl: pa.Table, fmt: Format) -> pa.Table:
+def stored(name: str, tbl: pa.Table, fmt: TableFormat) -> pa.Table:
     """``tbl`` as the demo writes it in ``fmt``: in Parquet, timestamps and dates take Parquet's
     own types (a timestamp without a time zone being a local time), as a typed export from a
     roster or camera system would; CSV keeps the text. Every timestamp the generator writes is
     a plain local time to the second, so a value of any other form is a bug and raises."""
-    if fmt != "parquet":
+    if fmt != TableFormat.PARQUET:
         return tbl
     for col in TABLES[name].columns:
         if col.name not in tbl.column_names or col.kind not in (Kind.TIMESTAMP, Kind.DATE):
@@ -89,7 +90,7 @@ def generate(
     days: int = 28,
     seed: int = 2020,
     start: date = date(2020, 6, 1),
-    fmt: Format = "csv",
+    fmt: TableFormat = TableFormat.CSV,
     profile: Profile | str = "realistic",
     block_days: int = 7,
     progress: Progress | None = None,
@@ -102,6 +103,7 @@ def generate(
     """
     if officers < 1 or days < 1 or block_days < 1:
         raise ValueError("officers, days and block_days must be at least 1")
+    fmt = TableFormat(fmt)
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     began = time.perf_counter()
     first = day_number(start)

@@ -141,7 +141,7 @@ def _clips(
     sessions: Sessions, rng: np.random.Generator, profile: Profile
 ) -> list[tuple[np.ndarray, ...]]:
     """Function tests just after pickup and accidental activations any time in the session."""
-    out = []
+    out: list[tuple[np.ndarray, ...]] = []
     for mean, category in ((profile.test_clips, TEST), (profile.accidental_clips, ACCIDENTAL)):
         s = np.repeat(np.arange(len(sessions)), rng.poisson(mean, len(sessions)))
         lo = sessions.pickup[s] + 2 * MINUTE

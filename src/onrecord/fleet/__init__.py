@@ -1,2 +1,2 @@
-"""Fleet planning: how many cameras each station needs so every required shift gets a charged one,
-and the battery model the checkout service shares."""
+"""The camera fleet in service: officers check charged cameras out of their station's dock and
+back in, through the CLI, the kiosk page or the HTTP API, over the operational database."""

@@ -16,18 +16,13 @@ from time import perf_counter
 import pyarrow as pa
 
 from onrecord.importers.errors import ImporterError, row_label
-from onrecord.importers.fields import CompiledField, RowState, compile_field
-from onrecord.importers.mapping import (
-    DERIVED_ID_FIELDS,
-    PROVENANCE_COLUMNS,
-    Mapping,
-    SourceSpec,
-    TableSpec,
-)
+from onrecord.importers.fields import DERIVED_ID_FIELDS, CompiledField, RowState, compile_field
+from onrecord.importers.mapping import PROVENANCE_COLUMNS, Mapping, SourceSpec, TableSpec
 from onrecord.importers.sources import read_source
 from onrecord.importers.tables import Row, TableData, derive_table, merge_groups, merge_rows
+from onrecord.package.formats import TableFormat
 from onrecord.package.schema import TABLES
-from onrecord.package.writer import Format, PackageWriter
+from onrecord.package.writer import PackageWriter
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def run_import(
     mapping: Mapping,
     source_dir: Path,
     out: Path,
-    fmt: Format = "csv",
+    fmt: TableFormat = TableFormat.CSV,
     on_step: Callable[[str], None] = lambda _: None,
 ) -> ImportResult:
     """Import the sources in ``source_dir`` into the package folder ``out``."""
@@ -223,7 +218,7 @@ def _column_order(table: str, sources: list[SourceSpec]) -> list[str]:
     )
 
 
-def _write(mapping: Mapping, data: dict[str, TableData], out: Path, fmt: Format) -> list[str]:
+def _write(mapping: Mapping, data: dict[str, TableData], out: Path, fmt: TableFormat) -> list[str]:
     removed: list[str] = []
     with PackageWriter(out, fmt) as writer:
         dept = mapping.department

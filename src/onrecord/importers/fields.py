@@ -1,4 +1,10 @@
-"""Compiling one column spec of a mapping into a function from a source row to an output value.
+"""The column specs of a mapping: each kind declared once, and compiled into a function of a row.
+
+A column spec says how one output column is made from a source row (``docs/import.md``, "Column
+specs"). Each kind of spec (copy, constant, template, hash, timestamps, date, duration) is one entry
+of ``FIELD_KINDS``: its model, the key that marks it, its compiler and what it yields. Validation
+(``FieldSpec``), the mapping's checks, the engine's column order and ``compile_field`` all read
+that registry, so a new kind is added in one place.
 
 Compilation resolves column names against the file's header once, so a wrong name fails before any
 row is read, and the per-row work is a few list look-ups. A value that does not parse is written
@@ -9,25 +15,28 @@ through as its raw text and recorded in ``RowState.unparsed``: the package keeps
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetCoreSchemaHandler,
+    Tag,
+    model_validator,
+)
+from pydantic_core import CoreSchema
 
 from onrecord.importers.errors import ImporterError
-from onrecord.importers.mapping import (
-    ConstantField,
-    CopyField,
-    DateField,
-    DateTimeField,
-    DurationField,
-    FieldSpec,
-    HashField,
-    TemplateField,
-    TimestampField,
-    ValueMap,
-)
 from onrecord.importers.sources import Cell
 from onrecord.importers.values import (
     cell_text,
@@ -41,6 +50,43 @@ from onrecord.importers.values import (
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _UNIT = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
+
+
+class Strict(BaseModel):
+    """The base of every mapping model: unknown keys are refused, and a loaded mapping is frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(Strict):
+    """A value-map rule, tried in order when no exact value matches."""
+
+    contains: str | None = None
+    regex: str | None = None
+    value: str
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Rule:
+        if (self.contains is None) == (self.regex is None):
+            raise ValueError("a rule needs exactly one of 'contains' or 'regex'")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as e:
+                raise ValueError(f"'regex' is not a valid regular expression: {e}") from e
+        return self
+
+
+class ValueMap(Strict):
+    """Exact values, then rules in order, then ``default``; with no default the value stays."""
+
+    values: dict[str, str] = {}
+    rules: list[Rule] = []
+    default: str | None = None
+
+
+class FieldModel(Strict):
+    """The model of one kind of column spec: the keys a spec of that kind may have."""
 
 
 @dataclass
@@ -132,32 +178,13 @@ class _Context:
         )
 
 
-def compile_field(
-    name: str,
-    spec: FieldSpec,
-    header: tuple[str, ...],
-    file: str,
-    key: str,
-    computed: Sequence[str],
-) -> CompiledField:
-    """Compile one output column's spec for a source with this header."""
-    ctx = _Context(header, file, computed)
-    if isinstance(spec, CopyField):
-        return _copy(name, spec, ctx, key)
-    if isinstance(spec, ConstantField):
-        text = spec.value
-        return CompiledField(name, key, lambda state: text)
-    if isinstance(spec, TemplateField):
-        return CompiledField(name, key, _template(spec.template, ctx, f"{key}.template"))
-    if isinstance(spec, HashField):
-        return CompiledField(name, key, _hash(spec, ctx, key))
-    if isinstance(spec, TimestampField):
-        return CompiledField(name, key, _timestamp(name, spec, ctx, key))
-    if isinstance(spec, DateTimeField):
-        return CompiledField(name, key, _date_time(name, spec, ctx, key))
-    if isinstance(spec, DateField):
-        return CompiledField(name, key, _date(name, spec, ctx, key))
-    return CompiledField(name, key, _duration(name, spec, ctx, key))
+# The kinds of column spec, each its model and then its compiler. A compiler turns one output
+# column's spec into a CompiledField for one source: (output column, spec, source, mapping key).
+
+
+class CopyField(FieldModel):
+    column: str
+    map: ValueMap | None = None
 
 
 def _copy(name: str, spec: CopyField, ctx: _Context, key: str) -> CompiledField:
@@ -177,9 +204,31 @@ def _text_or_none(cell: Cell) -> str | None:
     return None if cell is None else cell_text(cell)
 
 
-def _template(template: str, ctx: _Context, key: str) -> Evaluate:
-    literals = _PLACEHOLDER.split(template)  # literal, name, literal, name, ..., literal
-    refs = [ctx.reference(n, key) for n in literals[1::2]]
+def _constant_text(value: object) -> object:
+    """YAML gives booleans and numbers for unquoted constants; the package stores text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+class ConstantField(FieldModel):
+    value: Annotated[str, BeforeValidator(_constant_text)]
+
+
+def _constant(name: str, spec: ConstantField, ctx: _Context, key: str) -> CompiledField:
+    text = spec.value
+    return CompiledField(name, key, lambda state: text)
+
+
+class TemplateField(FieldModel):
+    template: str = Field(min_length=1)
+
+
+def _template(name: str, spec: TemplateField, ctx: _Context, key: str) -> CompiledField:
+    literals = _PLACEHOLDER.split(spec.template)  # literal, name, literal, name, ..., literal
+    refs = [ctx.reference(n, f"{key}.template") for n in literals[1::2]]
     texts = literals[0::2]
 
     def render(state: RowState) -> str:
@@ -189,10 +238,15 @@ def _template(template: str, ctx: _Context, key: str) -> Evaluate:
             parts.append(text)
         return "".join(parts)
 
-    return render
+    return CompiledField(name, key, render)
 
 
-def _hash(spec: HashField, ctx: _Context, key: str) -> Evaluate:
+class HashField(FieldModel):
+    hash: list[str] = Field(min_length=1)
+    prefix: str = ""
+
+
+def _hash(name: str, spec: HashField, ctx: _Context, key: str) -> CompiledField:
     refs = [ctx.reference(n, f"{key}.hash[{i}]") for i, n in enumerate(spec.hash)]
     prefix = spec.prefix
 
@@ -200,7 +254,7 @@ def _hash(spec: HashField, ctx: _Context, key: str) -> Evaluate:
         joined = "\x1f".join(ref(state) for ref in refs)
         return prefix + hashlib.sha256(joined.encode()).hexdigest()[:16]
 
-    return digest
+    return CompiledField(name, key, digest)
 
 
 def _finish(
@@ -222,7 +276,14 @@ def _unparsed(name: str, text: str, expected: str, state: RowState) -> str:
     return text
 
 
-def _timestamp(name: str, spec: TimestampField, ctx: _Context, key: str) -> Evaluate:
+class TimestampField(FieldModel):
+    datetime: str
+    format: str | None = None
+    round: Literal["second"] | None = None
+    next_day_if_before: str | None = None
+
+
+def _timestamp(name: str, spec: TimestampField, ctx: _Context, key: str) -> CompiledField:
     i = ctx.index(spec.datetime, f"{key}.datetime")
     expected = f"a date and time like {spec.format}" if spec.format else "an ISO 8601 date and time"
 
@@ -235,10 +296,19 @@ def _timestamp(name: str, spec: TimestampField, ctx: _Context, key: str) -> Eval
             return _unparsed(name, cell_text(cell), expected, state)
         return _finish(name, moment, state, spec.round, spec.next_day_if_before)
 
-    return evaluate
+    return CompiledField(name, key, evaluate)
 
 
-def _date_time(name: str, spec: DateTimeField, ctx: _Context, key: str) -> Evaluate:
+class DateTimeField(FieldModel):
+    date: str
+    time: str
+    date_format: str | None = None
+    time_format: str | None = None
+    round: Literal["second"] | None = None
+    next_day_if_before: str | None = None
+
+
+def _date_time(name: str, spec: DateTimeField, ctx: _Context, key: str) -> CompiledField:
     d = ctx.index(spec.date, f"{key}.date")
     t = ctx.index(spec.time, f"{key}.time")
     expected = (
@@ -258,10 +328,15 @@ def _date_time(name: str, spec: DateTimeField, ctx: _Context, key: str) -> Evalu
         moment = datetime.combine(day, clock)
         return _finish(name, moment, state, spec.round, spec.next_day_if_before)
 
-    return evaluate
+    return CompiledField(name, key, evaluate)
 
 
-def _date(name: str, spec: DateField, ctx: _Context, key: str) -> Evaluate:
+class DateField(FieldModel):
+    date: str
+    date_format: str | None = None
+
+
+def _date(name: str, spec: DateField, ctx: _Context, key: str) -> CompiledField:
     i = ctx.index(spec.date, f"{key}.date")
     expected = f"a date like {spec.date_format or 'YYYY-MM-DD'}"
 
@@ -274,10 +349,17 @@ def _date(name: str, spec: DateField, ctx: _Context, key: str) -> Evaluate:
             return _unparsed(name, cell_text(cell), expected, state)
         return day.isoformat()
 
-    return evaluate
+    return CompiledField(name, key, evaluate)
 
 
-def _duration(name: str, spec: DurationField, ctx: _Context, key: str) -> Evaluate:
+class DurationField(FieldModel):
+    after: str
+    duration: str
+    unit: Literal["seconds", "minutes", "hours"]
+    missing: float | None = None
+
+
+def _duration(name: str, spec: DurationField, ctx: _Context, key: str) -> CompiledField:
     i = ctx.index(spec.duration, f"{key}.duration")
     seconds_per_unit = _UNIT[spec.unit]
     expected = f"a number of {spec.unit}"
@@ -296,4 +378,164 @@ def _duration(name: str, spec: DurationField, ctx: _Context, key: str) -> Evalua
         state.moments[name] = moment
         return moment.isoformat()
 
-    return evaluate
+    return CompiledField(name, key, evaluate)
+
+
+F = TypeVar("F", bound=FieldModel)
+
+
+@dataclass(frozen=True)
+class FieldKind(Generic[F]):
+    """One kind of column spec, as the rest of the importer sees it."""
+
+    model: type[F]
+    key: str  # a spec that has this key is of this kind (a key of the model)
+    name: str  # its tag in the union is <name>; key paths in error messages leave tags out
+    compiler: Callable[[str, F, _Context, str], CompiledField]
+    # A spec with the keys of several kinds is of the kind with the lowest precedence: date+time
+    # comes before date, whose key it also has; for other mixtures the order picks the model that
+    # reports the keys that do not belong (the distinctive keys first, a plain column last).
+    precedence: int
+    # How the error for a spec of no kind lists it (in FIELD_KINDS order); None: another kind's
+    # text names it.
+    listed_as: str | None
+    timestamp: bool = False  # yields a timestamp that a later column may name
+    derived_id: bool = False  # makes an id of other values: computed last, must be unique
+    timestamp_refs: tuple[str, ...] = ()  # its keys naming an earlier timestamp column of the row
+
+    @property
+    def tag(self) -> str:
+        return f"<{self.name}>"
+
+
+# Every kind of column spec, in the order docs/import.md describes them. To add a kind: write its
+# model and compiler above, add its entry here, and document it in docs/import.md, "Column specs".
+FIELD_KINDS = (
+    FieldKind(
+        CopyField, key="column", name="copy", compiler=_copy, precedence=8, listed_as="column"
+    ),
+    FieldKind(
+        ConstantField,
+        key="value",
+        name="constant",
+        compiler=_constant,
+        precedence=1,
+        listed_as="value",
+    ),
+    FieldKind(
+        TemplateField,
+        key="template",
+        name="template",
+        compiler=_template,
+        precedence=2,
+        listed_as="template",
+        derived_id=True,
+    ),
+    FieldKind(
+        HashField,
+        key="hash",
+        name="hash",
+        compiler=_hash,
+        precedence=3,
+        listed_as="hash",
+        derived_id=True,
+    ),
+    FieldKind(
+        TimestampField,
+        key="datetime",
+        name="timestamp",
+        compiler=_timestamp,
+        precedence=5,
+        listed_as="datetime",
+        timestamp=True,
+        timestamp_refs=("next_day_if_before",),
+    ),
+    FieldKind(
+        DateTimeField,
+        key="time",
+        name="date+time",
+        compiler=_date_time,
+        precedence=6,
+        listed_as=None,  # listed with date
+        timestamp=True,
+        timestamp_refs=("next_day_if_before",),
+    ),
+    FieldKind(
+        DateField,
+        key="date",
+        name="date",
+        compiler=_date,
+        precedence=7,
+        listed_as="date (with time)",
+    ),
+    FieldKind(
+        DurationField,
+        key="duration",
+        name="duration",
+        compiler=_duration,
+        precedence=4,
+        listed_as="duration",
+        timestamp=True,
+        timestamp_refs=("after",),
+    ),
+)
+
+_RECOGNITION_ORDER: list[FieldKind[Any]] = sorted(FIELD_KINDS, key=lambda kind: kind.precedence)
+_KIND_OF_MODEL: dict[type[FieldModel], FieldKind[Any]] = {k.model: k for k in FIELD_KINDS}
+
+TIMESTAMP_FIELDS: tuple[type[FieldModel], ...] = tuple(k.model for k in FIELD_KINDS if k.timestamp)
+DERIVED_ID_FIELDS: tuple[type[FieldModel], ...] = tuple(
+    k.model for k in FIELD_KINDS if k.derived_id
+)
+_UNRECOGNISED = "expected a source column name, or a mapping with one of the keys " + ", ".join(
+    k.listed_as for k in FIELD_KINDS if k.listed_as is not None
+)
+
+
+def kind_of(spec: F) -> FieldKind[F]:
+    """The kind of a validated column spec."""
+    return _KIND_OF_MODEL[type(spec)]
+
+
+def _field_tag(spec: Any) -> str | None:
+    """Pick the field kind by the key that only that kind has, so errors point into one model."""
+    for kind in _RECOGNITION_ORDER:
+        if isinstance(spec, kind.model) or (isinstance(spec, dict) and kind.key in spec):
+            return kind.tag
+    return None
+
+
+def _column_shorthand(spec: Any) -> Any:
+    return {"column": spec} if isinstance(spec, str) else spec
+
+
+class _OneOfTheKinds:
+    """Validates a column spec as the union of the kinds' models, told apart by ``_field_tag``."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        members = (Annotated[kind.model, Tag(kind.tag)] for kind in _RECOGNITION_ORDER)
+        union: Any = Annotated[
+            reduce(operator.or_, members),
+            Discriminator(
+                _field_tag, custom_error_type="field_spec", custom_error_message=_UNRECOGNISED
+            ),
+        ]
+        return handler.generate_schema(union)
+
+
+# A column spec: a source column name (the copy shorthand) or a mapping of one kind's keys.
+FieldSpec = Annotated[FieldModel, _OneOfTheKinds(), BeforeValidator(_column_shorthand)]
+
+
+def compile_field(
+    name: str,
+    spec: FieldSpec,
+    header: tuple[str, ...],
+    file: str,
+    key: str,
+    computed: Sequence[str],
+) -> CompiledField:
+    """Compile one output column's spec for a source with this header."""
+    return kind_of(spec).compiler(name, spec, _Context(header, file, computed), key)

@@ -10,23 +10,31 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from onrecord import strict_yaml
 from onrecord.importers.errors import ImporterError
+
+# The column spec models live with their compilers; they are part of the mapping format too.
+from onrecord.importers.fields import (
+    TIMESTAMP_FIELDS,
+    FieldSpec,
+    Strict,
+    kind_of,
+)
+from onrecord.importers.fields import ConstantField as ConstantField
+from onrecord.importers.fields import CopyField as CopyField
+from onrecord.importers.fields import DateField as DateField
+from onrecord.importers.fields import DateTimeField as DateTimeField
+from onrecord.importers.fields import DurationField as DurationField
+from onrecord.importers.fields import HashField as HashField
+from onrecord.importers.fields import Rule as Rule
+from onrecord.importers.fields import TemplateField as TemplateField
+from onrecord.importers.fields import TimestampField as TimestampField
+from onrecord.importers.fields import ValueMap as ValueMap
 from onrecord.package.department import iana_zone
 from onrecord.package.schema import TABLES, header_columns
 
@@ -36,146 +44,12 @@ CSV_SUFFIXES = (".csv", ".txt")
 _COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Rule(Strict):
-    """A value-map rule, tried in order when no exact value matches."""
-
-    contains: str | None = None
-    regex: str | None = None
-    value: str
-
-    @model_validator(mode="after")
-    def _one_test(self) -> Rule:
-        if (self.contains is None) == (self.regex is None):
-            raise ValueError("a rule needs exactly one of 'contains' or 'regex'")
-        if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as e:
-                raise ValueError(f"'regex' is not a valid regular expression: {e}") from e
-        return self
-
-
-class ValueMap(Strict):
-    """Exact values, then rules in order, then ``default``; with no default the value stays."""
-
-    values: dict[str, str] = {}
-    rules: list[Rule] = []
-    default: str | None = None
-
-
-class CopyField(Strict):
-    column: str
-    map: ValueMap | None = None
-
-
-def _constant_text(value: object) -> object:
-    """YAML gives booleans and numbers for unquoted constants; the package stores text."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-class ConstantField(Strict):
-    value: Annotated[str, BeforeValidator(_constant_text)]
-
-
-class TemplateField(Strict):
-    template: str = Field(min_length=1)
-
-
-class HashField(Strict):
-    hash: list[str] = Field(min_length=1)
-    prefix: str = ""
-
-
-class TimestampField(Strict):
-    datetime: str
-    format: str | None = None
-    round: Literal["second"] | None = None
-    next_day_if_before: str | None = None
-
-
-class DateTimeField(Strict):
-    date: str
-    time: str
-    date_format: str | None = None
-    time_format: str | None = None
-    round: Literal["second"] | None = None
-    next_day_if_before: str | None = None
-
-
-class DateField(Strict):
-    date: str
-    date_format: str | None = None
-
-
-class DurationField(Strict):
-    after: str
-    duration: str
-    unit: Literal["seconds", "minutes", "hours"]
-    missing: float | None = None
-
-
-# Tags are wrapped in <> so that error paths can drop them (the user never writes them).
-_FIELD_TAGS: tuple[tuple[str, str, type[Strict]], ...] = (
-    ("value", "<constant>", ConstantField),
-    ("template", "<template>", TemplateField),
-    ("hash", "<hash>", HashField),
-    ("duration", "<duration>", DurationField),
-    ("datetime", "<timestamp>", TimestampField),
-    ("time", "<date+time>", DateTimeField),
-    ("date", "<date>", DateField),
-    ("column", "<copy>", CopyField),
-)
-
-
-def _field_tag(spec: Any) -> str | None:
-    """Pick the field kind by the key that only that kind has, so errors point into one model."""
-    for key, tag, model in _FIELD_TAGS:
-        if isinstance(spec, model) or (isinstance(spec, dict) and key in spec):
-            return tag
-    return None
-
-
-def _column_shorthand(spec: Any) -> Any:
-    return {"column": spec} if isinstance(spec, str) else spec
-
-
-FieldSpec = Annotated[
-    Annotated[ConstantField, Tag("<constant>")]
-    | Annotated[TemplateField, Tag("<template>")]
-    | Annotated[HashField, Tag("<hash>")]
-    | Annotated[DurationField, Tag("<duration>")]
-    | Annotated[TimestampField, Tag("<timestamp>")]
-    | Annotated[DateTimeField, Tag("<date+time>")]
-    | Annotated[DateField, Tag("<date>")]
-    | Annotated[CopyField, Tag("<copy>")],
-    Discriminator(
-        _field_tag,
-        custom_error_type="field_spec",
-        custom_error_message=(
-            "expected a source column name, or a mapping with one of the keys "
-            "column, value, template, hash, datetime, date (with time), duration"
-        ),
-    ),
-    BeforeValidator(_column_shorthand),
-]
-TIMESTAMP_FIELDS = (TimestampField, DateTimeField, DurationField)
-DERIVED_ID_FIELDS = (TemplateField, HashField)
-
-
 class SourceSpec(Strict):
     file: str
     sheet: str | None = None
     encoding: str = "utf-8-sig"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
-    null_values: list[str] = []
+    null_values: list[str] = Field(default_factory=list)
     columns: dict[str, FieldSpec] = Field(min_length=1)
 
     @field_validator("file")
@@ -196,7 +70,7 @@ class SourceSpec(Strict):
 class DeriveSpec(Strict):
     from_: list[str] = Field(alias="from", min_length=1)
     key: str
-    columns: dict[str, str] = {}
+    columns: dict[str, str] = Field(default_factory=dict)
 
 
 class MergeSpec(Strict):
@@ -263,15 +137,15 @@ def load_mapping(ref: str | Path) -> Mapping:
     path = resolve_mapping(ref)
     try:
         doc = strict_yaml.load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else None
+    except yaml.YAMLError as e:
+        line, _, what = strict_yaml.describe(e)
         raise ImporterError(
-            f"not valid YAML: {e.problem}",
+            f"not valid YAML: {what}",
             file=str(path),
             row=line,
             hint="Fix the YAML syntax (indentation, quoting) at that line.",
         ) from e
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+    except (OSError, UnicodeDecodeError) as e:
         raise ImporterError(f"cannot read the mapping: {e}", file=str(path)) from e
     if not isinstance(doc, dict):
         raise ImporterError(
@@ -365,8 +239,8 @@ def _check_source(table: str, source: SourceSpec, key: str) -> None:
     for name, spec in source.columns.items():
         field_key = f"{key}.columns.{name}"
         _check_column_name(name, field_key)
-        for ref_key in ("after", "next_day_if_before"):
-            ref = getattr(spec, ref_key, None)
+        for ref_key in kind_of(spec).timestamp_refs:
+            ref = getattr(spec, ref_key)
             if ref is not None and not isinstance(earlier.get(ref), TIMESTAMP_FIELDS):
                 raise ImporterError(
                     f"{ref!r} is not a timestamp column defined before {name!r}",

@@ -11,11 +11,14 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from onrecord.importers.errors import ImporterError
-from onrecord.importers.mapping import SourceSpec
+
+if TYPE_CHECKING:  # annotations only: mapping imports fields, which imports this module
+    from onrecord.importers.mapping import SourceSpec
 
 Cell = str | int | float | bool | date | datetime | time | timedelta | None
 

@@ -80,9 +80,9 @@ def derive_table(
                     attributes.setdefault(out, Counter())[value] += 1
     rows: list[Row] = []
     for ident in sorted(seen):
-        row: Row = {key_column: ident}
+        merged: Row = {key_column: ident}
         for out in spec.columns:
             counts = seen[ident].get(out)
-            row[out] = most_frequent(counts) if counts else None
-        rows.append(row)
+            merged[out] = most_frequent(counts) if counts else None
+        rows.append(merged)
     return TableData([key_column, *spec.columns], rows)

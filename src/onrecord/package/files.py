@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from onrecord.package.csvtext import Header, read_header
+from onrecord.package.formats import TableFormat
 from onrecord.package.problems import Code, Problem, Severity
 from onrecord.package.schema import TABLES, header_columns
 
-Format = Literal["csv", "parquet"]
-SUFFIXES: dict[str, Format] = {".csv": "csv", ".parquet": "parquet"}
+SUFFIXES: dict[str, TableFormat] = {f.suffix: f for f in TableFormat}
 RESERVED_PREFIX = "__onrecord_"  # the reader's own working columns
 
 
@@ -26,7 +25,7 @@ RESERVED_PREFIX = "__onrecord_"  # the reader's own working columns
 class TableFile:
     table: str
     path: Path
-    fmt: Format
+    fmt: TableFormat
     header: tuple[str, ...]
     csv: Header | None = None  # where a CSV file's header ends
 
@@ -123,14 +122,14 @@ def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
         fmt = SUFFIXES[path.suffix.lower()]
         csv: Header | None = None
         try:
-            if fmt == "csv":
+            if fmt == TableFormat.CSV:
                 csv = read_header(path)
                 header = csv.names
             else:
                 header = _parquet_header(path)
                 problems.extend(_parquet_type_problems(path))
         except (OSError, ValueError) as e:
-            what = "CSV (UTF-8)" if fmt == "csv" else "Parquet"
+            what = "CSV (UTF-8)" if fmt == TableFormat.CSV else "Parquet"
             problems.append(
                 _structural(Code.UNREADABLE_FILE, f"cannot be read as {what}: {e}", path.name)
             )

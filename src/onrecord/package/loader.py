@@ -24,6 +24,7 @@ from onrecord.package.problems import (
     Severity,
     StructuralError,
 )
+from onrecord.package.quality import DataQuality, ProblemGroupCount, TableQuality
 from onrecord.package.reader import PROBLEMS_DDL, TableLoad, narrow, read_table
 from onrecord.package.schema import TABLES
 
@@ -72,6 +73,36 @@ class Package:
     def exit_code(self) -> int:
         """0: clean or findings only; 1: row errors (rows excluded). Structural errors raise."""
         return 1 if self.count(Severity.ROW) else 0
+
+    def data_quality(self) -> DataQuality:
+        """Rows read, kept and excluded per table, with the problem groups of the check: what
+        every report built on this package says about the data it stands on."""
+        return DataQuality(
+            tables=[
+                TableQuality(
+                    table=ld.table,
+                    file=ld.file,
+                    rows_read=ld.rows_read,
+                    rows_kept=ld.rows_kept,
+                    rows_excluded=ld.rows_excluded,
+                    excluded=ld.excluded,
+                )
+                for ld in self.loads.values()
+            ],
+            row_errors=self.count(Severity.ROW),
+            findings=self.count(Severity.FINDING),
+            groups=[
+                ProblemGroupCount(
+                    severity=g.severity.value,
+                    code=g.code.value,
+                    table=g.table,
+                    column=g.column,
+                    count=g.count,
+                    example=f"{g.example.where()}: {g.example.message}",
+                )
+                for g in self.groups()
+            ],
+        )
 
     def groups(self) -> list[ProblemGroup]:
         """Problems grouped by severity, code, table and column, with the first as example."""

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Collection
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,7 @@ import pyarrow as pa
 
 from onrecord.package.csvtext import Header, Records, line_breaks, normalize, read_header, records
 from onrecord.package.files import TableFile
+from onrecord.package.formats import TableFormat
 from onrecord.package.problems import SEVERITY, Code, Severity
 from onrecord.package.schema import TABLES, Column, Kind, Table
 from onrecord.package.timezones import anomaly_sql, offset_sql, transitions
@@ -69,7 +71,7 @@ class TableLoad:
 
     table: str
     file: str
-    fmt: str
+    fmt: TableFormat
     rows_read: int = 0
     rows_kept: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
@@ -123,7 +125,7 @@ def native_columns(con: duckdb.DuckDBPyConnection, table: Table, tf: TableFile) 
     """Parquet columns stored as a type that the contract's rule can check without the text, with
     that type. Casting those to text and parsing the text back costs more than the rest of their
     reading; checked natively they give the same values and the same errors."""
-    if tf.fmt != "parquet":
+    if tf.fmt != TableFormat.PARQUET:
         return {}
     types = con.execute(
         f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
@@ -161,7 +163,7 @@ def read_table(
         query = _typed_query(table, tf, source, native, stored)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {query}")
 
-    if tf.fmt == "csv":
+    if tf.fmt == TableFormat.CSV:
         line = _read_csv(con, tf, typed, create)
     else:
         create(_parquet_source(tf, native))
@@ -174,7 +176,7 @@ def read_table(
     _record_cell_problems(con, table, tf, typed, line, anomalies)
     _exclude_bad_intervals(con, table, tf, typed, line, utc)
     _exclude_duplicates(con, table, tf, typed, line)
-    view = {
+    view: dict[str, tuple[str, tuple[str, ...]]] = {
         c.name: (utc[c.name], (INTERNAL + "n_" + c.name, INTERNAL + "z_" + c.name))
         if c.name in utc
         else (quote(c.name), (c.name,))
@@ -221,7 +223,7 @@ def narrow(con: duckdb.DuckDBPyConnection, load: TableLoad, keep: set[str]) -> N
             con.execute(f"ALTER TABLE {typed} DROP COLUMN {quote(name)}")
 
 
-def _utc_sql(column: str, steps: list) -> str:
+def _utc_sql(column: str, steps: list[tuple[datetime, int]]) -> str:
     """SQL for a timestamp column's instant: its wall-clock reading less its offset, in
     microseconds. The same instant as casting the TIMESTAMP to TIMESTAMPTZ (in UTC), without that
     cast's calendar work, which the kept view would pay on every read of every timestamp."""
@@ -626,7 +628,7 @@ def _record_cell_problems(
     tf: TableFile,
     typed: str,
     line: str,
-    anomalies: list,
+    anomalies: list[tuple[datetime, datetime, str]],
 ) -> None:
     """Missing and invalid values (row errors) and ambiguous or skipped local times (findings).
 

@@ -45,7 +45,9 @@ def _offset(zone: ZoneInfo, utc: datetime) -> int:
     return int(off.total_seconds())
 
 
-def transitions(zone_name: str, years: list[int]) -> tuple[list[tuple[datetime, int]], list]:
+def transitions(
+    zone_name: str, years: list[int]
+) -> tuple[list[tuple[datetime, int]], list[tuple[datetime, datetime, str]]]:
     """Offset thresholds on the local clock, and anomaly windows, for the given years.
 
     Returns ``(steps, anomalies)``: ``steps`` is an ascending list of ``(local_threshold,

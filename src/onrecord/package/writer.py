@@ -9,24 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import yaml
 
+from onrecord.package.formats import TableFormat
 from onrecord.package.schema import TABLES
-
-Format = Literal["csv", "parquet"]
 
 
 class TableWriter:
     """Appends record batches to one table file; the schema is fixed by the first batch."""
 
-    def __init__(self, path: Path, fmt: Format) -> None:
+    def __init__(self, path: Path, fmt: TableFormat) -> None:
         self.path = path
-        self.fmt = fmt
+        self.fmt = TableFormat(fmt)
         self.rows = 0
         self._writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
 
@@ -34,7 +32,7 @@ class TableWriter:
         if isinstance(data, Mapping):
             data = pa.table(dict(data))
         if self._writer is None:
-            if self.fmt == "csv":
+            if self.fmt is TableFormat.CSV:
                 self._writer = pacsv.CSVWriter(self.path, data.schema)
             else:
                 self._writer = pq.ParquetWriter(self.path, data.schema)
@@ -54,9 +52,9 @@ class PackageWriter:
     ``with PackageWriter(out) as w: w.table("shifts").write(batch)``
     """
 
-    def __init__(self, root: Path | str, fmt: Format = "csv") -> None:
+    def __init__(self, root: Path | str, fmt: TableFormat = TableFormat.CSV) -> None:
         self.root = Path(root)
-        self.fmt = fmt
+        self.fmt = TableFormat(fmt)
         self.root.mkdir(parents=True, exist_ok=True)
         self._tables: dict[str, TableWriter] = {}
 
@@ -70,9 +68,9 @@ class PackageWriter:
         if name not in TABLES:
             raise ValueError(f"{name!r} is not a data package table (one of {', '.join(TABLES)})")
         if name not in self._tables:
-            for stale in (self.root / f"{name}.csv", self.root / f"{name}.parquet"):
+            for stale in (self.root / f"{name}{f.suffix}" for f in TableFormat):
                 stale.unlink(missing_ok=True)
-            self._tables[name] = TableWriter(self.root / f"{name}.{self.fmt}", self.fmt)
+            self._tables[name] = TableWriter(self.root / f"{name}{self.fmt.suffix}", self.fmt)
         return self._tables[name]
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from onrecord.policy.load import (
     builtin_policies,
     load_policy,
     parse_policy,
+    resolve_policy,
 )
 from onrecord.policy.model import (
     ALL,
@@ -17,6 +18,8 @@ from onrecord.policy.model import (
     Deactivation,
     Equipment,
     Policy,
+    PolicyDocument,
+    PolicyRules,
     RecordingRequired,
 )
 
@@ -26,7 +29,9 @@ __all__ = [
     "Deactivation",
     "Equipment",
     "Policy",
+    "PolicyDocument",
     "PolicyError",
+    "PolicyRules",
     "RecordingRequired",
     "RuleDiff",
     "builtin_ids",
@@ -35,4 +40,5 @@ __all__ = [
     "format_value",
     "load_policy",
     "parse_policy",
+    "resolve_policy",
 ]

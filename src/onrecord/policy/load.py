@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from onrecord import strict_yaml
+from onrecord.package.loader import Package
 from onrecord.policy.model import Policy
 
 
@@ -69,14 +71,33 @@ def load_policy(ref: str | Path, base_dir: Path | None = None) -> Policy:
     return parse_policy(text, origin=str(path))
 
 
+def resolve_policy(ref: str | Path | Policy | None, pkg: Package) -> Policy:
+    """The policy given, else the package's ``department.yaml`` default; never a guess.
+
+    A path given (``--policy good.yaml``) is taken from the working directory, as every other
+    path on a command line is; only ``department.yaml``'s own ``policy:`` is taken from the
+    package's folder, where it was written."""
+    if isinstance(ref, Policy):
+        return ref
+    if ref is not None:
+        return load_policy(ref)
+    if pkg.department.policy is None:
+        raise PolicyError(
+            [
+                f"{pkg.root}: no policy given and department.yaml names none; pass --policy "
+                "with a built-in id (onrecord policy list) or a policy file"
+            ]
+        )
+    return load_policy(pkg.department.policy, base_dir=pkg.root)
+
+
 def parse_policy(text: str, origin: str = "<text>") -> Policy:
     """Validate policy YAML text; ``origin`` (a file name) starts every error message."""
     try:
         doc = strict_yaml.load(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e)
+        line, column, problem = strict_yaml.describe(e)
+        where = f", line {line}, column {column}" if line else ""
         raise PolicyError([f"{origin}{where}: not valid YAML: {problem}"]) from None
     if doc is None:
         raise PolicyError([f"{origin}: is empty; a policy needs at least id: and title:"])
@@ -112,5 +133,6 @@ def _keys(loc: tuple[str, ...]) -> list[str]:
     """The keys allowed in the mapping at ``loc`` (the top level for an empty path)."""
     model: type[BaseModel] = Policy
     for name in loc:
-        model = model.model_fields[name].annotation  # type: ignore[assignment]
+        # a path to a mapping with an unknown key or of the wrong type runs through models only
+        model = cast(type[BaseModel], model.model_fields[name].annotation)
     return list(model.model_fields)

@@ -12,9 +12,21 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainValidator,
+    PrivateAttr,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
+from onrecord.output import Part
 from onrecord.package.schema import ENCOUNTER_TYPES, SHIFT_KINDS, STOP_REASONS
 
 ALL: Literal["all"] = "all"
@@ -74,12 +86,42 @@ def _words(what: str, vocabulary: tuple[str, ...], *, lower: bool, all_ok: bool)
     return PlainValidator(check)
 
 
-Name = Annotated[str, _text("non-empty text", empty_ok=False)]
-Source = Annotated[str, _text("text", empty_ok=True)]
-Flag = Annotated[bool, PlainValidator(_flag)]
-Seconds = Annotated[int | float, _number("a number of seconds, 0 or more", lambda x: x >= 0)]
-Ratio = Annotated[int | float, _number("a share from 0 to 1, such as 0.9", lambda x: 0 <= x <= 1)]
-Hours = Annotated[int | float, _number("a number of hours above 0", lambda x: x > 0)]
+def _schema(schema: dict[str, Any]) -> WithJsonSchema:
+    """What a value looks like in JSON, for the published schemas (the checks above are code)."""
+    return WithJsonSchema(schema)
+
+
+def _word_list(words: tuple[str, ...]) -> dict[str, Any]:
+    items: dict[str, Any] = {"type": "string"}
+    if words:
+        items["examples"] = list(words)
+    return {"type": "array", "items": items}
+
+
+def _all_or(words: tuple[str, ...]) -> dict[str, Any]:
+    return {"anyOf": [{"const": ALL}, _word_list(words)]}
+
+
+Name = Annotated[
+    str, _text("non-empty text", empty_ok=False), _schema({"type": "string", "minLength": 1})
+]
+Source = Annotated[str, _text("text", empty_ok=True), _schema({"type": "string"})]
+Flag = Annotated[bool, PlainValidator(_flag), _schema({"type": "boolean"})]
+Seconds = Annotated[
+    int | float,
+    _number("a number of seconds, 0 or more", lambda x: x >= 0),
+    _schema({"type": "number", "minimum": 0}),
+]
+Ratio = Annotated[
+    int | float,
+    _number("a share from 0 to 1, such as 0.9", lambda x: 0 <= x <= 1),
+    _schema({"type": "number", "minimum": 0, "maximum": 1}),
+]
+Hours = Annotated[
+    int | float,
+    _number("a number of hours above 0", lambda x: x > 0),
+    _schema({"type": "number", "exclusiveMinimum": 0}),
+]
 ShiftKinds = Annotated[
     Words,
     _words(
@@ -88,6 +130,7 @@ ShiftKinds = Annotated[
         lower=True,
         all_ok=True,
     ),
+    _schema(_all_or(SHIFT_KINDS)),
 ]
 EncounterTypes = Annotated[
     Words,
@@ -97,12 +140,14 @@ EncounterTypes = Annotated[
         lower=True,
         all_ok=True,
     ),
+    _schema(_all_or(ENCOUNTER_TYPES)),
 ]
 Units = Annotated[
     Words,
     _words(
         '"all" or a list of unit names as text (quote numbers: "7")', (), lower=False, all_ok=True
     ),
+    _schema(_all_or(())),
 ]
 Reasons = Annotated[
     list[str],
@@ -112,6 +157,7 @@ Reasons = Annotated[
         lower=True,
         all_ok=False,
     ),
+    _schema(_word_list(STOP_REASONS)),
 ]
 
 
@@ -153,6 +199,76 @@ class Equipment(Section):
     max_possession_hours: Hours = 24
 
 
+class PolicyRules(BaseModel):
+    """Every rule of a policy, as a results file records them: flat, by key path
+    (``equipment.min_possession_ratio``), in file order. A rule missing from a results file
+    takes its default, from the same sections that read a policy's YAML; read them as
+    ``rules.equipment.min_possession_ratio``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    camera_required: CameraRequired = CameraRequired()
+    recording_required: RecordingRequired = RecordingRequired()
+    deactivation: Deactivation = Deactivation()
+    equipment: Equipment = Equipment()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        """``{"equipment.min_possession_ratio": 0.9}`` as ``{"equipment": {...}}``."""
+        if not isinstance(data, dict) or not all(isinstance(k, str) and "." in k for k in data):
+            return data
+        nested: dict[str, dict[str, Any]] = {}
+        for path, value in data.items():
+            section, _, key = path.partition(".")
+            nested.setdefault(section, {})[key] = value
+        return nested
+
+    @model_serializer(mode="plain")
+    def flat(self) -> dict[str, Any]:
+        """Every rule by key path, in file order (what ``Policy.rules`` gives)."""
+        return {
+            f"{section}.{key}": value
+            for section in SECTIONS
+            for key, value in getattr(self, section).model_dump().items()
+        }
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The flat object results files hold, each rule described by its section's schema."""
+        properties: dict[str, Any] = {}
+        for section in SECTIONS:
+            model = cls.model_fields[section].annotation
+            assert isinstance(model, type) and issubclass(model, Section)
+            for key, prop in model.model_json_schema()["properties"].items():
+                properties[f"{section}.{key}"] = {k: v for k, v in prop.items() if k != "title"}
+        return {
+            "type": "object",
+            "title": cls.__name__,
+            "description": " ".join((cls.__doc__ or "").split()),
+            "properties": properties,
+            "additionalProperties": False,
+        }
+
+
+class PolicyDocument(Part):
+    """The policy as a results file records it: id, title, where it came from, every rule and
+    the text as written, so a reader can check what the numbers were measured against."""
+
+    id: str
+    """The policy's id (a built-in profile's, or the one its file gives)."""
+    title: str
+    origin: str
+    """``built-in``, or the path of the file it was read from."""
+    source: str
+    """Where the rules come from, in the policy's own words."""
+    rules: PolicyRules
+    text: str
+    """The policy's YAML exactly as applied."""
+
+
 class Policy(BaseModel):
     """A validated policy with every default filled in, plus the text it was read from."""
 
@@ -186,13 +302,29 @@ class Policy(BaseModel):
         """Where it was read from: ``built-in`` or the file path."""
         return self._origin
 
+    def rule_set(self) -> PolicyRules:
+        """Every rule, by section."""
+        return PolicyRules(
+            camera_required=self.camera_required,
+            recording_required=self.recording_required,
+            deactivation=self.deactivation,
+            equipment=self.equipment,
+        )
+
     def rules(self) -> dict[str, Any]:
         """Every rule by key path (``recording_required.max_gap_s``), in file order."""
-        return {
-            f"{section}.{key}": value
-            for section in SECTIONS
-            for key, value in getattr(self, section).model_dump().items()
-        }
+        return self.rule_set().flat()
+
+    def document(self) -> PolicyDocument:
+        """The policy as a results file records it (:class:`PolicyDocument`)."""
+        return PolicyDocument(
+            id=self.id,
+            title=self.title,
+            origin=self.origin,
+            source=self.source,
+            rules=self.rule_set(),
+            text=self.text,
+        )
 
     def defaulted(self) -> set[str]:
         """Key paths of the rules the text left out, which therefore hold their defaults."""

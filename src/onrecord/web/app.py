@@ -1,9 +1,10 @@
 """``create_app(settings)``: the console and public dashboard as one FastAPI application.
 
 Pages are server-rendered (Jinja2, htmx for the review queue's filters); the JSON API lives
-under ``/api`` with its OpenAPI document at ``/api/openapi.json``. Every asset is served from
-the package and the Content-Security-Policy allows nothing else, so the console works on a
-closed network. FastAPI's interactive docs page is off: it loads its code from a CDN.
+under ``/api`` with its OpenAPI document at ``/api/openapi.json`` (only its public part for the
+public: ``web.openapi``). Every asset is served from the package and the
+Content-Security-Policy allows nothing else, so the console works on a closed network.
+FastAPI's interactive docs page is off: it loads its code from a CDN.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from onrecord.checkout import db
-from onrecord.checkout.api import router as checkout_router
-from onrecord.checkout.service import CheckoutService
-from onrecord.web import api, pages
-from onrecord.web.auth import KIOSK, Signer, check_csrf_unless_read, require
-from onrecord.web.fleet import PlanResults
-from onrecord.web.render import STATIC, render
+from onrecord.database import connection as db
+from onrecord.fleet.service import CheckoutService
+from onrecord.web import deps, errors, openapi
+from onrecord.web.auth import Signer
+from onrecord.web.fleet_status import PlanResults
+from onrecord.web.render import STATIC
 from onrecord.web.results import Results
+from onrecord.web.routes import navigation, resources
 from onrecord.web.settings import Settings
 
 CSP = (
@@ -31,17 +31,23 @@ CSP = (
 )
 
 
+def _cacheable(path: str) -> bool:
+    """The public dashboard, the open data and the static files may be cached (and a route that
+    says for how long, as the report's assets do); nothing else."""
+    return path == "/" or path.startswith(("/static", "/data"))
+
+
 def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     """The application over ``settings``' audit folder and database (which must be at the
-    newest schema: ``onrecord fleet upgrade``), with the checkout service's API mounted at
-    ``/api/checkout`` for managers. ``results`` may be passed to share one loaded audit between
-    apps (tests)."""
+    newest schema: ``onrecord fleet upgrade``): every resource of ``onrecord.web.routes``, the
+    checkout service's API among them (mounted at ``/api/checkout`` for managers). ``results``
+    may be passed to share one loaded audit between apps (tests)."""
     engine = db.connect(settings.db_url)
     db.require_current(engine)
     app = FastAPI(
         title="OnRecord console",
         summary="Body-worn camera audit results, review queue and public dashboard.",
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by web.openapi, by who asks
         docs_url=None,
         redoc_url=None,
     )
@@ -52,45 +58,40 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.checkout_service = CheckoutService(engine)
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api.router)
-    app.include_router(
-        checkout_router,
-        prefix="/api/checkout",
-        dependencies=[Depends(require(*KIOSK)), Depends(check_csrf_unless_read)],
-    )
-    app.include_router(pages.router)
+    openapi.install(app, "/api/openapi.json")
+    found = resources()
+    app.state.nav = navigation(found)
+    for resource in found:
+        for router in resource.routers:
+            app.include_router(router)
 
     @app.middleware("http")
     async def security(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        """Give every visitor a CSRF token cookie; set the security headers."""
-        token = app.state.signer.csrf_token(request)
+        """Give every visitor a CSRF token cookie; answer a route that failed; set the security
+        headers on every answer, errors included."""
+        token = deps.signer(request).csrf_token(request)
         fresh = token is None
         request.state.csrf = token or secrets.token_urlsafe(32)
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            # Answered here, inside the app, with the headers below: past this middleware,
+            # Starlette's own 500 would have none, and the server would close the connection.
+            errors.log.exception("%s %s failed", request.method, request.url.path)
+            response = errors.server_error(request)
         if fresh:
-            app.state.signer.set_csrf(response, request.state.csrf)
+            deps.signer(request).set_csrf(response, request.state.csrf)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
-        if request.url.path != "/" and not request.url.path.startswith(("/static", "/data")):
+        if response.status_code >= 400:
+            response.headers["Cache-Control"] = "no-store"
+        elif not _cacheable(request.url.path):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    @app.exception_handler(HTTPException)
-    async def refused(request: Request, exc: HTTPException) -> Response:
-        """JSON for the API; for pages, the page that says why, with the same status code (a
-        401 shows the sign-in form)."""
-        if request.url.path.startswith("/api"):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        return render(
-            request,
-            "login.html.j2" if exc.status_code == 401 else "error.html.j2",
-            {"status": exc.status_code, "message": exc.detail, "next": request.url.path},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
-
+    errors.install(app)
     return app

@@ -1,25 +1,22 @@
-"""Sessions, CSRF tokens and role checks, as FastAPI dependencies.
+"""Session and CSRF cookies: how they are signed and read (the dependencies that check them
+are in ``deps``).
 
-The session is a signed, timestamped cookie holding the account id (HttpOnly, SameSite=Lax,
-Secure unless the demo turns it off); the account is re-read on every request, so a deactivated
-account is out at once. CSRF uses a signed double-submit token: every visitor gets an HttpOnly
-cookie with a random token, every form carries the same token in a hidden field (API calls in
-the ``X-CSRF-Token`` header), and a state-changing request whose two do not match is refused.
-An attacker's page can neither read the cookie nor set it, so it cannot forge the field.
+The session cookie holds the random token of a server-side session (``account_store``),
+signed and timestamped (HttpOnly, SameSite=Lax, Secure unless the demo turns it off); the
+session and its account are looked up on every request, so a session ended on the server
+(sign-out, deactivation, a new password) is out at once, whatever cookie is replayed.
+
+CSRF uses a signed double-submit token: every visitor gets an HttpOnly cookie with a random
+token, every form carries the same token in a hidden field (API calls in the ``X-CSRF-Token``
+header), and a state-changing request whose two do not match is refused. An attacker's page
+can neither read the cookie nor set it, so it cannot forge the field.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable
-from typing import Annotated
-
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from onrecord.web import accounts
-from onrecord.web.accounts import Account
-from onrecord.web.models import Role
 from onrecord.web.settings import Settings
 
 SESSION_COOKIE = "onrecord_session"
@@ -27,13 +24,6 @@ CSRF_COOKIE = "onrecord_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_MAX_AGE = 7 * 24 * 3600
-
-ALL_ROLES = tuple(Role)
-AGGREGATES = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR)
-OFFICER_LEVEL = (Role.SUPERVISOR, Role.AUDITOR)
-OVERSIGHT = (Role.ADMIN, Role.AUDITOR)
-FLEET = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)  # the manager runs it, the others read
-KIOSK = (Role.MANAGER,)  # checks cameras out and in
 
 
 class Signer:
@@ -44,17 +34,26 @@ class Signer:
         self._session = URLSafeTimedSerializer(settings.secret_key, salt="session")
         self._csrf = URLSafeTimedSerializer(settings.secret_key, salt="csrf")
 
-    def session_cookie(self, response: Response, account: Account) -> None:
+    def session_cookie(self, response: Response, token: str) -> None:
+        """Set the cookie carrying the session ``token`` (``account_store.start_session``)."""
         response.set_cookie(
             SESSION_COOKIE,
-            self._session.dumps({"uid": account.id}),
+            self._session.dumps({"sid": token}),
             max_age=int(self.settings.session_hours * 3600),
             httponly=True,
             samesite="lax",
             secure=self.settings.secure_cookies,
         )
 
-    def session_uid(self, request: Request) -> int | None:
+    def clear_session(self, response: Response) -> None:
+        """Tell the browser to drop the session cookie (the session is ended on the server)."""
+        response.delete_cookie(
+            SESSION_COOKIE, httponly=True, samesite="lax", secure=self.settings.secure_cookies
+        )
+
+    def session_token(self, request: Request) -> str | None:
+        """The session token of the request's cookie, if its signature holds and it is young
+        enough; whether the session is still open is the database's to say."""
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
@@ -62,8 +61,8 @@ class Signer:
             data = self._session.loads(raw, max_age=int(self.settings.session_hours * 3600))
         except BadSignature:
             return None
-        uid = data.get("uid") if isinstance(data, dict) else None
-        return uid if isinstance(uid, int) else None
+        token = data.get("sid") if isinstance(data, dict) else None
+        return token if isinstance(token, str) and token else None
 
     def csrf_token(self, request: Request) -> str | None:
         raw = request.cookies.get(CSRF_COOKIE)
@@ -84,61 +83,3 @@ class Signer:
             samesite="lax",
             secure=self.settings.secure_cookies,
         )
-
-
-def current_account(request: Request) -> Account | None:
-    """The signed-in account, or None for the anonymous public; looked up once per request
-    (the access dependency and the page renderer both ask)."""
-    if hasattr(request.state, "account"):
-        return request.state.account
-    state = request.app.state
-    uid = state.signer.session_uid(request)
-    account = accounts.get_account(state.engine, uid) if uid is not None else None
-    request.state.account = account
-    return account
-
-
-def require(*roles: Role) -> Callable[..., Account]:
-    """A dependency admitting only ``roles``: 401 for the anonymous, 403 for other roles."""
-
-    def dependency(
-        account: Annotated[Account | None, Depends(current_account)],
-    ) -> Account:
-        if account is None:
-            raise HTTPException(401, "sign in to see this page")
-        if account.role not in roles:
-            raise HTTPException(
-                403,
-                f"the {account.role.value} role may not see this; it is for "
-                f"{', '.join(r.value for r in roles)}",
-            )
-        return account
-
-    return dependency
-
-
-async def check_csrf(request: Request) -> None:
-    """Refuse (403) a state-changing request whose token does not match the cookie's."""
-    expected = request.app.state.signer.csrf_token(request)
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
-        raise HTTPException(403, "the form's security token is missing or stale; reload the page")
-
-
-async def check_csrf_unless_read(request: Request) -> None:
-    """:func:`check_csrf` for every method but GET and HEAD (for a router mixing both)."""
-    if request.method not in ("GET", "HEAD"):
-        await check_csrf(request)
-
-
-def log_officer_read(request: Request, account: Account) -> None:
-    """Record who read officer-level data, what (path and query) and when."""
-    what = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    client = request.client.host if request.client else None
-    accounts.log_access(request.app.state.engine, account, what, client)

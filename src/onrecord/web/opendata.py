@@ -3,6 +3,12 @@
 Each file is one breakdown of ``rates.by`` (or the overall row) from the public summary, so its
 numbers are summary.json's with small cells withheld; every column is described below, and the
 dictionary page is generated from the same table so the two cannot drift.
+
+The ``key`` column holds the department's own names (stations, units, encounter types...). A
+text cell a spreadsheet would read as a formula (one starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return; OWASP's "CSV injection") is written after a single quote. Numbers are
+written as numbers: -1.5 is a number to a spreadsheet, never a formula, so number cells are
+left as they are, whatever their sign.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ import csv
 import io
 from typing import Any
 
+from onrecord.audit.models import AuditSummary, Dimension
 from onrecord.audit.rates import EQUIPMENT, FLAGS, OUTCOMES
 
-DATASETS = {
+DATASETS: dict[str, tuple[str, Dimension | None]] = {
     "overall": ("The whole period, all shifts and encounters", None),
     "by-shift-kind": ("By kind of shift (regular, overtime, paid detail...)", "shift_kind"),
     "by-station": ("By station (a shift's own, else its officer's)", "station"),
@@ -57,6 +64,25 @@ EMPTY_CELL = (
     "built on it), or a rate with nothing to measure (a zero denominator); neither means 0."
 )
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+TEXT_CELL = (
+    "A text cell that begins with =, +, -, @, a tab or a carriage return (a name in the "
+    "department's records) is written after a single quote ('), so that a spreadsheet shows it "
+    "as text and never runs it as a formula; numbers, negative ones included, are written as "
+    "numbers."
+)
+
+
+def cell(value: Any) -> Any:
+    """A value as the CSV writes it: empty for None, text that a spreadsheet would run as a
+    formula after a single quote, anything else (numbers) as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
 
 def _flat(row: dict[str, Any], columns: list[str]) -> list[Any]:
     out = []
@@ -64,28 +90,34 @@ def _flat(row: dict[str, Any], columns: list[str]) -> list[Any]:
         v = row.get(c)
         if isinstance(v, dict):
             v = v.get("rate")
-        out.append("" if v is None else v)
+        out.append(cell(v))
     return out
 
 
-def rows(public: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """The rows of one dataset (raises KeyError for an unknown name)."""
+def rows(public: AuditSummary, name: str) -> list[dict[str, Any]]:
+    """The rows of one dataset, as summary.json holds them: a row's measures by name (raises
+    KeyError for an unknown name)."""
     _, dim = DATASETS[name]
     if dim is None:
-        return [{"key": "", **public["rates"]["overall"]}]
-    return public["rates"]["by"].get(dim, [])
+        return [{"key": "", **public.rates.overall.document()}]
+    by = public.rates.by
+    if dim not in by.model_fields_set:
+        return []
+    return [r.document() for r in getattr(by, dim)]
 
 
-def columns(public: dict[str, Any]) -> list[str]:
+def columns(public: AuditSummary) -> list[str]:
     """The dictionary's columns present in this summary (always-on ones only with that policy)."""
-    present = set(public["rates"]["overall"]) | {"key"}
+    present = public.rates.overall.model_fields_set | {"key"}
     return [c for c in COLUMNS if c in present]
 
 
-def csv_text(public: dict[str, Any], name: str) -> str:
+def csv_text(public: AuditSummary, name: str) -> str:
+    """One dataset as CSV (RFC 4180: lines end in CRLF, so a carriage return or line feed in a
+    cell has the cell quoted)."""
     cols = columns(public)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(cols)
     for row in rows(public, name):
         w.writerow(_flat(row, cols))

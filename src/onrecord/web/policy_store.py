@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onrecord.database.policies import DepartmentPolicy
 from onrecord.policy import Policy, PolicyError, builtin_ids, parse_policy
-from onrecord.web.models import DepartmentPolicy
 
 # an id names the policy in addresses and file names, so it keeps to safe characters
 POLICY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -1,42 +1,26 @@
 """Rendering pages: one Jinja2 environment over the console's templates and the audit report's
 shared macros (tables, charts, policies), with what every page needs (the account, the CSRF
-token, the navigation for the account's role)."""
+token, the navigation for the account's role); and JSON rendered ahead of time."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from onrecord.audit.report import template_environment
-from onrecord.audit.report.cells import percent
-from onrecord.web.auth import (
-    AGGREGATES,
-    CSRF_FIELD,
-    FLEET,
-    OFFICER_LEVEL,
-    OVERSIGHT,
-    current_account,
-)
-from onrecord.web.models import Role
+from onrecord.presentation import template_environment
+from onrecord.presentation.cells import percent
+from onrecord.web import deps
+from onrecord.web.auth import CSRF_FIELD
+from onrecord.web.deps import current_account
 
 STATIC = Path(__file__).parent / "static"
 
 ENV = template_environment("onrecord.web")
 ENV.filters["percent"] = percent
-
-# (path, label, roles that see it); the public dashboard is everyone's
-NAV: list[tuple[str, str, tuple[Role, ...]]] = [
-    ("/overview", "Overview", AGGREGATES),
-    ("/gap", "Overtime gap", AGGREGATES),
-    ("/review", "Review queue", OFFICER_LEVEL),
-    ("/policies", "Policies", AGGREGATES),
-    ("/fleet", "Fleet", FLEET),
-    ("/admin/users", "Accounts", (Role.ADMIN,)),
-    ("/access-log", "Access log", OVERSIGHT),
-]
 
 
 def render(
@@ -44,11 +28,11 @@ def render(
     template: str,
     context: dict[str, Any],
     status_code: int = 200,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     account = current_account(request)
-    nav = [(p, label) for p, label, roles in NAV if account and account.role in roles]
-    results = request.app.state.results
+    nav = [e for e in deps.nav(request) if e.shown_to(account.role if account else None)]
+    results = deps.results(request)
     html = ENV.get_template(template).render(
         request=request,
         account=account,
@@ -56,7 +40,13 @@ def render(
         path=request.url.path,
         csrf_field=CSRF_FIELD,
         csrf=request.state.csrf,
-        department=results.summary["package"]["name"],
+        department=results.model.package.name,
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+class JSONBytes(Response):
+    """A JSON document serialised ahead of time (the summaries do not change while serving)."""
+
+    media_type = "application/json"

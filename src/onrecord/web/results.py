@@ -5,12 +5,13 @@ encounter timelines and the overtime gap.
 summary.json stays the single source of the rates: pages and the API take them from here, and
 the public edition is made by the audit's own ``public_summary``, so the dashboard, the report
 and the API cannot disagree. DuckDB answers only what the summary does not hold (which
-encounters, which recordings, how many shifts at once).
+encounters, which recordings, how many shifts at once). A summary.json of another format or
+version than this OnRecord writes is refused at start-up, with the file, its version and the
+one this version reads.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,11 +22,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from onrecord.audit.models import AuditSummary, Row
 from onrecord.audit.public import public_summary
 from onrecord.audit.report import compare as comparison
 from onrecord.audit.report import render_report, sections
 from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
+from onrecord.output import SummaryError, read_summary
+from onrecord.package.formats import TableFormat
 from onrecord.package.loader import load
 from onrecord.package.values import sql_str
 
@@ -77,8 +81,8 @@ class EncounterDetail:
 
 
 def _row_files(folder: Path, name: str) -> str:
-    for ext, reader in (("parquet", "read_parquet"), ("csv", "read_csv")):
-        path = folder / f"{name}.{ext}"
+    for fmt in (TableFormat.PARQUET, TableFormat.CSV):
+        path, reader = folder / f"{name}{fmt.suffix}", f"read_{fmt}"
         if path.is_file():
             return f"{reader}({sql_str(str(path))})"
     raise ResultsError(
@@ -86,41 +90,58 @@ def _row_files(folder: Path, name: str) -> str:
     )
 
 
-def _read_summary(path: Path) -> dict[str, Any]:
+def _read_summary(path: Path) -> AuditSummary:
+    if not path.is_file():
+        raise ResultsError(f"{path} does not exist: run `onrecord audit` first")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path} does not exist: run `onrecord audit` first") from None
-    except json.JSONDecodeError as e:
-        raise ResultsError(f"{path} is not valid JSON: {e}") from None
+        return read_summary(path, AuditSummary)
+    except SummaryError as e:
+        raise ResultsError(str(e)) from None
 
 
-def _json(doc: dict[str, Any]) -> bytes:
-    return json.dumps(doc, separators=(",", ":")).encode()
+def _json(doc: AuditSummary) -> bytes:
+    return json.dumps(doc.document(), separators=(",", ":")).encode()
+
+
+def rows_json(rows: list[Row]) -> list[dict[str, Any]]:
+    """Breakdown rows as summary.json holds them (a row's absent measures stay absent)."""
+    return [r.document() for r in rows]
 
 
 class Results:
     """An audit output folder, read once at start-up (the results of one audit do not change)."""
 
     def __init__(self, audit_dir: Path, package_dir: Path | None = None) -> None:
-        self.summary = _read_summary(audit_dir / "summary.json")
-        if self.summary.get("public"):
+        self.model = _read_summary(audit_dir / "summary.json")
+        if self.model.public:
             raise ResultsError(
                 f"{audit_dir} holds a public edition; serve the full audit (the console "
                 "makes the public edition itself)"
             )
         compare = audit_dir / "compare" / "summary.json"
-        self.compare = _read_summary(compare) if compare.is_file() else None
-        self.public = public_summary(self.summary)
-        self.public_compare = public_summary(self.compare) if self.compare else None
+        self.compare_model = _read_summary(compare) if compare.is_file() else None
+        self.public = public_summary(self.model)
+        self.public_compare = public_summary(self.compare_model) if self.compare_model else None
         # the API's answers, serialised once: encoding the summary per request was most of the
         # cost of /api/summary
         self.internal_json = _json(self.internal)
+        examples = self.model.without_officers()
+        self.internal_examples_json = (
+            self.internal_json
+            if examples.data_quality == self.internal.data_quality
+            else _json(examples)
+        )
         self.public_json = _json(self.public)
         self.public_compare_json = _json(self.public_compare) if self.public_compare else None
-        timezone = self.summary["package"]["timezone"]
+        timezone = self.model.package.timezone
         self.tz = ZoneInfo(timezone)
-        package = package_dir or Path(self.summary["package"]["path"])
+        recorded = self.model.package.path
+        if package_dir is None and recorded is None:
+            raise ResultsError(
+                f"{audit_dir / 'summary.json'} is a public edition, which names no package: "
+                "serve the full audit's folder, or pass --package DIR"
+            )
+        package = package_dir or Path(str(recorded))
         if not package.is_dir():
             raise ResultsError(
                 f"the audited package {package} is not there (its recordings draw the encounter "
@@ -170,11 +191,35 @@ class Results:
         return {k: v.astimezone(self.tz) if isinstance(v, datetime) else v for k, v in row.items()}
 
     @cached_property
-    def internal(self) -> dict[str, Any]:
-        """The summary without its per-officer rates: for roles that see aggregates only."""
-        out = copy.deepcopy(self.summary)
-        out["rates"]["by"].pop("officer", None)
-        return out
+    def summary(self) -> dict[str, Any]:
+        """summary.json's content as JSON values, as a consumer of the file reads it."""
+        return self.model.document()
+
+    @cached_property
+    def compare(self) -> dict[str, Any] | None:
+        """compare/summary.json's content as JSON values, if audited with ``--compare``."""
+        return self.compare_model.document() if self.compare_model else None
+
+    @cached_property
+    def internal(self) -> AuditSummary:
+        """The summary without its per-officer rates and without the data-quality examples
+        (they name officers): for roles that see aggregates only."""
+        return self.model.without_officers().without_examples()
+
+    @cached_property
+    def officer_rates(self) -> list[dict[str, Any]]:
+        """The per-officer rates as summary.json holds them (auditors only)."""
+        return rows_json(self.model.rates.by.officer or [])
+
+    @cached_property
+    def shift_kind_rows(self) -> list[dict[str, Any]]:
+        """The rates by kind of shift as summary.json holds them."""
+        return rows_json(self.model.rates.by.shift_kind)
+
+    @property
+    def suppression_rule(self) -> str:
+        """What the public edition withholds, in words."""
+        return self.public.suppression.rule if self.public.suppression else ""
 
     # What the pages draw from the summaries, built once on first use (they do not change).
     @cached_property
@@ -193,7 +238,9 @@ class Results:
 
     @cached_property
     def compare_view(self) -> CompareView | None:
-        return comparison.build(self.summary, self.compare) if self.compare else None
+        if self.compare_model is None:
+            return None
+        return comparison.build(self.model, self.compare_model)
 
     @cached_property
     def public_report(self) -> str:
@@ -202,18 +249,18 @@ class Results:
 
     @property
     def min_possession_ratio(self) -> float:
-        return float(self.summary["policy"]["rules"].get("equipment.min_possession_ratio", 0.9))
+        return float(self.model.policy.rules.equipment.min_possession_ratio)
 
     def stations(self) -> list[str]:
-        return [str(r["key"]) for r in self.summary["rates"]["by"]["station"] if r["key"]]
+        return [str(r.key) for r in self.model.rates.by.station if r.key]
 
     def review_options(self) -> dict[str, list[str]]:
         """The values each review filter can take, from the summary's breakdowns."""
-        by = self.summary["rates"]["by"]
+        by = self.model.rates.by
         return {
             "station": self.stations(),
-            "type": [str(r["key"]) for r in by["encounter_type"] if r["key"]],
-            "month": [str(r["key"]) for r in by["month"] if r["key"]],
+            "type": [str(r.key) for r in by.encounter_type if r.key],
+            "month": [str(r.key) for r in by.month if r.key],
             "outcome": list(UNEXCUSED),
         }
 

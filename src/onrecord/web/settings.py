@@ -6,9 +6,13 @@ read from the environment behind the caller's back (the CLI does that, once).
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,29 @@ class Settings:
     # The Secure cookie flag: on, except for the plain-http demo on 127.0.0.1.
     secure_cookies: bool = True
     session_hours: float = 8.0
-    # Login throttling: this many failures for one account name or one address within the
-    # window refuse further attempts until the window has passed.
+    # Login throttling: this many failures for one account name from one client address, or
+    # ``login_address_max_failures`` from one address whatever the names, within the window
+    # refuse further attempts from that address until the window has passed.
     login_max_failures: int = 5
+    login_address_max_failures: int = 20
     login_window_s: int = 15 * 60
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed; from any
+    # other peer, the header is ignored and the client is the socket's peer.
+    trusted_proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse a malformed proxy address at start rather than at the first request."""
+        _ = self.proxy_networks
+
+    @cached_property
+    def proxy_networks(self) -> tuple[Network, ...]:
+        """``trusted_proxies`` parsed; raises ValueError naming one that is not an address."""
+        networks = []
+        for text in self.trusted_proxies:
+            try:
+                networks.append(ipaddress.ip_network(text.strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"{text!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        return tuple(networks)

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from onrecord.audit.report import charts
-from onrecord.audit.report.charts import BLUE, GRID, INK, ORANGE, VERMILLION, num, svg, text
+from onrecord.policy import PolicyRules
+from onrecord.presentation import charts
+from onrecord.presentation.charts import BLUE, GRID, INK, ORANGE, VERMILLION, num, svg, text
 from onrecord.web.results import EncounterDetail
 
 LABEL_W = 110.0
@@ -117,8 +118,11 @@ def _recording_spans(d: EncounterDetail, notes: bool) -> list[Span]:
     ]
 
 
-def timeline(d: EncounterDetail, start_grace_s: int, end_grace_s: int) -> Markup:
-    """The two panels for one encounter; graces are drawn as the allowed slack (orange)."""
+def timeline(d: EncounterDetail, rules: PolicyRules) -> Markup:
+    """The two panels for one encounter; the policy's graces are drawn as the allowed slack
+    (orange)."""
+    start_grace_s = rules.recording_required.start_grace_s
+    end_grace_s = rules.recording_required.end_grace_s
     e = d.encounter
     a, b = e["start"], e["end"]
     rows_shift: list[tuple[str, list[Span]]] = []

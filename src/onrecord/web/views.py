@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.cells import Cell
 from onrecord.audit.report.compare import CompareView
 from onrecord.audit.report.sections import ReportView
 from onrecord.audit.report.shifts import kind_label
-from onrecord.audit.report.view import Chart, Table
 from onrecord.policy import Policy, builtin_policies, diff, format_value
+from onrecord.presentation import cells, charts
+from onrecord.presentation.cells import Cell
+from onrecord.presentation.view import Chart, Table
 from onrecord.web.policy_store import parsed
 from onrecord.web.results import Results
 
@@ -99,10 +99,10 @@ def known_policies(results: Results, department: list[Policy]) -> list[Policy]:
     audit under a department policy's downloaded file carries the same id)."""
     out = [*_builtins(), *department]
     ids = {p.id for p in out}
-    for doc in (results.summary, results.compare):
-        if doc and doc["policy"]["id"] not in ids:
-            out.append(parsed(doc["policy"]["text"], origin=doc["policy"]["origin"]))
-            ids.add(doc["policy"]["id"])
+    for doc in (results.model, results.compare_model):
+        if doc and doc.policy.id not in ids:
+            out.append(parsed(doc.policy.text, origin=doc.policy.origin))
+            ids.add(doc.policy.id)
     return out
 
 

@@ -7,14 +7,17 @@ two summaries side by side and lists the rules that differ.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.cells import Cell, State
+from onrecord.audit.models import AuditSummary, Measures, Row
 from onrecord.audit.report.shifts import kind_label
-from onrecord.audit.report.view import Chart, Table, rate_bar
+from onrecord.output import Rate
 from onrecord.policy import PolicyError, diff, format_value, parse_policy
+from onrecord.presentation import cells, charts
+from onrecord.presentation.cells import Cell, State
+from onrecord.presentation.view import Chart, Table, rate_bar
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,14 @@ def _more(n: int | None, what: str) -> str:
     return f"{abs(n):,} {'more' if n > 0 else 'fewer'} {what}"
 
 
-def sentences(a: dict[str, Any], b: dict[str, Any], name_a: str, name_b: str) -> list[str]:
+def sentences(a: AuditSummary, b: AuditSummary, name_a: str, name_b: str) -> list[str]:
     """How much more (or less) B requires than A, and the caveat that goes with it."""
-    oa, ob = a["rates"]["overall"], b["rates"]["overall"]
+    oa, ob = a.rates.overall, b.rates.overall
     out = []
-    for key, what in (("required_shifts", "shifts"), ("required_encounters", "encounters")):
-        va, vb = oa[key], ob[key]
+    for va, vb, what in (
+        (oa.required_shifts, ob.required_shifts, "shifts"),
+        (oa.required_encounters, ob.required_encounters, "encounters"),
+    ):
         d = None if va is None or vb is None else vb - va
         out.append(
             f"{name_b} requires {_more(d, what)} than {name_a}: "
@@ -83,36 +88,38 @@ def sentences(a: dict[str, Any], b: dict[str, Any], name_a: str, name_b: str) ->
     return out
 
 
-def overview(oa: dict[str, Any], ob: dict[str, Any], name_a: str, name_b: str) -> Table:
+def overview(oa: Measures, ob: Measures, name_a: str, name_b: str) -> Table:
     """What each policy requires and the rates under it; the differences in counts and points."""
     rows = []
-    for key, label in (
-        ("required_shifts", "Required shifts"),
-        ("equipment_equipped", "Equipped required shifts"),
-        ("required_encounters", "Required encounters"),
-    ):
+    counts: tuple[tuple[str, Callable[[Measures], int | None]], ...] = (
+        ("Required shifts", lambda o: o.required_shifts),
+        ("Equipped required shifts", lambda o: o.equipment_equipped),
+        ("Required encounters", lambda o: o.required_encounters),
+    )
+    for label, count in counts:
         rows.append(
             [
                 cells.text(label),
-                cells.count(oa[key]),
-                cells.count(ob[key]),
-                _count_diff(oa[key], ob[key]),
+                cells.count(count(oa)),
+                cells.count(count(ob)),
+                _count_diff(count(oa), count(ob)),
             ]
         )
     rows.append(
         [
             cells.text("Required shift hours"),
-            cells.hours(oa["required_hours"]),
-            cells.hours(ob["required_hours"]),
-            _hours_diff(oa["required_hours"], ob["required_hours"]),
+            cells.hours(oa.required_hours),
+            cells.hours(ob.required_hours),
+            _hours_diff(oa.required_hours, ob.required_hours),
         ]
     )
-    for key, label in (
-        ("equipment_rate", "Equipment rate"),
-        ("hours_on_camera_rate", "Share of shift hours on camera"),
-        ("compliance_rate", "Compliance rate"),
-    ):
-        ra, rb = cells.rate(oa[key]), cells.rate(ob[key])
+    rates: tuple[tuple[str, Callable[[Measures], Rate]], ...] = (
+        ("Equipment rate", lambda o: o.equipment_rate),
+        ("Share of shift hours on camera", lambda o: o.hours_on_camera_rate),
+        ("Compliance rate", lambda o: o.compliance_rate),
+    )
+    for label, rate in rates:
+        ra, rb = cells.rate(rate(oa)), cells.rate(rate(ob))
         rows.append([cells.text(label), ra, rb, _rate_diff(ra, rb)])
     return Table(
         ["Measure", f"A: {name_a}", f"B: {name_b}", "Difference (B − A)"],
@@ -121,57 +128,59 @@ def overview(oa: dict[str, Any], ob: dict[str, Any], name_a: str, name_b: str) -
     )
 
 
-def _by_key(summary: dict[str, Any]) -> dict[Any, dict[str, Any]]:
-    return {r["key"]: r for r in summary["rates"]["by"]["shift_kind"]}
+def _by_key(summary: AuditSummary) -> dict[str | None, Row]:
+    return {r.key: r for r in summary.rates.by.shift_kind}
 
 
-def _kind_keys(a: dict[str, Any], b: dict[str, Any]) -> list[Any]:
+def _kind_keys(a: AuditSummary, b: AuditSummary) -> list[str | None]:
     keys = list(_by_key(a))
     return keys + [k for k in _by_key(b) if k not in keys]
 
 
-def kind_table(a: dict[str, Any], b: dict[str, Any]) -> Table:
+# Per kind of shift, absent under one policy: no shifts and no encounters of that kind there.
+_NONE = Row(key=None)
+
+
+def kind_table(a: AuditSummary, b: AuditSummary) -> Table:
     """Per kind of shift, each measure under A then B: a policy's name is too long to repeat in
     eight column headings, so they are lettered and the caption says which is which."""
     ka, kb = _by_key(a), _by_key(b)
-    measures = (
-        ("required_shifts", "Required shifts", cells.count, 0),
-        ("equipment_rate", "Equipment rate", cells.rate, cells.EMPTY_RATE),
-        ("required_encounters", "Required encounters", cells.count, 0),
-        ("compliance_rate", "Compliance rate", cells.rate, cells.EMPTY_RATE),
+    measures: tuple[tuple[str, Callable[[Row], Cell]], ...] = (
+        ("Required shifts", lambda r: cells.count(r.required_shifts)),
+        ("Equipment rate", lambda r: cells.rate(r.equipment_rate)),
+        ("Required encounters", lambda r: cells.count(r.required_encounters)),
+        ("Compliance rate", lambda r: cells.rate(r.compliance_rate)),
     )
     rows = []
     for key in _kind_keys(a, b):
         row = [cells.text(kind_label(key))]
-        for field, _, fmt, default in measures:
-            row += [
-                fmt(ka.get(key, {}).get(field, default)),
-                fmt(kb.get(key, {}).get(field, default)),
-            ]
+        for _, cell in measures:
+            row += [cell(ka.get(key, _NONE)), cell(kb.get(key, _NONE))]
         rows.append(row)
     return Table(
         ["Kind of shift", *("A", "B") * len(measures)],
         rows,
-        caption=f"By kind of shift, under A ({a['policy']['id']}) and B ({b['policy']['id']})",
-        groups=[("", 1), *((label, 2) for _, label, _, _ in measures)],
+        caption=f"By kind of shift, under A ({a.policy.id}) and B ({b.policy.id})",
+        groups=[("", 1), *((label, 2) for label, _ in measures)],
     )
 
 
 def kind_chart(
-    a: dict[str, Any], b: dict[str, Any], name_a: str, name_b: str, metric: str, title: str
+    a: AuditSummary, b: AuditSummary, name_a: str, name_b: str, metric: str, title: str
 ) -> Chart:
     """One rate by kind of shift, a bar per policy; kinds that never have the rate are left out."""
     ka, kb = _by_key(a), _by_key(b)
+
+    def rate(row: Row | None) -> Rate:
+        r: Rate = getattr(row or _NONE, metric)
+        return r
+
     rows = [
         charts.Row(
-            kind_label(key),
-            (
-                rate_bar(ka.get(key, {}).get(metric, cells.EMPTY_RATE), 0),
-                rate_bar(kb.get(key, {}).get(metric, cells.EMPTY_RATE), 1),
-            ),
+            kind_label(key), (rate_bar(rate(ka.get(key)), 0), rate_bar(rate(kb.get(key)), 1))
         )
         for key in _kind_keys(a, b)
-        if metric in ka.get(key, {}) or metric in kb.get(key, {})
+        if any(r is not None and r.has(metric) for r in (ka.get(key), kb.get(key)))
     ]
     svg = charts.bar_chart(
         f"chart-compare-{metric}",
@@ -184,16 +193,17 @@ def kind_chart(
     return Chart(title, svg)
 
 
-def rule_table(a: dict[str, Any], b: dict[str, Any], name_a: str, name_b: str) -> Table:
+def rule_table(a: AuditSummary, b: AuditSummary, name_a: str, name_b: str) -> Table:
     """The rules that differ, from the policy texts; from the rules recorded in the summaries if
     a text no longer parses (a summary written by another version)."""
+    pairs: list[tuple[str, Any, Any]]
     try:
         pairs = [
             (d.key, d.a, d.b)
-            for d in diff(parse_policy(a["policy"]["text"]), parse_policy(b["policy"]["text"]))
+            for d in diff(parse_policy(a.policy.text), parse_policy(b.policy.text))
         ]
     except PolicyError:
-        ra, rb = a["policy"]["rules"], b["policy"]["rules"]
+        ra, rb = a.policy.rules.flat(), b.policy.rules.flat()
         pairs = [
             (k, ra.get(k), rb.get(k)) for k in dict.fromkeys([*ra, *rb]) if ra.get(k) != rb.get(k)
         ]
@@ -208,10 +218,10 @@ def rule_table(a: dict[str, Any], b: dict[str, Any], name_a: str, name_b: str) -
     )
 
 
-def build(a: dict[str, Any], b: dict[str, Any]) -> CompareView:
+def build(a: AuditSummary, b: AuditSummary) -> CompareView:
     """The comparison of summary ``a`` (the report's) with ``b``, for the same package."""
-    name_a, name_b = a["policy"]["id"], b["policy"]["id"]
-    oa, ob = a["rates"]["overall"], b["rates"]["overall"]
+    name_a, name_b = a.policy.id, b.policy.id
+    oa, ob = a.rates.overall, b.rates.overall
     return CompareView(
         a=name_a,
         b=name_b,

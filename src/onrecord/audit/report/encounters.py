@@ -3,12 +3,12 @@ with the most unexcused outcomes."""
 
 from __future__ import annotations
 
-from typing import Any
+from onrecord.audit.models import Flag, Measures, Outcome, Row
+from onrecord.policy import PolicyRules
+from onrecord.presentation import cells, charts
+from onrecord.presentation.view import Chart, Table, rate_bar
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.view import Chart, Table, rate_bar
-
-UNEXCUSED = ("no_video", "late_start", "early_stop", "gap")
+UNEXCUSED: tuple[Outcome, ...] = ("no_video", "late_start", "early_stop", "gap")
 
 
 OFFICERS_SHOWN = 25
@@ -19,7 +19,7 @@ OFFICER_NOTE = (
     "to miss one, so read it with the compliance rate."
 )
 
-OUTCOME_MEANING = {
+OUTCOME_MEANING: dict[Outcome, str] = {
     "compliant": "recorded from arrival to clearance, within the allowances",
     "excused": "stopped early or paused, for a reason the policy allows",
     "no_video": "no recording at all during the encounter",
@@ -29,7 +29,7 @@ OUTCOME_MEANING = {
 }
 
 
-def type_table(rows: list[dict[str, Any]]) -> Table:
+def type_table(rows: list[Row]) -> Table:
     return Table(
         columns=[
             "Encounter type",
@@ -45,11 +45,11 @@ def type_table(rows: list[dict[str, Any]]) -> Table:
         ],
         rows=[
             [
-                cells.text(cells.label(r["key"])),
-                cells.count(r["encounters"]),
-                cells.count(r["required_encounters"]),
-                *(cells.count(r[f"outcome_{o}"]) for o in ("compliant", "excused", *UNEXCUSED)),
-                cells.rate(r["compliance_rate"]),
+                cells.text(cells.label(r.key)),
+                cells.count(r.encounters),
+                cells.count(r.required_encounters),
+                *(cells.count(r.outcome(o)) for o in ("compliant", "excused", *UNEXCUSED)),
+                cells.rate(r.compliance_rate),
             ]
             for r in rows
         ],
@@ -58,9 +58,9 @@ def type_table(rows: list[dict[str, Any]]) -> Table:
     )
 
 
-def type_chart(rows: list[dict[str, Any]]) -> Chart:
+def type_chart(rows: list[Row]) -> Chart:
     title = "Compliance rate by encounter type"
-    bars = [charts.Row(cells.label(r["key"]), (rate_bar(r["compliance_rate"]),)) for r in rows]
+    bars = [charts.Row(cells.label(r.key), (rate_bar(r.compliance_rate),)) for r in rows]
     svg = charts.bar_chart(
         "chart-types",
         title,
@@ -71,16 +71,16 @@ def type_chart(rows: list[dict[str, Any]]) -> Chart:
     return Chart(title, svg)
 
 
-def outcome_table(overall: dict[str, Any]) -> Table:
-    required = overall["required_encounters"]
+def outcome_table(overall: Measures) -> Table:
+    required = overall.required_encounters
     return Table(
         columns=["Outcome", "What it means", "Encounters", "Share of required"],
         rows=[
             [
                 cells.text(cells.label(o)),
                 cells.text(OUTCOME_MEANING[o]),
-                cells.count(overall[f"outcome_{o}"]),
-                cells.share(overall[f"outcome_{o}"], required),
+                cells.count(overall.outcome(o)),
+                cells.share(overall.outcome(o), required),
             ]
             for o in OUTCOME_MEANING
         ],
@@ -88,11 +88,11 @@ def outcome_table(overall: dict[str, Any]) -> Table:
     )
 
 
-def outcome_chart(overall: dict[str, Any]) -> Chart:
+def outcome_chart(overall: Measures) -> Chart:
     title = "Required encounters by outcome"
     bars = []
     for o in OUTCOME_MEANING:
-        n = overall[f"outcome_{o}"]
+        n = overall.outcome(o)
         series = 0 if o in ("compliant", "excused") else 1
         bars.append(
             charts.Row(
@@ -112,17 +112,17 @@ def outcome_chart(overall: dict[str, Any]) -> Chart:
     return Chart(title, svg)
 
 
-def outcome_sentences(overall: dict[str, Any], rules: dict[str, Any]) -> list[str]:
+def outcome_sentences(overall: Measures, rules: PolicyRules) -> list[str]:
     out = []
-    not_required = overall["outcome_not_required"]
+    not_required = overall.outcome_not_required
     if not_required is None:
         out.append("Fewer than 5 encounters needed no recording under this policy.")
     else:
         out.append(
-            f"{not_required:,} of {cells.count(overall['encounters']).text} encounters needed "
+            f"{not_required:,} of {cells.count(overall.encounters).text} encounters needed "
             "no recording under this policy and are not counted below."
         )
-    reasons = rules.get("deactivation.allowed_reasons") or []
+    reasons = rules.deactivation.allowed_reasons
     if reasons:
         out.append(
             "An early stop or a gap is excused when the recording ended with one of the reasons "
@@ -137,9 +137,9 @@ def outcome_sentences(overall: dict[str, Any], rules: dict[str, Any]) -> list[st
     return out
 
 
-def flag_table(overall: dict[str, Any]) -> Table:
-    required = overall["required_encounters"]
-    flags = (
+def flag_table(overall: Measures) -> Table:
+    required = overall.required_encounters
+    flags: tuple[tuple[Flag, str, str], ...] = (
         ("late_start", "Late start", "no"),
         ("early_stop", "Early stop without an allowed reason", "no"),
         ("unexcused_gap", "Gap without an allowed reason", "no"),
@@ -151,8 +151,8 @@ def flag_table(overall: dict[str, Any]) -> Table:
             [
                 cells.text(name),
                 cells.text(allowed),
-                cells.count(overall[f"flag_{key}"]),
-                cells.share(overall[f"flag_{key}"], required),
+                cells.count(overall.flag(key)),
+                cells.share(overall.flag(key), required),
             ]
             for key, name, allowed in flags
         ],
@@ -163,19 +163,19 @@ def flag_table(overall: dict[str, Any]) -> Table:
     )
 
 
-def officer_table(rows: list[dict[str, Any]]) -> Table:
+def officer_table(rows: list[Row]) -> Table:
     """The officers with the most unexcused outcomes, for supervisors (never in public)."""
 
-    def unexcused(r: dict[str, Any]) -> int:
-        return sum(r.get(f"outcome_{o}", 0) for o in UNEXCUSED)
+    def unexcused(r: Row) -> int:
+        return sum(r.outcome(o) or 0 for o in UNEXCUSED)
 
-    def compliance(r: dict[str, Any]) -> float:
-        rate = (r.get("compliance_rate") or {}).get("rate")
+    def compliance(r: Row) -> float:
+        rate = r.compliance_rate.rate
         return 2.0 if rate is None else rate
 
     ranked = sorted(
         (r for r in rows if unexcused(r) > 0),
-        key=lambda r: (-unexcused(r), compliance(r), str(r["key"])),
+        key=lambda r: (-unexcused(r), compliance(r), str(r.key)),
     )[:OFFICERS_SHOWN]
     return Table(
         columns=[
@@ -193,12 +193,12 @@ def officer_table(rows: list[dict[str, Any]]) -> Table:
         rows=[
             [
                 cells.count(i),
-                cells.text(str(r["key"])),
-                cells.count(r.get("required_encounters", 0)),
+                cells.text(str(r.key)),
+                cells.count(r.required_encounters),
                 cells.count(unexcused(r)),
-                *(cells.count(r.get(f"outcome_{o}", 0)) for o in UNEXCUSED),
-                cells.rate(r.get("compliance_rate", cells.EMPTY_RATE)),
-                cells.rate(r.get("equipment_rate", cells.EMPTY_RATE)),
+                *(cells.count(r.outcome(o)) for o in UNEXCUSED),
+                cells.rate(r.compliance_rate),
+                cells.rate(r.equipment_rate),
             ]
             for i, r in enumerate(ranked, start=1)
         ],

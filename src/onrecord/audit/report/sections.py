@@ -7,10 +7,12 @@ modules, in plain Python that tests can call, so the report and ``summary.json``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from onrecord.audit.report import encounters, quality, shifts
-from onrecord.audit.report.view import Chart, Metric, PolicyView, Table, policy_view
+from onrecord.audit.models import AuditedPackage, AuditSummary
+from onrecord.audit.report import encounters, shifts
+from onrecord.policy import PolicyRules
+from onrecord.presentation import quality
+from onrecord.presentation.view import Chart, Metric, PolicyView, Table, policy_view
 
 
 @dataclass
@@ -48,46 +50,44 @@ class ReportView:
     load_table: Table
     groups: Table
     quality_sentence: str
-    rules: dict[str, Any]
+    rules: PolicyRules
 
 
-def _period(package: dict[str, Any]) -> str:
-    period = package.get("period") or {}
-    lo, hi = period.get("from"), period.get("to")
+def _period(package: AuditedPackage) -> str:
+    lo, hi = package.period.first, package.period.last
     return f"{lo} to {hi}" if lo and hi else "no dated records"
 
 
-def build(summary: dict[str, Any]) -> ReportView:
+def build(summary: AuditSummary) -> ReportView:
     """The view of one summary, public or not."""
-    overall, by = summary["rates"]["overall"], summary["rates"]["by"]
-    rules = summary["policy"].get("rules") or {}
-    whole = bool(rules.get("recording_required.whole_shift"))
-    public = bool(summary.get("public"))
-    dq = summary["data_quality"]
-    months = by.get("month", [])
-    has_officers = not public and "officer" in by
+    overall, by = summary.rates.overall, summary.rates.by
+    rules = summary.policy.rules
+    whole = rules.recording_required.whole_shift
+    public = summary.public
+    dq = summary.data_quality
+    months = by.month
     return ReportView(
-        department=summary["package"]["name"],
-        timezone=summary["package"].get("timezone") or "",
-        period=_period(summary["package"]),
-        version=summary.get("onrecord_version", ""),
-        methodology=summary.get("methodology", ""),
+        department=summary.package.name,
+        timezone=summary.package.timezone,
+        period=_period(summary.package),
+        version=summary.onrecord_version,
+        methodology=summary.methodology,
         public=public,
-        suppression=(summary.get("suppression") or {}).get("rule", ""),
-        policy=policy_view(summary["policy"]),
+        suppression=summary.suppression.rule if summary.suppression else "",
+        policy=policy_view(summary.policy),
         whole_shift=whole,
         metrics=shifts.metrics(overall, rules),
         kinds=shifts.breakdown(
-            by["shift_kind"], whole, "Kind of shift", "By kind of shift", kinds=True
+            by.shift_kind, whole, "Kind of shift", "By kind of shift", kinds=True
         ),
-        kind_chart=shifts.kind_chart(by["shift_kind"]),
-        kind_sentences=shifts.kind_sentences(by["shift_kind"]),
-        stations=shifts.breakdown(by["station"], whole, "Station", "By station"),
+        kind_chart=shifts.kind_chart(by.shift_kind),
+        kind_sentences=shifts.kind_sentences(by.shift_kind),
+        stations=shifts.breakdown(by.station, whole, "Station", "By station"),
         station_chart=shifts.rate_pair_chart(
-            "chart-stations", "Rates by station", by["station"], "station"
+            "chart-stations", "Rates by station", by.station, "station"
         ),
-        units=shifts.breakdown(by["unit"], whole, "Unit", "By unit"),
-        unit_chart=shifts.rate_pair_chart("chart-units", "Rates by unit", by["unit"], "unit"),
+        units=shifts.breakdown(by.unit, whole, "Unit", "By unit"),
+        unit_chart=shifts.rate_pair_chart("chart-units", "Rates by unit", by.unit, "unit"),
         months=shifts.breakdown(months, whole, "Month", "By month"),
         month_chart=shifts.month_chart(months),
         month_note=(
@@ -96,13 +96,15 @@ def build(summary: dict[str, Any]) -> ReportView:
             if len(months) == 1
             else ""
         ),
-        types=encounters.type_table(by["encounter_type"]),
-        type_chart=encounters.type_chart(by["encounter_type"]),
+        types=encounters.type_table(by.encounter_type),
+        type_chart=encounters.type_chart(by.encounter_type),
         outcomes=encounters.outcome_table(overall),
         outcome_chart=encounters.outcome_chart(overall),
         outcome_sentences=encounters.outcome_sentences(overall, rules),
         flags=encounters.flag_table(overall),
-        officers=encounters.officer_table(by["officer"]) if has_officers else None,
+        officers=(
+            encounters.officer_table(by.officer) if by.officer is not None and not public else None
+        ),
         officer_note=encounters.OFFICER_NOTE,
         load_table=quality.load_table(dq),
         groups=quality.group_table(dq, public),

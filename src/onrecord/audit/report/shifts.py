@@ -3,11 +3,15 @@ unit and month, with the overtime and paid-detail gap put in words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from onrecord.audit.report import cells, charts
-from onrecord.audit.report.cells import Cell
-from onrecord.audit.report.view import Chart, Metric, Table, rate_bar
+from onrecord.audit.models import Measures, Row
+from onrecord.output import Rate
+from onrecord.policy import PolicyRules
+from onrecord.presentation import cells, charts
+from onrecord.presentation.cells import Cell
+from onrecord.presentation.view import Chart, Metric, Table, rate_bar
 
 SPOTLIGHT_KINDS = ("overtime", "paid_detail")
 
@@ -19,28 +23,28 @@ RATES = {
 
 
 def _metric(
-    key: str, label: str, doc: dict[str, Any], of_what: str, explain: str, hours: bool = False
+    key: str, label: str, r: Rate, of_what: str, explain: str, hours: bool = False
 ) -> Metric:
-    fmt = cells.hours if hours else cells.count
+    fmt: Callable[[Any], cells.Cell] = cells.hours if hours else cells.count
     return Metric(
         key=key,
         label=label,
-        value=cells.rate(doc),
-        numerator=fmt(doc.get("numerator")),
-        denominator=fmt(doc.get("denominator")),
+        value=cells.rate(r),
+        numerator=fmt(r.numerator),
+        denominator=fmt(r.denominator),
         of_what=of_what,
         explain=explain,
     )
 
 
-def metrics(overall: dict[str, Any], rules: dict[str, Any]) -> list[Metric]:
+def metrics(overall: Measures, rules: PolicyRules) -> list[Metric]:
     """The headline figures, in the order a hearing asks about them."""
-    ratio = cells.share_of(rules.get("equipment.min_possession_ratio", 0.9))
+    ratio = cells.share_of(rules.equipment.min_possession_ratio)
     out = [
         _metric(
             "equipment_rate",
             "Equipment rate",
-            overall["equipment_rate"],
+            overall.equipment_rate,
             "required shifts had a camera",
             f"A required shift counts as equipped when the officer held a camera for at least "
             f"{ratio} of it.",
@@ -48,7 +52,7 @@ def metrics(overall: dict[str, Any], rules: dict[str, Any]) -> list[Metric]:
         _metric(
             "hours_on_camera_rate",
             "Shift hours on camera",
-            overall["hours_on_camera_rate"],
+            overall.hours_on_camera_rate,
             "shift hours, of every kind, were worked holding a camera",
             "Counted over all shifts, required or not, so hours outside the policy show too.",
             hours=True,
@@ -56,18 +60,18 @@ def metrics(overall: dict[str, Any], rules: dict[str, Any]) -> list[Metric]:
         _metric(
             "compliance_rate",
             "Compliance rate",
-            overall["compliance_rate"],
+            overall.compliance_rate,
             "required encounters were recorded as the policy asks",
             "Compliant or excused encounters, over every encounter the policy required recorded.",
         ),
     ]
-    if "whole_shift_rate" in overall:
-        share = cells.share_of(rules.get("recording_required.min_shift_recorded_ratio", 0.9))
+    if overall.has("whole_shift_rate"):
+        share = cells.share_of(rules.recording_required.min_shift_recorded_ratio)
         out.append(
             _metric(
                 "whole_shift_rate",
                 "Whole shifts recorded",
-                overall["whole_shift_rate"],
+                overall.whole_shift_rate,
                 "required shifts were recorded end to end",
                 f"The policy asks for the whole shift on camera; a shift counts when at least "
                 f"{share} of it was recorded.",
@@ -90,22 +94,22 @@ def _columns(whole_shift: bool, first: str) -> list[str]:
     return [*cols, RATES["whole_shift_rate"]] if whole_shift else cols
 
 
-def _breakdown_row(row: dict[str, Any], whole_shift: bool, name: str) -> list[Cell]:
+def _breakdown_row(row: Row, whole_shift: bool, name: str) -> list[Cell]:
     """One row of a shift-and-encounter breakdown; rows of kinds with no shifts (``unscheduled``)
     or no encounters simply have zeros there. Numerators are left to summary.json: with the
     denominator and the rate beside it, a table stays narrow enough to print."""
     out = [
         cells.text(name),
-        cells.count(row.get("shifts", 0)),
-        cells.count(row.get("required_shifts", 0)),
-        cells.rate(row.get("equipment_rate", cells.EMPTY_RATE)),
-        cells.hours(row.get("hours")),
-        cells.rate(row.get("hours_on_camera_rate", cells.EMPTY_RATE)),
-        cells.count(row.get("required_encounters", 0)),
-        cells.rate(row.get("compliance_rate", cells.EMPTY_RATE)),
+        cells.count(row.shifts),
+        cells.count(row.required_shifts),
+        cells.rate(row.equipment_rate),
+        cells.hours(row.hours),
+        cells.rate(row.hours_on_camera_rate),
+        cells.count(row.required_encounters),
+        cells.rate(row.compliance_rate),
     ]
     if whole_shift:
-        out.append(cells.rate(row.get("whole_shift_rate", cells.EMPTY_RATE)))
+        out.append(cells.rate(row.whole_shift_rate))
     return out
 
 
@@ -114,15 +118,19 @@ def _joined(names: list[str]) -> str:
     return " and ".join([names[0], *(n[0].lower() + n[1:] for n in names[1:])])
 
 
-def charted_rates(rows: list[dict[str, Any]]) -> list[str]:
+def _rate(row: Measures, key: str) -> Rate:
+    """The rate named ``key`` (one of ``RATES``) of ``row``."""
+    r: Rate = getattr(row, key)
+    return r
+
+
+def charted_rates(rows: list[Row]) -> list[str]:
     """The (at most two) rates worth drawing for a breakdown: those with a value somewhere, in
     the order equipment, compliance, whole shift. A series of dashes only would be noise."""
     present = [
         key
         for key in RATES
-        if any(
-            cells.rate(r.get(key, cells.EMPTY_RATE)).state is not cells.State.EMPTY for r in rows
-        )
+        if any(cells.rate(_rate(r, key)).state is not cells.State.EMPTY for r in rows)
     ]
     return (present or ["equipment_rate"])[:2]
 
@@ -132,24 +140,24 @@ def kind_label(key: Any) -> str:
 
 
 def breakdown(
-    rows: list[dict[str, Any]], whole_shift: bool, first: str, caption: str, kinds: bool = False
+    rows: list[Row], whole_shift: bool, first: str, caption: str, kinds: bool = False
 ) -> Table:
     name = kind_label if kinds else cells.label
     return Table(
         columns=_columns(whole_shift, first),
-        rows=[_breakdown_row(r, whole_shift, name(r["key"])) for r in rows],
+        rows=[_breakdown_row(r, whole_shift, name(r.key)) for r in rows],
         caption=caption,
         sortable=True,
     )
 
 
-def rate_pair_chart(cid: str, title: str, rows: list[dict[str, Any]], name: str) -> Chart:
+def rate_pair_chart(cid: str, title: str, rows: list[Row], name: str) -> Chart:
     """The charted rates side by side for each row of a breakdown."""
     keys = charted_rates(rows)
     bars = [
         charts.Row(
-            cells.label(r["key"]),
-            tuple(rate_bar(r.get(key, cells.EMPTY_RATE), i) for i, key in enumerate(keys)),
+            cells.label(r.key),
+            tuple(rate_bar(_rate(r, key), i) for i, key in enumerate(keys)),
         )
         for r in rows
     ]
@@ -165,18 +173,18 @@ def rate_pair_chart(cid: str, title: str, rows: list[dict[str, Any]], name: str)
     return Chart(title, svg)
 
 
-def kind_chart(rows: list[dict[str, Any]]) -> Chart:
+def kind_chart(rows: list[Row]) -> Chart:
     """Hours on and off camera by shift kind, on one scale, so the size of each gap shows."""
     title = "Shift hours on and off camera, by kind of shift"
     stacks = []
     for r in rows:
-        if not r.get("hours"):
+        if not r.hours:
             continue
-        on, total = r.get("hours_possessed") or 0.0, r["hours"]
-        share = cells.rate(r["hours_on_camera_rate"]).text
+        on, total = r.hours_possessed or 0.0, r.hours
+        share = cells.rate(r.hours_on_camera_rate).text
         stacks.append(
             charts.Stack(
-                kind_label(r["key"]),
+                kind_label(r.key),
                 (on, max(total - on, 0.0)),
                 f"{cells.hours(total).text} h, {share} on camera",
             )
@@ -202,8 +210,8 @@ def _required_clause(kind: str, required: int | None, shifts: int | None) -> str
     return f"the policy required a camera on {required:,} of the {shifts:,} {kind} shifts"
 
 
-def _encounter_clause(kind: str, row: dict[str, Any]) -> str:
-    encounters, required = row.get("encounters", 0), row.get("required_encounters", 0)
+def _encounter_clause(kind: str, row: Row) -> str:
+    encounters, required = row.encounters, row.required_encounters
     if encounters is None or required is None:
         return f"The counts of encounters during {kind} shifts are too small to publish."
     if not encounters:
@@ -213,27 +221,27 @@ def _encounter_clause(kind: str, row: dict[str, Any]) -> str:
         return head + "none had to be recorded under this policy."
     return head + (
         f"{required:,} had to be recorded, and "
-        f"{cells.rate(row['compliance_rate']).text} of those were recorded as required."
+        f"{cells.rate(row.compliance_rate).text} of those were recorded as required."
     )
 
 
-def kind_sentences(rows: list[dict[str, Any]]) -> list[str]:
+def kind_sentences(rows: list[Row]) -> list[str]:
     """The overtime and paid-detail gap in words: hours, share on camera, what was required."""
     out = []
     for r in rows:
-        if r["key"] not in SPOTLIGHT_KINDS or not r.get("hours"):
+        if r.key not in SPOTLIGHT_KINDS or not r.hours:
             continue
-        kind = cells.label(r["key"])
-        share = cells.rate(r["hours_on_camera_rate"]).text
-        clause = _required_clause(kind, r.get("required_shifts"), r.get("shifts"))
+        kind = cells.label(r.key)
+        share = cells.rate(r.hours_on_camera_rate).text
+        clause = _required_clause(kind, r.required_shifts, r.shifts)
         out.append(
-            f"Of {cells.hours(r['hours']).text} {kind} hours, {share} were on camera; {clause}. "
+            f"Of {cells.hours(r.hours).text} {kind} hours, {share} were on camera; {clause}. "
             + _encounter_clause(kind, r)
         )
     return out or ["The data has no overtime or paid-detail shifts."]
 
 
-def month_chart(rows: list[dict[str, Any]]) -> Chart:
+def month_chart(rows: list[Row]) -> Chart:
     keys = charted_rates(rows)
     names = [RATES[k] for k in keys]
     title = f"{_joined(names)} by month"
@@ -241,11 +249,8 @@ def month_chart(rows: list[dict[str, Any]]) -> Chart:
         "chart-months",
         title,
         f"{title}; a month with no rate has no point.",
-        [cells.label(r["key"]) for r in rows],
-        [
-            charts.Line(RATES[k], tuple(r.get(k, cells.EMPTY_RATE)["rate"] for r in rows))
-            for k in keys
-        ],
+        [cells.label(r.key) for r in rows],
+        [charts.Line(RATES[k], tuple(_rate(r, k).rate for r in rows)) for k in keys],
         axis="Month (of the shift's or encounter's start, local time)",
     )
     return Chart(title, svg)

@@ -1,1 +1,0 @@
-"""The camera checkout service: the operational database officers check cameras in and out of."""

@@ -1,0 +1,13 @@
+"""Alembic environment: migrations run programmatically on the connection ``upgrade`` passes."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from onrecord.database import accounts, fleet, policies  # noqa: F401  (each registers its tables)
+from onrecord.database.base import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,201 @@
+"""What every route module asks of the request, in one place: who may see what (the role
+groups and the dependencies that admit them), the CSRF check, the access log of officer-level
+reads, and the app's state (settings, database, loaded results, the checkout service, the
+navigation…).
+
+Route modules take their roles from here (``account: Aggregates``) and reach the app's state
+through these getters (``deps.results(request)``), never through ``request.app.state``: the
+attributes ``create_app`` sets are named once, here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine
+
+from onrecord.database.accounts import Role
+from onrecord.fleet.service import CheckoutService
+from onrecord.web import account_store
+from onrecord.web.account_store import Account
+from onrecord.web.auth import CSRF_FIELD, CSRF_HEADER, Signer
+from onrecord.web.fleet_status import PlanResults
+from onrecord.web.results import Results
+from onrecord.web.routes import NavEntry
+from onrecord.web.settings import Network, Settings
+
+# Who may see what: each page and endpoint admits one of these groups.
+ALL_ROLES = tuple(Role)
+AGGREGATES = (Role.ADMIN, Role.MANAGER, Role.SUPERVISOR, Role.AUDITOR)
+OFFICER_LEVEL = (Role.SUPERVISOR, Role.AUDITOR)
+OVERSIGHT = (Role.ADMIN, Role.AUDITOR)
+FLEET = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)  # the manager runs it, the others read
+KIOSK = (Role.MANAGER,)  # checks cameras out and in
+ADMIN = (Role.ADMIN,)  # accounts and department policies
+AUDITOR = (Role.AUDITOR,)  # per-officer rates
+
+
+# The app's state, as create_app sets it.
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+def engine(request: Request) -> Engine:
+    """The operational database (accounts, access log, policies, fleet)."""
+    value: Engine = request.app.state.engine
+    return value
+
+
+def results(request: Request) -> Results:
+    """The audit loaded at start."""
+    value: Results = request.app.state.results
+    return value
+
+
+def plan(request: Request) -> PlanResults | None:
+    """The fleet plan's figures, if the console was given ``--plan``."""
+    value: PlanResults | None = request.app.state.plan
+    return value
+
+
+def checkout_service(request: Request) -> CheckoutService:
+    """The checkout service; the mounted checkout API finds it under the same name."""
+    value: CheckoutService = request.app.state.checkout_service
+    return value
+
+
+def signer(request: Request) -> Signer:
+    value: Signer = request.app.state.signer
+    return value
+
+
+def nav(request: Request) -> tuple[NavEntry, ...]:
+    """Every resource's navigation entries, in order (``routes.navigation``)."""
+    value: tuple[NavEntry, ...] = request.app.state.nav
+    return value
+
+
+# Who is asking, and may they.
+
+
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def _hop(text: str) -> str:
+    """One X-Forwarded-For entry as an address: ``1.2.3.4:5678`` and ``[::1]:80`` lose their
+    port; an address is written the standard way; anything else is kept as given."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text[:64]
+
+
+def client_address(request: Request) -> str:
+    """Who is asking: the socket's peer, unless the peer is one of the settings' trusted proxies;
+    then X-Forwarded-For is read from the right (each proxy appends the peer it saw), past every
+    trusted proxy, to the first address that is not one. Addresses a client wrote into the header
+    itself are further left, so never reached."""
+    address = request.client.host if request.client else "unknown"
+    proxies = settings(request).proxy_networks
+    if not proxies or not _trusted(address, proxies):
+        return address
+    hops = [
+        h
+        for value in request.headers.getlist("x-forwarded-for")
+        for h in value.split(",")
+        if h.strip()
+    ]
+    while hops and _trusted(address, proxies):
+        address = _hop(hops.pop())
+    return address
+
+
+def current_account(request: Request) -> Account | None:
+    """The signed-in account, or None for the anonymous public; looked up once per request
+    (the access dependency and the page renderer both ask)."""
+    if hasattr(request.state, "account"):
+        known: Account | None = request.state.account
+        return known
+    token = signer(request).session_token(request)
+    account = None
+    if token is not None:
+        hours = settings(request).session_hours
+        account = account_store.session_account(engine(request), token, hours * 3600)
+    request.state.account = account
+    return account
+
+
+def require(*roles: Role) -> Callable[..., Account]:
+    """A dependency admitting only ``roles``: 401 for the anonymous, 403 for other roles."""
+
+    def dependency(
+        account: Annotated[Account | None, Depends(current_account)],
+    ) -> Account:
+        if account is None:
+            raise HTTPException(401, "sign in to see this page")
+        if account.role not in roles:
+            raise HTTPException(
+                403,
+                f"the {account.role.value} role may not see this; it is for "
+                f"{', '.join(r.value for r in roles)}",
+            )
+        return account
+
+    return dependency
+
+
+Signed = Annotated[Account, Depends(require(*ALL_ROLES))]
+Aggregates = Annotated[Account, Depends(require(*AGGREGATES))]
+OfficerLevel = Annotated[Account, Depends(require(*OFFICER_LEVEL))]
+Oversight = Annotated[Account, Depends(require(*OVERSIGHT))]
+Fleet = Annotated[Account, Depends(require(*FLEET))]
+Kiosk = Annotated[Account, Depends(require(*KIOSK))]
+Admin = Annotated[Account, Depends(require(*ADMIN))]
+Auditor = Annotated[Account, Depends(require(*AUDITOR))]
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse (403) a state-changing request whose token does not match the cookie's."""
+    expected = signer(request).csrf_token(request)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise HTTPException(403, "the form's security token is missing or stale; reload the page")
+
+
+async def check_csrf_unless_read(request: Request) -> None:
+    """:func:`check_csrf` for every method but GET and HEAD (for a router mixing both)."""
+    if request.method not in ("GET", "HEAD"):
+        await check_csrf(request)
+
+
+Csrf = Depends(check_csrf)
+"""For a route that changes something: ``dependencies=[Csrf]``."""
+
+
+def log_officer_read(request: Request, account: Account) -> None:
+    """Record who read officer-level data, what (path and query) and when."""
+    what = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    account_store.log_access(engine(request), account, what, client_address(request))
