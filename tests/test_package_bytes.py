@@ -22,7 +22,7 @@ from hypothesis_scale import slow
 from onrecord import StructuralError
 from onrecord.cli.app import app
 from onrecord.package.csvtext import read_header, records
-from test_package_properties import GenPackage, packages, write_package
+from package_generator import GenPackage, packages, write_package
 
 HEADER = "shift_id,officer_id,start,end,kind,note"
 RECORDINGS = (
@@ -429,7 +429,7 @@ def check_command(root: Path) -> None:
     assert all(p["file"] or p["code"] == "missing_table" for p in doc["problems"])
 
 
-@slow(40)
+@slow(0.15)  # three loads and a `check` per example, values up to 2 MB: about 0.6 s each
 @given(packages(min_rows=1, max_rows=5), st.data())
 def test_corrupted_bytes_never_escape_and_untouched_rows_load(
     gen: GenPackage, data: st.DataObject
@@ -483,7 +483,7 @@ def test_corrupted_bytes_never_escape_and_untouched_rows_load(
         check_command(root)
 
 
-@slow(15)
+@slow(0.1)  # a load and a `check` per example
 @given(packages(min_rows=1, max_rows=5), st.data())
 def test_corrupted_parquet_and_department_files_never_escape(
     gen: GenPackage, data: st.DataObject
