@@ -272,7 +272,8 @@ def test_commands_read_a_long_value_without_a_traceback(
 @dataclass
 class Record:
     """One row of a written CSV file: its byte span (terminator included) and whether an edit
-    touched its bytes (or may have swallowed it, after a stray quote)."""
+    touched its bytes (or may have swallowed it, after a quote added, removed or changed in
+    meaning)."""
 
     start: int
     end: int
@@ -330,16 +331,28 @@ class CsvFile:
             for r in self.records[i : None if swallow else i + 1]:
                 r.touched = True
 
+    def before_quote(self, pos: int) -> bool:
+        """Whether only spaces stand between byte ``pos`` and a quote. An edit there may change
+        what that quote does (a quote opens a value only at a field's start, after at most one
+        space; a doubled quote is one character; spaces and another quoted piece may follow a
+        closing quote), and so where every later record starts, although it adds or removes no
+        quote: an ``x`` before the quote of ``,"a<LF>b"`` makes it an ordinary character, the
+        line feed then ends the record, and ``b"`` opens the next one."""
+        return self.data[pos:].lstrip(b" ")[:1] == b'"'
+
     def insert(self, pos: int, blob: bytes) -> None:
-        self.touch(self.owner(pos), swallow=b'"' in blob)
+        self.touch(self.owner(pos), swallow=b'"' in blob or self.before_quote(pos))
         self.data = self.data[:pos] + blob + self.data[pos:]
         self.shift(pos, len(blob))
         self.edits.append(f"insert {blob[:12]!r}{'…' if len(blob) > 12 else ''} at {pos}")
 
     def delete(self, pos: int, n: int) -> None:
         n = min(n, len(self.data) - pos)
-        for p in (pos, pos + n - 1):  # a quote removed may open a value that reads on
-            self.touch(self.owner(p), swallow=b'"' in self.data[pos : pos + n])
+        # A quote removed, or one that the bytes removed stood before, may open a value that
+        # reads on.
+        swallow = b'"' in self.data[pos : pos + n] or self.before_quote(pos + n)
+        for p in (pos, pos + n - 1):
+            self.touch(self.owner(p), swallow=swallow)
         for i, r in enumerate(self.records):  # a line end removed: the next record is merged
             if r.terminator and pos < r.end and pos + n > r.end - len(r.terminator):
                 self.touch(i + 1 if i + 1 < len(self.records) else None)
@@ -439,8 +452,10 @@ def test_corrupted_bytes_never_escape_and_untouched_rows_load(
     them (a structural error only when a header is touched) and never raises anything else;
     ``onrecord check`` ends with status 0, 1 or 2; and every row whose bytes were not touched
     is kept at its line with the values it had, except one that an edited row's key now
-    duplicates, or that a stray quote may have swallowed into a quoted value (a quote opening
-    a value at a field's start reads on to the next quote, as in any CSV reader)."""
+    duplicates, or that may now be read as part of a quoted value or no longer be: after a
+    quote added or removed, or an edit just before a quote, which changes whether it opens or
+    closes a value (a quote opening a value at a field's start reads on to the next quote, as
+    in any CSV reader)."""
     with TemporaryDirectory() as d:
         root = Path(d)
         lines = write_package(root, gen, "csv")
