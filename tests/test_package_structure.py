@@ -117,6 +117,18 @@ def test_invalid_utf8_row(write_package) -> None:
     ]
 
 
+def test_text_after_a_closing_quote_is_a_quoting_error_whatever_its_letters(write_package) -> None:
+    """DuckDB also calls such a row invalid UTF-8 when the text after the quote ends in a letter
+    beyond ASCII (``"o1" José``); the row is valid UTF-8, and its problem is the quote."""
+    root = write_package(shifts=SHIFTS)
+    with (root / "shifts.csv").open("ab") as f:
+        f.write('s2,"o1" José,2019-06-02T08:00Z,2019-06-02T16:00Z,regular\n'.encode())
+    pkg = onrecord.load(root)
+    (p,) = pkg.problems()
+    assert (p.line, p.code.value) == (3, "malformed_row")
+    assert "quote" in p.message and "UTF-8" not in p.message
+
+
 @pytest.mark.parametrize("multiline", [False, True], ids=["one-line-records", "multiline-values"])
 def test_lines_of_a_file_read_by_several_threads(write_package, monkeypatch, multiline) -> None:
     """Every kept row's ``_line`` is its line in the file, and the first use of a key is the one
