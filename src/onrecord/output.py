@@ -43,7 +43,7 @@ class Part(BaseModel):
 class Rate(Part):
     """A rate with its numerator and denominator. ``rate`` is null when the denominator is 0
     (nothing to measure: never 0% or 100%); all three are null where the public edition
-    withholds the rate (it is built on a count from 1 to 4)."""
+    withholds the rate (it is built on a withheld count)."""
 
     numerator: Number | None
     denominator: Number | None

@@ -44,3 +44,36 @@ def describe(error: yaml.YAMLError) -> tuple[int | None, int | None, str]:
     if mark is None:
         return None, None, what
     return mark.line + 1, mark.column + 1, what
+
+
+def locate(
+    text: str, path: tuple[str | int, ...], *, at_key: bool = False
+) -> tuple[int, int] | None:
+    """The 1-based line and column of the value at ``path`` (mapping keys and list indices) in
+    ``text``, or of its key with ``at_key`` (for a key that should not be there), so that a
+    validation error can point into the file as a parse error does.
+
+    Where the path runs out of the document (a key that is missing), the deepest node it reaches
+    is given: the mapping the key belongs in. ``None`` when the text is not YAML at all."""
+    try:
+        node: yaml.Node | None = yaml.compose(text, Loader=UniqueKeyLoader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    mark = node.start_mark
+    for step in path:
+        pair: tuple[yaml.Node, yaml.Node] | None = None
+        if isinstance(node, yaml.MappingNode):
+            key = str(step)
+            pairs = (
+                p for p in node.value if isinstance(p[0], yaml.ScalarNode) and p[0].value == key
+            )
+            pair = next(pairs, None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            pair = (node.value[step], node.value[step]) if 0 <= step < len(node.value) else None
+        if pair is None:
+            break
+        node = pair[1]
+        mark = pair[0].start_mark if at_key else node.start_mark
+    return mark.line + 1, mark.column + 1

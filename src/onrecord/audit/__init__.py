@@ -17,7 +17,7 @@ import duckdb
 
 from onrecord.audit import engine, outputs, summary
 from onrecord.audit.models import AuditSummary
-from onrecord.audit.public import public_summary
+from onrecord.audit.public import public_summaries
 from onrecord.audit.report import render_report
 from onrecord.output import write_summary
 from onrecord.package.formats import TableFormat
@@ -41,7 +41,8 @@ class AuditResult:
 
 def _run_one(
     pkg: Package, policy: Policy, out: Path, fmt: TableFormat, public: bool, say: Progress
-) -> tuple[AuditSummary, dict[str, Any], list[Path]]:
+) -> tuple[AuditSummary, list[Path]]:
+    """Audit ``pkg`` under ``policy``: its summary, and the row files written to ``out``."""
     tz, whole = pkg.department.timezone, policy.recording_required.whole_shift
     written: dict[str, Path] = {}
 
@@ -52,15 +53,16 @@ def _run_one(
     say("computing rates")
     doc = summary.build(pkg, policy)
     files: list[Path] = []
-    if public:
-        doc = public_summary(doc)
-    else:
+    if not public:
         written.update(outputs.write_rows(pkg.con, out, tz, fmt, whole, ("encounters",)))
         files += written.values()
+    return doc, files
+
+
+def _write(doc: AuditSummary, out: Path) -> tuple[dict[str, Any], Path]:
     out.mkdir(parents=True, exist_ok=True)
     document = doc.document()
-    files.append(write_summary(document, out))
-    return doc, document, files
+    return document, write_summary(document, out)
 
 
 def run_audit(
@@ -87,13 +89,19 @@ def run_audit(
     main_policy = resolve_policy(policy, pkg)
     other = resolve_policy(compare, pkg) if compare is not None else None
     out, fmt = Path(out), TableFormat(fmt)
-    doc, document, files = _run_one(pkg, main_policy, out, fmt, public, say)
+    doc, files = _run_one(pkg, main_policy, out, fmt, public, say)
     compare_doc, compare_document = None, None
     if other is not None:
-        compare_doc, compare_document, more = _run_one(
-            pkg, other, out / "compare", fmt, public, say
-        )
+        compare_doc, more = _run_one(pkg, other, out / "compare", fmt, public, say)
         files += more
+    if public:  # together: the report publishes both editions side by side
+        editions = public_summaries(doc, *([compare_doc] if compare_doc else []))
+        doc, compare_doc = editions[0], (editions[1] if compare_doc else None)
+    document, path = _write(doc, out)
+    files.append(path)
+    if compare_doc is not None:
+        compare_document, path = _write(compare_doc, out / "compare")
+        files.append(path)
     say("writing the report")
     report = out / "report.html"
     report.write_text(render_report(doc, compare_doc), encoding="utf-8")

@@ -4,7 +4,8 @@ report, the public edition, the command line, the console) reads.
 The full edition and the public edition are one document, ``onrecord.audit-summary/1``
 (``docs/schemas/audit-summary.schema.json``): the public one adds ``public`` and
 ``suppression``, has no per-officer breakdown and no problem examples, and holds ``null``
-where it withholds a count from 1 to 4 (and the rates built on one). A measure a row does not
+where it withholds a count (from 1 to 4, or withheld with one so that it cannot be worked
+out by subtraction) and the rates built on one. A measure a row does not
 have is absent from the file (an encounter type has no shifts, the unscheduled row no shift
 hours); read as a model it takes its empty value (0, or a rate with nothing to measure), and
 :meth:`Measures.has` says whether the file had it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onrecord.cli import audit, check, demo, fleet, importing, plan, policy, serve
+from onrecord.cli import audit, check, demo, fleet, importing, plan, policy, serve, vault
 
 app = typer.Typer(
     name="onrecord",
@@ -20,6 +20,7 @@ app.add_typer(policy.app, name="policy")
 app.command("audit")(audit.audit)
 app.command("plan")(plan.plan)
 app.add_typer(fleet.app, name="fleet")
+app.add_typer(vault.app, name="vault")
 # The kiosk's actions at the top level too, as before `onrecord fleet` had them (docs/fleet.md).
 app.command("checkout", hidden=True)(fleet.checkout)
 app.command("checkin", hidden=True)(fleet.checkin)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from onrecord.audit import run_audit
@@ -56,7 +57,7 @@ def audit(
             progress=say,
         )  # fmt: skip
     _print_summary(console, result.model, result.compare_model)
-    console.print(f"Report: [bold]{out / 'report.html'}[/]")
+    console.print(f"Report: [bold]{escape(str(out / 'report.html'))}[/]")
 
 
 def _words(items: list[str]) -> str:
@@ -89,7 +90,7 @@ def _nothing_required(doc: AuditSummary) -> list[str]:
 def _print_summary(console: Console, doc: AuditSummary, other: AuditSummary | None) -> None:
     pkg, dq = doc.package, doc.data_quality
     period = pkg.period
-    console.print(f"[bold]{pkg.name}[/], {period.first} to {period.last} ({pkg.timezone})")
+    console.print(f"[bold]{escape(pkg.name)}[/], {period.first} to {period.last} ({pkg.timezone})")
     console.print(
         f"{dq.rows_excluded:,} row(s) excluded by row errors; {dq.findings:,} finding(s) "
         "(see the report's data quality section)"
@@ -110,14 +111,14 @@ def _print_summary(console: Console, doc: AuditSummary, other: AuditSummary | No
     console.print(t)
     for d in docs:
         for why in _nothing_required(d):
-            console.print(f"[yellow]{d.policy.id}:[/] {why}")
+            console.print(f"[yellow]{escape(d.policy.id)}:[/] {escape(why)}")
 
     k = Table(title=f"By shift kind ({doc.policy.id})", title_justify="left")
     for col in ("shift kind", "shifts", "hours", "hours on camera", "equipment", "compliance"):
         k.add_column(col, justify="left" if col == "shift kind" else "right")
     for row in doc.rates.by.shift_kind:
         k.add_row(
-            str(row.key),
+            escape(str(row.key)),
             "—" if not row.has("shifts") or row.shifts is None else f"{row.shifts:,}",
             "—" if row.hours is None else f"{row.hours:,.0f}",
             _pct(row.hours_on_camera_rate, counts=False),

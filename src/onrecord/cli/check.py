@@ -9,6 +9,7 @@ from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from onrecord.cli.running import make_console
@@ -57,15 +58,15 @@ def check(
 
 
 def _print_structural(console: Console, package: Path, problems: list[Problem]) -> None:
-    console.print(f"[bold]{package}[/] cannot be read as a data package:")
+    console.print(f"[bold]{escape(str(package))}[/] cannot be read as a data package:")
     for p in problems:
-        console.print(f"  [bold red]✗[/] {p.where()}: {p.message}")
+        console.print(f"  [bold red]✗[/] {escape(p.where())}: {escape(p.message)}")
     console.print(f"[bold red]{len(problems)} structural error(s)[/]; nothing was checked further.")
 
 
 def _print_report(console: Console, pkg: Package, list_all: bool) -> None:
     d = pkg.department
-    console.print(f"[bold]{d.name}[/] — {pkg.root} (timezone {d.timezone})")
+    console.print(f"[bold]{escape(d.name)}[/] — {escape(str(pkg.root))} (timezone {d.timezone})")
     t = Table(title="Tables", title_justify="left")
     for col in ("table", "file", "rows read", "kept", "excluded", "why excluded"):
         t.add_column(col, justify="right" if col in ("rows read", "kept", "excluded") else "left")
@@ -73,7 +74,7 @@ def _print_report(console: Console, pkg: Package, list_all: bool) -> None:
         why = "\n".join(f"{k} {v:,}" for k, v in ld.excluded.items())
         t.add_row(
             ld.table,
-            ld.file,
+            escape(ld.file),
             f"{ld.rows_read:,}",
             f"{ld.rows_kept:,}",
             f"{ld.rows_excluded:,}",
@@ -88,18 +89,19 @@ def _print_report(console: Console, pkg: Package, list_all: bool) -> None:
             g.add_column(col, justify="right" if col == "count" else "left", overflow="fold")
         for grp in groups:
             where = ".".join(x for x in (grp.table, grp.column) if x)
-            ex = f"{grp.example.where()}: {grp.example.message}"
+            ex = escape(f"{grp.example.where()}: {grp.example.message}")
             g.add_row(
                 f"[{STYLE[grp.severity]}]{grp.severity.value}[/]",
                 grp.code.value,
-                where,
+                escape(where),
                 f"{grp.count:,}",
                 ex,
             )
         console.print(g)
     if list_all:
         for p in pkg.problems():
-            console.print(f"[{STYLE[p.severity]}]{p.severity.value}[/] {p.where()}: {p.message}")
+            where, what = escape(p.where()), escape(p.message)
+            console.print(f"[{STYLE[p.severity]}]{p.severity.value}[/] {where}: {what}")
 
     rows, finds = pkg.count(Severity.ROW), pkg.count(Severity.FINDING)
     excluded = sum(ld.rows_excluded for ld in pkg.loads.values())

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -166,7 +167,7 @@ def token_add(
     try:
         new = add_token(engine, name, station or [], all_stations)
     except TokenError as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
     console.print(
         f"Token [bold]{name}[/] for {new.info.scope.describe()}. Give the kiosk this secret, "
@@ -188,8 +189,8 @@ def token_list(url: DbOption) -> None:
         scope = info.scope
         stations = "all stations" if scope.stations is None else ", ".join(sorted(scope.stations))
         t.add_row(
-            info.name,
-            stations,
+            escape(info.name),
+            escape(stations),
             _utc(info.created_at),
             _utc(info.revoked_at),
             _utc(info.last_used_at),
@@ -207,9 +208,9 @@ def token_revoke(
     try:
         info = revoke_token(engine, name)
     except TokenError as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
-    console.print(f"Token [bold]{name}[/] revoked at {_utc(info.revoked_at)}.")
+    console.print(f"Token [bold]{escape(name)}[/] revoked at {_utc(info.revoked_at)}.")
 
 
 @token_app.command("uses")
@@ -228,10 +229,10 @@ def token_uses(
         token = (u.name or "—") + ("" if u.auth == "ok" else f" ({u.auth})")
         t.add_row(
             _utc(u.at),
-            token,
-            u.action,
+            escape(token),
+            escape(u.action),
             str(u.status),
-            *(v or "" for v in (u.station_id, u.officer_id, u.camera_id, u.address)),
+            *(escape(v or "") for v in (u.station_id, u.officer_id, u.camera_id, u.address)),
         )
     console.print(t)
 
@@ -256,12 +257,14 @@ def _when(text: str | None, console: Console) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        console.print(f"[red]--at {text!r} is not an ISO 8601 time such as 2020-06-01T07:15[/]")
+        console.print(
+            f"[red]--at {escape(repr(text))} is not an ISO 8601 time such as 2020-06-01T07:15[/]"
+        )
         raise typer.Exit(2) from None
 
 
 def _refused(console: Console, r: Refused) -> typer.Exit:
-    console.print(f"[bold red]Refused[/] ({r.reason.value}): {r.message}")
+    console.print(f"[bold red]Refused[/] ({r.reason.value}): {escape(r.message)}")
     return typer.Exit(1)
 
 
@@ -290,7 +293,7 @@ def checkout(
             f"Shift {got.shift_id}: {local(got.shift_start, tz)} to {local(got.shift_end, tz)}."
         )
     if got.note:
-        console.print(f"[yellow]{got.note}[/]")
+        console.print(f"[yellow]{escape(got.note)}[/]")
 
 
 @app.command("checkin")
@@ -363,7 +366,7 @@ def correct(
             officer_id=officer.strip() if officer else None, battery_pct=battery_pct,
         )  # fmt: skip
     except ValueError as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
     except Refused as r:
         raise _refused(console, r) from None

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from onrecord.cli.running import (
@@ -85,7 +86,9 @@ def plan(
         )  # fmt: skip
     except ValidationError as e:
         for err in e.errors():
-            console.print(f"[red]✗[/] --{str(err['loc'][0]).replace('_', '-')}: {err['msg']}")
+            console.print(
+                f"[red]✗[/] --{str(err['loc'][0]).replace('_', '-')}: {escape(err['msg'])}"
+            )
         raise typer.Exit(2) from None
     with exit_on_bad_input(console, package, PlanError), spinner(console) as say:
         result = run_plan(
@@ -94,7 +97,7 @@ def plan(
             progress=say,
         )  # fmt: skip
     _print_summary(console, result.model)
-    console.print(f"Report: [bold]{out / 'report.html'}[/]")
+    console.print(f"Report: [bold]{escape(str(out / 'report.html'))}[/]")
 
 
 def _print_summary(console: Console, doc: PlanSummary) -> None:
@@ -114,7 +117,7 @@ def _print_summary(console: Console, doc: PlanSummary) -> None:
         t.add_column(col, justify="left" if col in ("station", "peak at") else "right")
     for r in rows[:SHOWN_STATIONS]:
         t.add_row(
-            r.station_id, f"{r.pool_needed:,}", f"{r.pool_have:,}",
+            escape(r.station_id), f"{r.pool_needed:,}", f"{r.pool_have:,}",
             f"{r.shortfall:,}", (r.peak_at or "—")[:16].replace("T", " "),
             f"{r.uncovered_shifts:,}",
         )  # fmt: skip

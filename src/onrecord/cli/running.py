@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from onrecord.database import connection as db
@@ -73,13 +74,14 @@ def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -
     try:
         yield
     except StructuralError as e:
-        console.print(f"[bold]{package}[/] cannot be read (run `onrecord check {package}`):")
+        where = escape(str(package))
+        console.print(f"[bold]{where}[/] cannot be read (run `onrecord check {where}`):")
         for p in e.problems:
-            console.print(f"  [red]✗[/] {p.where()}: {p.message}")
+            console.print(f"  [red]✗[/] {escape(p.where())}: {escape(p.message)}")
         raise typer.Exit(2) from None
     except bad_input as e:
         for msg in getattr(e, "messages", [str(e)]):
-            console.print(f"[red]✗[/] {msg}")
+            console.print(f"[red]✗[/] {escape(msg)}")
         raise typer.Exit(2) from None
 
 
@@ -99,5 +101,5 @@ def database_errors(console: Console) -> Iterator[None]:
     try:
         yield
     except db.DatabaseError as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None

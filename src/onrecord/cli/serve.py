@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from onrecord.cli.running import DbOption, database_errors, make_console
 from onrecord.database import connection as db
@@ -74,7 +75,7 @@ def serve(
             trusted_proxies=tuple(trusted_proxy or ()),
         )
     except ValueError as e:
-        console.print(f"[red]✗[/] --trusted-proxy {e}")
+        console.print(f"[red]✗[/] --trusted-proxy {escape(str(e))}")
         raise typer.Exit(2) from None
     if key:
         settings = replace(settings, secret_key=key)
@@ -83,7 +84,7 @@ def serve(
     try:
         application = create_app(settings)
     except (ResultsError, PlanError, db.DatabaseError) as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
     console.print(f"OnRecord console on [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
     # The app reads X-Forwarded-For itself, from --trusted-proxy only: uvicorn's own reading
@@ -118,10 +119,10 @@ def add(
     try:
         account = add_user(engine, name, role, password, station)
     except AccountError as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
     where = f" at station {account.station_id}" if account.station_id else ""
-    console.print(f"Added [bold]{account.name}[/] ({account.role.value}{where}).")
+    console.print(f"Added [bold]{escape(account.name)}[/] ({account.role.value}{escape(where)}).")
 
 
 @user_app.command("password")
@@ -147,6 +148,6 @@ def password(
             new = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
         set_password(engine, user, new)
     except AccountError as e:
-        console.print(f"[red]✗[/] {e}")
+        console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
-    console.print(f"New password set for [bold]{name}[/]; its console sessions have ended.")
+    console.print(f"New password set for [bold]{escape(name)}[/]; its console sessions have ended.")

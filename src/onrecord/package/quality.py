@@ -31,7 +31,8 @@ class ProblemGroupCount(Part):
     table: str | None
     column: str | None
     count: int | None
-    """Problems in the group; null where a public edition withholds a count from 1 to 4."""
+    """Problems in the group (null only in public editions written before they were published
+    whole)."""
     example: str | SkipJsonSchema[None] = Field(default=None, json_schema_extra=absent_by_default)
     """The first problem, where it is (file, line, column) and what it says. A public edition
     leaves it out: it names a file line, often an officer."""

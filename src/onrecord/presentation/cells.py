@@ -1,6 +1,6 @@
 """Numbers as the report prints them: one formatting rule for every table, figure and chart.
 
-A council reads "—" and "<5" differently from 0%, so every value knows whether it is a
+A council reads "—" and "withheld" differently from 0%, so every value knows whether it is a
 number, empty (a zero denominator: nothing to measure) or suppressed (withheld from the public
 edition), and each state has its own text and footnote.
 """
@@ -19,8 +19,9 @@ EMPTY_NOTE = (
     "not 0% or 100%."
 )
 SUPPRESSED_NOTE = (
-    "<5 marks a count from 1 to 4 withheld in the public edition; a rate built on such a count "
-    "is shown as suppressed."
+    "withheld marks a count the public edition does not publish: a count from 1 to 4, or another "
+    "count withheld with it so that it cannot be worked out by subtraction; a rate built on a "
+    "withheld count is shown as suppressed."
 )
 
 
@@ -41,9 +42,11 @@ class Cell:
 
 
 def count(value: int | None) -> Cell:
-    """A count; ``None`` only comes from suppression (rates.py writes 0, never null)."""
+    """A count; ``None`` only comes from suppression (rates.py writes 0, never null). It reads
+    "withheld", never "<5": a count withheld with a small one (to stop subtraction) is not
+    small, and saying which ones are would point at the small ones."""
     if value is None:
-        return Cell("<5", 2.5, State.SUPPRESSED)
+        return Cell("withheld", -1, State.SUPPRESSED)
     return Cell(f"{value:,}", value)
 
 

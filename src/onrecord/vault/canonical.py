@@ -11,6 +11,7 @@ as RFC 8785's I-JSON requires, so that any JSON reader gets the same number back
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _SHORT = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
 REQUIRED_KEYS = ("index", "time", "actor", "action", "outcome", "item", "details", "source")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what ``quote`` must escape
 
 
 class CanonicalError(ValueError):
@@ -90,6 +92,8 @@ def _write(value: Any, out: list[str], where: str) -> None:
 
 def quote(text: str) -> str:
     """``text`` as a JSON string the way ECMAScript's ``JSON.stringify`` writes it."""
+    if not _ESCAPED.search(text):
+        return f'"{text}"'
     parts = ['"']
     for ch in text:
         code = ord(ch)
@@ -123,7 +127,7 @@ def check_entry(entry: Any) -> None:
             "like 2026-12-02T06:17:00.000000Z"
         )
     try:
-        datetime.strptime(time, "%Y-%m-%dT%H:%M:%S.%fZ")
+        datetime.fromisoformat(time[:-1])  # the pattern matched: only the date can be wrong
     except ValueError as e:
         raise CanonicalError(f"time: {time!r} is no real instant ({e})") from None
     for key in ("actor", "action"):
@@ -163,3 +167,47 @@ def entry_bytes(entry: dict[str, Any]) -> bytes:
     """A checked entry's canonical bytes."""
     check_entry(entry)
     return canonical_bytes(entry)
+
+
+_FOUR_BYTE_UTF8 = re.compile(rb"[\xf0-\xf4]")  # the lead bytes of characters past U+FFFF
+
+
+def _no_float(text: str) -> Any:
+    raise CanonicalError(f"{text} is a floating-point number; entries hold no floats")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise CanonicalError(f"the integer {value} is beyond ±(2**53 - 1)")
+    return value
+
+
+def parse_entry(body: bytes) -> dict[str, Any]:
+    """The entry whose canonical bytes are exactly ``body``, or ``CanonicalError`` saying why
+    ``body`` is not that (not JSON, not an entry, not in canonical form).
+
+    For verifying a long log fast: when ``body`` holds no character past U+FFFF, UTF-16 order
+    is code-point order and Python's ``json`` escapes what ``JSON.stringify`` does, so its C
+    serialiser gives the canonical bytes (the parse has already refused floats and unsafe
+    integers); otherwise the pure canonical serialiser decides."""
+    try:
+        entry = json.loads(
+            body, parse_float=_no_float, parse_constant=_no_float, parse_int=_safe_int
+        )
+    except CanonicalError:
+        raise
+    except ValueError as e:
+        raise CanonicalError(f"not JSON in UTF-8 ({e})") from None
+    check_entry(entry)
+    if _FOUR_BYTE_UTF8.search(body):
+        canonical = canonical_bytes(entry)
+    else:
+        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        try:
+            canonical = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, written as an escape
+            canonical = canonical_bytes(entry)
+    if canonical != body:
+        raise CanonicalError("the bytes are not in canonical form (RFC 8785)")
+    return entry

@@ -56,7 +56,7 @@ def vkey_line(name: str, public_key: bytes) -> str:
     return f"{name}+{key_id(name, public_key).hex()}+{encoded}"
 
 
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
     if not _NAME.fullmatch(name):
         raise CheckpointError(f"key name {name!r}: one or more characters, no spaces or '+'")
 
@@ -71,7 +71,7 @@ def public_key_of(private_key: bytes) -> bytes:
 
 def generate_key(name: str) -> tuple[bytes, str]:
     """A new Ed25519 key: its 32 private bytes (keep them secret) and its verifier key line."""
-    _check_name(name)
+    check_name(name)
     private = Ed25519PrivateKey.generate()
     raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     return raw, vkey_line(name, public_key_of(raw))
@@ -85,7 +85,7 @@ def body(origin: str, size: int, root: bytes) -> str:
 def sign_checkpoint(origin: str, size: int, root: bytes, private_key: bytes) -> str:
     """The signed checkpoint for the tree of ``size`` leaves with head ``root``; the key name is
     the origin, as the contract has it."""
-    _check_name(origin)
+    check_name(origin)
     if size < 0 or len(root) != 32:
         raise CheckpointError("a checkpoint has a size ≥ 0 and a 32-byte root")
     text = body(origin, size, root)
@@ -107,7 +107,7 @@ def parse_vkey(line: str) -> Verifier:
     if len(parts) != 3:
         raise CheckpointError("verifier key: expected <name>+<key id hex>+<base64 key>")
     name, kid_hex, encoded = parts
-    _check_name(name)
+    check_name(name)
     if not re.fullmatch(r"[0-9a-f]{8}", kid_hex):
         raise CheckpointError(f"verifier key: key id {kid_hex!r} is not 8 lower-case hex digits")
     raw = _b64(encoded, "verifier key")

@@ -1,17 +1,21 @@
 """The custody log's Merkle tree, RFC 9162 section 2.1 (the same as RFC 6962).
 
-``MerkleTree`` keeps every complete subtree's hash, level by level (level h holds the hashes of the
-aligned runs of 2**h leaves, 32 bytes each, in one ``bytearray``), built once from the leaf hashes
-and extended one leaf at a time as the log grows. Any tree head, inclusion proof or consistency
+A tree is known by the hashes of its complete aligned subtrees: level h holds the hash of each
+run of 2**h leaves starting at a multiple of 2**h. Any tree head, inclusion proof or consistency
 proof, for the whole log or any earlier size of it, then costs O(log² n) hashes instead of O(n):
 every subtree RFC 9162's recursion asks for is either complete (a stored hash) or lies on the
-right edge of the tree (a few more hashes). The functions ``verify_inclusion`` and
-``verify_consistency`` are the verification algorithms of sections 2.1.3.2 and 2.1.4.2.
+right edge of the tree (a few more hashes). ``SubtreeHashes`` holds those algorithms over any
+lookup of the stored hashes; ``MerkleTree`` keeps them in memory (one ``bytearray`` per level),
+the vault's database keeps them in a table. ``Frontier`` is the few hashes that extend a tree one
+leaf at a time, naming each complete subtree a new leaf closes. The functions
+``verify_inclusion`` and ``verify_consistency`` are the verification algorithms of sections
+2.1.3.2 and 2.1.4.2.
 """
 
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
 HASH_SIZE = 32
@@ -37,54 +41,20 @@ def split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
-class MerkleTree:
-    """The hashes of every complete subtree over a list of leaf hashes (see the module)."""
-
-    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        leaves = list(leaf_hashes)
-        for h in leaves:
-            if len(h) != HASH_SIZE:
-                raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(h)}")
-        self._levels: list[bytearray] = [bytearray(b"".join(leaves))]
-        sha = hashlib.sha256
-        while len(self._levels[-1]) >= 2 * HASH_SIZE:
-            below = self._levels[-1]
-            pairs = len(below) // (2 * HASH_SIZE)
-            self._levels.append(
-                bytearray(
-                    b"".join(
-                        sha(b"\x01" + below[64 * i : 64 * i + 64]).digest() for i in range(pairs)
-                    )
-                )
-            )
-
-    @classmethod
-    def of_entries(cls, entries: Iterable[bytes]) -> MerkleTree:
-        return cls(leaf_hash(e) for e in entries)
+class SubtreeHashes(ABC):
+    """RFC 9162's tree heads and proofs over a tree known by its complete subtrees' hashes."""
 
     @property
+    @abstractmethod
     def size(self) -> int:
-        return len(self._levels[0]) // HASH_SIZE
+        """The number of leaves."""
 
-    def append(self, leaf: bytes) -> None:
-        """Add one leaf hash, storing the complete subtrees it closes (O(log n) hashes)."""
-        if len(leaf) != HASH_SIZE:
-            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}")
-        self._levels[0] += leaf
-        level = 0
-        while (len(self._levels[level]) // HASH_SIZE) % 2 == 0:
-            below = self._levels[level]
-            parent = node_hash(bytes(below[-64:-32]), bytes(below[-32:]))
-            if level + 1 == len(self._levels):
-                self._levels.append(bytearray())
-            self._levels[level + 1] += parent
-            level += 1
+    @abstractmethod
+    def _stored(self, level: int, i: int) -> bytes:
+        """The hash of leaves ``[i * 2**level, (i + 1) * 2**level)``, a complete subtree."""
 
     def leaf(self, index: int) -> bytes:
         return self._stored(0, index)
-
-    def _stored(self, level: int, i: int) -> bytes:
-        return bytes(self._levels[level][HASH_SIZE * i : HASH_SIZE * (i + 1)])
 
     def _mth(self, lo: int, hi: int) -> bytes:
         """MTH(D[lo:hi]) for a range RFC 9162's recursion produces (lo a multiple of the
@@ -146,6 +116,105 @@ class MerkleTree:
             proof.append(self._mth(lo, hi))
         proof.reverse()
         return proof
+
+
+class MerkleTree(SubtreeHashes):
+    """The hashes of every complete subtree over a list of leaf hashes, in memory."""
+
+    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
+        leaves = list(leaf_hashes)
+        for h in leaves:
+            if len(h) != HASH_SIZE:
+                raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(h)}")
+        self._levels: list[bytearray] = [bytearray(b"".join(leaves))]
+        sha = hashlib.sha256
+        while len(self._levels[-1]) >= 2 * HASH_SIZE:
+            below = self._levels[-1]
+            pairs = len(below) // (2 * HASH_SIZE)
+            self._levels.append(
+                bytearray(
+                    b"".join(
+                        sha(b"\x01" + below[64 * i : 64 * i + 64]).digest() for i in range(pairs)
+                    )
+                )
+            )
+
+    @classmethod
+    def of_entries(cls, entries: Iterable[bytes]) -> MerkleTree:
+        return cls(leaf_hash(e) for e in entries)
+
+    @property
+    def size(self) -> int:
+        return len(self._levels[0]) // HASH_SIZE
+
+    def append(self, leaf: bytes) -> None:
+        """Add one leaf hash, storing the complete subtrees it closes (O(log n) hashes)."""
+        if len(leaf) != HASH_SIZE:
+            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}")
+        self._levels[0] += leaf
+        level = 0
+        while (len(self._levels[level]) // HASH_SIZE) % 2 == 0:
+            below = self._levels[level]
+            parent = node_hash(bytes(below[-64:-32]), bytes(below[-32:]))
+            if level + 1 == len(self._levels):
+                self._levels.append(bytearray())
+            self._levels[level + 1] += parent
+            level += 1
+
+    def _stored(self, level: int, i: int) -> bytes:
+        return bytes(self._levels[level][HASH_SIZE * i : HASH_SIZE * (i + 1)])
+
+
+class Frontier:
+    """The hashes of the complete subtrees that cover leaves ``[0, size)`` from the left, biggest
+    first (one per set bit of ``size``): all it takes to extend a tree one leaf at a time and to
+    give its head, in O(log n) memory, so that a log can be appended to or re-checked entry by
+    entry without holding it."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        levels = [level for level, _ in self.covering(size)]
+        if len(hashes) != len(levels) or any(len(h) != HASH_SIZE for h in hashes):
+            raise ValueError(f"a frontier of {size} leaves is {len(levels)} hashes of 32 bytes")
+        self._size = size
+        self._nodes = list(zip(levels, hashes, strict=True))
+
+    @staticmethod
+    def covering(size: int) -> list[tuple[int, int]]:
+        """The (level, position) of the subtrees a frontier of ``size`` leaves holds."""
+        out, start = [], 0
+        for level in reversed(range(size.bit_length())):
+            if size >> level & 1:
+                out.append((level, start >> level))
+                start += 1 << level
+        return out
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        """Add a leaf hash; returns the complete subtrees of two or more leaves it closes, as
+        (level, position, hash), lowest first: exactly what a store of subtrees must add."""
+        if len(leaf) != HASH_SIZE:
+            raise ValueError(f"a leaf hash is {HASH_SIZE} bytes, not {len(leaf)}")
+        closed: list[tuple[int, int, bytes]] = []
+        level, position, h = 0, self._size, leaf
+        while self._nodes and self._nodes[-1][0] == level:
+            h = node_hash(self._nodes.pop()[1], h)
+            level, position = level + 1, position >> 1
+            closed.append((level, position, h))
+        self._nodes.append((level, h))
+        self._size += 1
+        return closed
+
+    def root(self) -> bytes:
+        """MTH(D[0:size]): the subtrees folded from the right, as RFC 9162's split makes it."""
+        if not self._nodes:
+            return EMPTY_ROOT
+        r = self._nodes[-1][1]
+        for _, h in reversed(self._nodes[:-1]):
+            r = node_hash(h, r)
+        return r
 
 
 def verify_inclusion(

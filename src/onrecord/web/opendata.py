@@ -60,8 +60,9 @@ COLUMNS: dict[str, str] = {
 }
 
 EMPTY_CELL = (
-    "An empty cell is either a count from 1 to 4 withheld to protect privacy (with any rate "
-    "built on it), or a rate with nothing to measure (a zero denominator); neither means 0."
+    "An empty cell is either a count withheld to protect privacy (a count from 1 to 4, or one "
+    "withheld with it so that it cannot be worked out by subtraction; with any rate built on "
+    "it), or a rate with nothing to measure (a zero denominator); neither means 0."
 )
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

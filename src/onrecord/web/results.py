@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from onrecord.audit.models import AuditSummary, Row
-from onrecord.audit.public import public_summary
+from onrecord.audit.public import public_summaries
 from onrecord.audit.report import compare as comparison
 from onrecord.audit.report import render_report, sections
 from onrecord.audit.report.compare import CompareView
@@ -120,8 +120,12 @@ class Results:
             )
         compare = audit_dir / "compare" / "summary.json"
         self.compare_model = _read_summary(compare) if compare.is_file() else None
-        self.public = public_summary(self.model)
-        self.public_compare = public_summary(self.compare_model) if self.compare_model else None
+        # made together: the comparison publishes both, so neither may give the other away
+        editions = public_summaries(
+            self.model, *([self.compare_model] if self.compare_model else [])
+        )
+        self.public = editions[0]
+        self.public_compare = editions[1] if self.compare_model else None
         # the API's answers, serialised once: encoding the summary per request was most of the
         # cost of /api/summary
         self.internal_json = _json(self.internal)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from onrecord.database import accounts, fleet, policies  # noqa: F401  (each registers its tables)
+# Each module registers its tables on Base.metadata.
+from onrecord.database import accounts, axis, fleet, policies, vault  # noqa: F401
 from onrecord.database.base import Base
 
 connection = context.config.attributes["connection"]

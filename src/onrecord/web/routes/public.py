@@ -87,7 +87,7 @@ def open_data_csv(request: Request, name: str) -> Response:
 
 @api.get("/public/summary", response_class=JSONBytes)
 def public_summary(request: Request) -> Response:
-    """summary.json's public edition: no officer, counts from 1 to 4 withheld (no sign-in)."""
+    """summary.json's public edition: no officer, small counts withheld (no sign-in)."""
     return JSONBytes(deps.results(request).public_json)
 
 
