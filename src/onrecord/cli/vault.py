@@ -354,3 +354,36 @@ def dispose(
             f"({run.deleted_blobs:,} stored blob(s) deleted); {held:,} past retention kept by a "
             "hold or an open case. Each file's dispose entry keeps its SHA-256."
         )
+
+
+@app.command("rotate-keys")
+def rotate_keys(
+    url: DbOption,
+    keys: KeysOption = None,
+    keep_old: Annotated[
+        bool, typer.Option("--keep-old", help="Keep the old key files after rewrapping.")
+    ] = False,
+) -> None:
+    """Make a new key-encryption key and rewrap every stored file's data key under it (the
+    footage itself is not rewritten); then remove the old key files unless --keep-old."""
+    from onrecord.vault.keyring import KeyRing
+    from onrecord.vault.stores import open_store, rotate_keys
+
+    console = make_console()
+    vault = _open(url, console, keys)
+    with bad_input(console):
+        ring = KeyRing.load(vault.keys)
+        store = open_store(
+            vault.settings.store_location, ring, endpoint_url=vault.settings.endpoint_url
+        )
+        done = rotate_keys(store, ring, retire=not keep_old)
+    r = done.rewrap
+    console.print(
+        f"New key [bold]{done.key_id}[/]: {r.rewrapped:,} file(s) rewrapped, {r.current:,} "
+        f"already under it; old key file(s) removed: {', '.join(done.retired) or 'none'}."
+    )
+    for sha, why in r.damaged.items():
+        console.print(f"[red]✗[/] blob {sha}: {escape(why)} (kept under its old key)")
+    if r.damaged:
+        console.print("Some files could not be rewrapped; run `onrecord vault verify`.")
+        raise typer.Exit(1)
