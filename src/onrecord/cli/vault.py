@@ -9,7 +9,6 @@ not exist, a folder that does, a time without a zone.
 
 from __future__ import annotations
 
-import base64
 import getpass
 import json
 from collections.abc import Iterator
@@ -244,23 +243,7 @@ def prove(
     vault = _open(url, console)
     with bad_input(console):
         proof = vault.prove(entry, from_size)
-
-    def b64(hashes: list[bytes]) -> list[str]:
-        return [base64.b64encode(h).decode() for h in hashes]
-
-    doc: dict[str, object] = {
-        "index": proof.index,
-        "entry": proof.entry.decode("utf-8"),
-        "leaf": base64.b64encode(proof.leaf).decode(),
-        "tree_size": proof.tree_size,
-        "root": base64.b64encode(proof.root).decode(),
-        "inclusion": b64(proof.inclusion),
-        "checkpoint": proof.checkpoint,
-    }
-    if proof.from_size is not None and proof.old_root and proof.consistency is not None:
-        doc["from_size"] = proof.from_size
-        doc["old_root"] = base64.b64encode(proof.old_root).decode()
-        doc["consistency"] = b64(proof.consistency)
+    doc = proof.document()
     typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 

@@ -13,5 +13,7 @@ location.
 Over the database and a blob store: creating a vault (``setup``, ``signing``), the log's appends
 and proofs (``log``), the service every ingest path calls (``service``), bundles (``bundle``),
 ``verify``, the media times of local files (``media``), retention schedules (``retention``) and
-disposition (``disposition``); the Axis content destination (``axis``).
+disposition (``disposition``); for the console, who may see which item (``access``), legal
+holds (``holds``), categories and cases (``labels``), share links (``shares``) and one entry per
+playback (``playback``); the Axis content destination (``axis``).
 """
