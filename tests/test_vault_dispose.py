@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from memory_store import MemoryStore
 from onrecord.cli.app import app
 from onrecord.database.vault import VaultEntry, VaultFile, VaultHold
-from onrecord.vault import disposition
+from onrecord.vault import disposition, labels
 from onrecord.vault.canonical import parse_entry
 from onrecord.vault.errors import VaultError
 from onrecord.vault.log import Action
@@ -190,3 +190,43 @@ def test_the_commands_on_a_real_folder_store(tmp_path: Path) -> None:
     assert (tmp_path / "bundle" / "files").is_dir()
     missing = runner.invoke(app, ["vault", "dispose", "--db", f"sqlite:///{tmp_path / 'no.db'}"])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_closing_the_case_lets_its_items_go(items: tuple) -> None:
+    vault, _, made = items
+    assert made["case"] not in {d.item_id for d in disposition.plan(vault, MINNESOTA, LATER)
+                                if d.eligible}  # fmt: skip
+    assert labels.set_case_status(vault, "C-2026-17", "closed", reason="verdict", actor="c",
+                                  address=None) is not None  # fmt: skip
+    assert labels.set_case_status(vault, "C-2026-17", "closed", reason="again", actor="c",
+                                  address=None) is None  # fmt: skip
+    run = disposition.dispose(vault, MINNESOTA, actor="c", address=None, now=LATER)
+    assert made["case"] in {d.item_id for d in run.eligible}
+    with pytest.raises(VaultError, match="no case"):
+        labels.set_case_status(vault, "C-0", "closed", reason="x", actor="c", address=None)
+
+
+def test_the_custodians_commands(tmp_path: Path) -> None:
+    """hold place/list/release, label and case close through the command line, each logged."""
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    clip = make_clip(tmp_path / "a.mp4")
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, ["vault", *args], terminal_width=200)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    run("init", "--db", url, "--store", str(tmp_path / "s"), "--origin", "v.test/x",
+        "--keys", str(tmp_path / "k"))  # fmt: skip
+    run("ingest", "--db", url, str(clip), "--officer", "7", "--camera", "C1", "--case", "K-1")
+    assert "Hold 1 placed" in run("hold", "place", "--db", url, "--item", "V-2026-000001",
+                                  "--reason", "complaint")  # fmt: skip
+    assert "complaint" in run("hold", "list", "--db", url)
+    run("label", "--db", url, "V-2026-000001", "--category", "formal_complaint")
+    assert "now closed" in run("case", "close", "--db", url, "K-1", "--reason", "verdict")
+    run("hold", "release", "--db", url, "1", "--reason", "resolved")
+    run("case", "close", "--db", url, "K-404", "--reason", "x", code=2)
+    actions = run("log", "--db", url)
+    for action in ("hold placed", "category set", "case set", "hold released"):
+        assert action in actions

@@ -30,7 +30,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from onrecord.cli import vault_axis, vault_retention
+from onrecord.cli import vault_axis, vault_custody, vault_retention
 from onrecord.cli.running import DbOption, make_console
 from onrecord.database import connection as db
 from onrecord.vault.errors import VaultError
@@ -387,3 +387,8 @@ def rotate_keys(
     if r.damaged:
         console.print("Some files could not be rewrapped; run `onrecord vault verify`.")
         raise typer.Exit(1)
+
+
+app.add_typer(vault_custody.hold_app, name="hold")
+app.add_typer(vault_custody.case_app, name="case")
+app.command("label")(vault_custody.label)

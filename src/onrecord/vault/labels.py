@@ -95,3 +95,31 @@ def set_cases(
             details={"cases": new, "previous": old},
             source=address,
         )
+
+
+def set_case_status(
+    vault: Vault, case_id: str, status: str, *, reason: str, actor: str, address: str | None
+) -> int | None:
+    """Close a case (its proceedings ended: its items fall back to their schedule's periods) or
+    open it again; the ``case set`` entry's index (naming no item), or None when it already had
+    that status. Items kept "until proceedings end" become eligible only once their case is
+    closed, so who closed it, when and why is logged."""
+    if status not in ("open", "closed"):
+        raise VaultError(f"{status!r}: a case is 'open' or 'closed'")
+    if not reason.strip():
+        raise VaultError("say why the case's status changes (--reason)")
+    with vault.writing() as log:
+        case = log.session.get(VaultCase, case_id)
+        if case is None:
+            raise VaultError(f"there is no case {case_id!r}")
+        if case.status == status:
+            return None
+        now = vault.clock()
+        case.status, case.closed_at = status, (now if status == "closed" else None)
+        return log.append(
+            Action.CASE_SET,
+            actor=actor,
+            item=None,
+            details={"case": case_id, "status": status, "reason": reason.strip()},
+            source=address,
+        )
