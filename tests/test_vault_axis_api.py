@@ -116,7 +116,7 @@ def test_bad_credentials_are_401_and_logged(st: Site, headers: dict[str, str]) -
     assert r.status == 401 and r.headers["WWW-Authenticate"].startswith("Swift")
     assert "X-Auth-Token" not in r.headers
     [failure] = st.vault.failures
-    assert failure.action == "sign_in" and failure.actor == "anonymous"
+    assert failure.action == "sign in" and failure.actor == "anonymous"
     assert failure.details["status"] == 401 and failure.details["path"] == "/auth/v1.0"
     assert failure.details["user"] == headers.get("X-Auth-User")
     assert failure.address == "127.0.0.1"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -626,3 +627,14 @@ def test_the_command_line_adds_investigators_and_assigns_their_cases(site: Site)
         input=PASSWORD + "\n",
     )
     assert r.exit_code == 2 and "only an investigator is assigned cases" in r.output
+
+
+def test_the_console_serves_the_axis_content_destination(site: Site) -> None:
+    """`onrecord serve` receives recordings too, at /axis: a body-worn system signs in there
+    (wrong credentials: 401 with the console's security headers), and the storage URL it is
+    given stays under /axis."""
+    c = TestClient(site.app())
+    refused = c.get("/axis/auth/v1.0", headers={"X-Auth-User": "w800", "X-Auth-Key": "wrong"})
+    assert refused.status_code == 401
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
+    assert c.get("/axis/v1/AUTH_w800/System/Capabilities.json").status_code == 401

@@ -50,6 +50,8 @@ class Action(StrEnum):
     REDACTION_MADE = "redaction made"
     RELEASE_PUBLISHED = "release published"
     DISPOSE = "dispose"
+    SIGN_IN = "sign in"
+    ACCESS = "access"
 
 
 def action(name: str) -> Action:

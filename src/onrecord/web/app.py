@@ -14,10 +14,15 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from onrecord.database import connection as db
+from onrecord.database.vault import VaultSettings
 from onrecord.fleet.service import CheckoutService
-from onrecord.vault.store import BlobStore
+from onrecord.vault.axis.app import create_app as create_axis_app
+from onrecord.vault.service import Vault
+from onrecord.vault.store import BlobStore, StoreError
 from onrecord.web import deps, errors, openapi
 from onrecord.web.auth import Signer
 from onrecord.web.fleet_status import PlanResults
@@ -78,7 +83,8 @@ def create_app(
     ) -> Response:
         """Give every visitor a CSRF token cookie; answer a route that failed; set the security
         headers on every answer, errors included."""
-        token = deps.signer(request).csrf_token(request)
+        signer = deps.signer(request)  # now: a mounted app (/axis) becomes request.app below
+        token = signer.csrf_token(request)
         fresh = token is None
         request.state.csrf = token or secrets.token_urlsafe(32)
         try:
@@ -89,7 +95,7 @@ def create_app(
             errors.log.exception("%s %s failed", request.method, request.url.path)
             response = errors.server_error(request)
         if fresh:
-            deps.signer(request).set_csrf(response, request.state.csrf)
+            signer.set_csrf(response, request.state.csrf)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
@@ -101,4 +107,32 @@ def create_app(
         return response
 
     errors.install(app)
+    destination = _axis_destination(engine, settings, vault_store)
+    if destination is not None:
+        app.mount(AXIS_PATH, destination)
     return app
+
+
+AXIS_PATH = "/axis"
+"""Where the console serves the Axis content destination (the connection file's base URL is
+the console's address with this path: ``onrecord vault connection-file --base-url``)."""
+
+
+def _axis_destination(
+    engine: Engine, settings: Settings, store: BlobStore | None
+) -> FastAPI | None:
+    """The Axis content destination over the vault, when the database holds one whose store
+    this console can open (its keys folder readable here); else None, and the console serves
+    the rest. A vault made after start-up is received by ``onrecord vault serve``, or after a
+    restart."""
+    with Session(engine) as s:
+        found = s.scalar(select(VaultSettings))
+    if found is None:
+        return None
+    vault = Vault(engine, store, found, keys=settings.vault_keys)
+    try:
+        opened = vault.store
+    except StoreError as e:
+        errors.log.warning("the Axis content destination is not served at %s: %s", AXIS_PATH, e)
+        return None
+    return create_axis_app(engine, opened, vault)

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from onrecord.vault.items import IngestResult, NewItem
 
 INGEST = "ingest"
-SIGN_IN = "sign_in"
+SIGN_IN = "sign in"
 ACCESS = "access"
 
 
