@@ -9,14 +9,18 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from sqlalchemy import select, update
+from alembic import command
+from sqlalchemy import select, text, update
 
+from onrecord.database import connection as db
 from onrecord.database.fleet import Camera, DeviceEvent, Shift
 from onrecord.database.release import ReleaseJob
 from onrecord.database.vault import VaultItem
 from onrecord.release import jobs
+from onrecord.release import queue as queue_module
 from onrecord.release.deadline import load_rule
 from onrecord.release.errors import IllegalTransition, ReleaseError
 from onrecord.release.matching import Filters
@@ -24,6 +28,7 @@ from onrecord.release.queue import InProcessQueue
 from onrecord.release.redactor import RedactionChoices
 from onrecord.release.service import LinkRefused, NewRequest, Releases
 from onrecord.release.status import Status
+from onrecord.vault.service import Vault
 from release_support import copy_frames, entries, ingest_clip, make_vault, unusable
 from vault_service_support import Clock
 
@@ -406,3 +411,51 @@ def test_the_monthly_figures_come_from_the_requests(
     assert [(r.code, r.count) for r in december.denied_by_reason] == [("26(f)", 5)]
     assert figures.reasons[0].title.startswith("G.L. c. 4")
     json.loads(figures.model_dump_json())
+
+
+def test_local_jobs_without_redis_run_in_threads(
+    world: tuple[Releases, Clock, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    releases, _, _ = world
+    rid = logged(releases, officer_ids=("1234",))
+    releases.propose(rid)
+    releases.take(rid, None, actor="clerk")
+    monkeypatch.setattr(queue_module.shutil, "which", lambda name: None)
+    url = releases.vault.engine.url.render_as_string(hide_password=False)
+    with queue_module.local_jobs(url, "release_support:copy_frames", workers=2) as local:
+        assert isinstance(local, InProcessQueue)
+        local.submit(releases.plan_redaction(rid, RedactionChoices(), actor="clerk"))
+        local.close()
+    assert releases.request(rid).request.status is Status.REVIEW
+
+
+def test_the_migration_keeps_the_items_already_in_the_vault(tmp_path: Path) -> None:
+    """Upgrading a vault at 0008 with items and files to 0010 keeps them (SQLite's widened
+    source check is edited in place) and then takes release items."""
+    url = str(tmp_path / "old.db")
+    engine = db.connect(url, create=True)
+    with engine.begin() as conn:
+        cfg = db.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    engine.dispose()
+    clock = Clock(datetime(2026, 12, 1, 14, 0, tzinfo=UTC))
+    with (  # a vault made and used by the version before, at its schema
+        mock.patch.object(db, "upgrade", lambda engine: None),
+        mock.patch.object(db, "require_current", lambda engine: None),
+    ):
+        vault = make_vault(url, tmp_path, clock)
+        item = ingest_clip(vault, tmp_path / "clips", officer="5678", start=T0)
+    vault.engine.dispose()
+    db.upgrade(db.connect(url))
+    releases = Releases(Vault.open(url, clock=clock))
+    assert [e["action"] for e in entries(releases.vault, item)] == ["ingest"]
+    with releases.vault.readers() as s:
+        assert s.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    rid = logged(releases, officer_ids=("5678",))
+    releases.propose(rid)
+    releases.take(rid, None, actor="clerk")
+    run_all(releases, rid)
+    assert len(releases.approve(rid, actor="rao").items) == 1
+    assert releases.vault.verify() == []

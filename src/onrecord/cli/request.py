@@ -73,12 +73,14 @@ def _day(text: str, option: str) -> date:
         raise ReleaseError(f"{option} {text!r} is not a date like 2026-12-01") from None
 
 
-def _deadline(r: RequestView, today: date) -> str:
+def _deadline(r: RequestView, now: datetime) -> str:
+    """The due date, with the business days left (or past) in the rule's calendar."""
     if r.status in (Status.RELEASED, Status.DENIED):
         return str(r.due_on)
     try:
-        left = business_days_left(today, r.due_on, load_rule(r.rule_name))
-    except ReleaseError:
+        rule = load_rule(r.rule_name)
+        left = business_days_left(now.astimezone(rule.zone).date(), r.due_on, rule)
+    except ReleaseError:  # a department's own rule file, not found by name: the date alone
         return str(r.due_on)
     if left < 0:
         return f"{r.due_on} ([red]{-left} business day(s) late[/])"
@@ -143,11 +145,11 @@ def list_requests(
     releases = open_releases(url, console)
     with bad_input(console):
         rows = releases.requests(status)
-    today = releases.now().date()
+    now = releases.now()
     table = Table("request", "received", "due", "status", "requester", "asked")
     for r in rows:
         asked = r.description if len(r.description) <= 60 else r.description[:59] + "…"
-        table.add_row(r.id, str(r.received_on), _deadline(r, today), r.status.value,
+        table.add_row(r.id, str(r.received_on), _deadline(r, now), r.status.value,
                       escape(r.requester), escape(asked))  # fmt: skip
     console.print(table)
 
@@ -172,7 +174,7 @@ def show(url: DbOption, request: IdArg) -> None:
         f"station {f.station_id}" if f.station_id else "",
     ]
     console.print(f"Filters: {escape('; '.join(a for a in asked if a))}")
-    console.print(f"Due: {_deadline(r, releases.now().date())} under {escape(r.rule_name)}")
+    console.print(f"Due: {_deadline(r, releases.now())} under {escape(r.rule_name)}")
     outcome = ""
     if r.status is Status.DENIED:
         outcome = f": {escape(r.exemption or '')} ({escape(r.exemption_citation or '')})"

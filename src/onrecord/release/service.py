@@ -838,6 +838,7 @@ class Releases:
     def _change(
         self, request_id: str, old: Status | None, new: Status, actor: str, note: str | None
     ) -> ReleaseStatusChange:
+        _text(actor, "actor", 64)
         return ReleaseStatusChange(
             request_id=request_id, at=self.now(), from_status=old.value if old else None,
             to_status=new.value, actor=actor, note=note,
