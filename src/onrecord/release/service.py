@@ -192,7 +192,7 @@ def _text(value: str | None, what: str, longest: int, *, optional: bool = False)
 
 
 def output_names(source_name: str) -> tuple[str, str]:
-    """The redacted clip's and its record's file names for a source clip ``name``."""
+    """The file names of the redacted clip and of its record, for the source clip named so."""
     stem = PurePosixPath(source_name).stem or "clip"
     return f"{stem}.redacted.mp4", f"{stem}.redaction.json"
 
@@ -584,21 +584,16 @@ class Releases:
             ).all()
             not_done = [j for j in jobs if j.status != "done"]
             if not jobs or not_done:
-                raise ReleaseError(f"request {r.id}: redaction run {run} is not complete")
+                raise ReleaseError(
+                    f"request {r.id}: {len(not_done)} clip(s) of redaction run {run} are not "
+                    f"done; run `onrecord request redact {r.id}` again"
+                )
             sources = {j.item_id: s.get(VaultItem, j.item_id) for j in jobs}
         made: dict[str, str] = {}
         for item_id, source in sources.items():
-            assert source is not None
-            files: list[IncomingFile] = []
-            for j in (j for j in jobs if j.item_id == item_id):
-                clip, record = output_names(j.source_name)
-                assert j.output_sha256 and j.record_sha256
-                assert j.output_size is not None and j.record_size is not None
-                files.append(IncomingFile(clip, "video/mp4", j.output_sha256, j.output_size))
-                files.append(
-                    IncomingFile(record, "application/json", j.record_sha256, j.record_size,
-                                 FileRole.OTHER)
-                )  # fmt: skip
+            if source is None:
+                raise ReleaseError(f"item {item_id} is missing; run `onrecord vault verify`")
+            files = [f for j in jobs if j.item_id == item_id for f in _outputs(j)]
             new = NewItem(
                 source=Source.RELEASE,
                 officer_id=source.officer_id,
@@ -862,6 +857,18 @@ class Releases:
             return False
         self._move(s, r, Status.REVIEW, "system", f"redaction run {run} done")
         return True
+
+
+def _outputs(job: ReleaseJob) -> tuple[IncomingFile, IncomingFile]:
+    """A done job's redacted clip and its record, as files of the release item."""
+    out, rec = job.output_sha256, job.record_sha256
+    if out is None or rec is None or job.output_size is None or job.record_size is None:
+        raise ReleaseError(f"redaction job {job.id} is done without its outputs; run it again")
+    clip, record = output_names(job.source_name)
+    return (
+        IncomingFile(clip, "video/mp4", out, job.output_size),
+        IncomingFile(record, "application/json", rec, job.record_size, FileRole.OTHER),
+    )
 
 
 def _rfc3339(at: datetime) -> str:
