@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("presentation", "database"),  # what pages look like; the operational database's tables
     ("audit", "plan", "importers", "demo"),  # capabilities over a package
     ("fleet", "vault"),  # the camera fleet in service; the evidence vault and its custody log
+    ("release",),  # records requests, their redaction jobs and releases (over the vault)
     ("web",),  # the console and public dashboard
     ("cli",),  # the `onrecord` command
 )

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from onrecord.cli import audit, check, demo, fleet, importing, plan, policy, serve, vault
+from onrecord.cli import (
+    audit,
+    check,
+    demo,
+    fleet,
+    importing,
+    plan,
+    policy,
+    release,
+    request,
+    serve,
+    vault,
+)
 
 app = typer.Typer(
     name="onrecord",
@@ -21,6 +33,9 @@ app.command("audit")(audit.audit)
 app.command("plan")(plan.plan)
 app.add_typer(fleet.app, name="fleet")
 app.add_typer(vault.app, name="vault")
+app.add_typer(request.app, name="request")
+app.add_typer(release.app, name="release")
+app.command("worker")(release.worker)
 # The kiosk's actions at the top level too, as before `onrecord fleet` had them (docs/fleet.md).
 app.command("checkout", hidden=True)(fleet.checkout)
 app.command("checkin", hidden=True)(fleet.checkin)

@@ -95,7 +95,9 @@ class VaultItem(Base):
     __table_args__ = (
         UniqueConstraint("year", "serial", name="vault_items_year_serial"),
         UniqueConstraint("source", "external_key", name="vault_items_source_key"),
-        CheckConstraint("source IN ('axis', 'upload', 'folder')", name="vault_item_source"),
+        CheckConstraint(
+            "source IN ('axis', 'upload', 'folder', 'release')", name="vault_item_source"
+        ),
         CheckConstraint('"end" >= start', name="vault_item_times"),
         Index("vault_items_officer_start", "officer_id", "start"),
         Index("vault_items_camera_start", "camera_id", "start"),

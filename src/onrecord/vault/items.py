@@ -25,11 +25,13 @@ class FileRole(StrEnum):
 
 
 class Source(StrEnum):
-    """Where an item came from."""
+    """Where an item came from; ``release`` is a redacted copy made for a records request,
+    whose metadata names the request and its source item."""
 
     AXIS = "axis"
     UPLOAD = "upload"
     FOLDER = "folder"
+    RELEASE = "release"
 
 
 @dataclass(frozen=True)

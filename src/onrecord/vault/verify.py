@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
 from onrecord.database import connection as db
 from onrecord.database.axis import AxisContainer, AxisObject
+from onrecord.database.release import ReleaseJob
 from onrecord.database.vault import (
     VaultCheckpoint,
     VaultEntry,
@@ -437,8 +438,9 @@ def _owners(con: Connection, sha: str) -> str:
 
 
 def _check_store(con: Connection, store: BlobStore, problems: Problems, tell: Progress) -> None:
-    """Every blob in the store must be a file of some item, or a file of a recording an Axis
-    system is still delivering (staged until its ``Status: Complete``: in transfer, not stray)."""
+    """Every blob in the store must be a file of some item, a file of a recording an Axis
+    system is still delivering (staged until its ``Status: Complete``: in transfer, not stray),
+    or a redaction made for a records request and awaiting review (release item not yet made)."""
     seen = 0
     try:
         hashes = store.hashes()
@@ -453,6 +455,16 @@ def _check_store(con: Connection, store: BlobStore, problems: Problems, tell: Pr
                     .where(AxisObject.sha256.in_(batch), AxisContainer.completed_at.is_(None))
                 ).all()
             )
+            for made in (ReleaseJob.output_sha256, ReleaseJob.record_sha256):
+                known.update(
+                    h
+                    for h in con.scalars(
+                        select(made).where(
+                            made.in_(batch), ReleaseJob.status.in_(("storing", "done"))
+                        )
+                    )
+                    if h is not None
+                )
             for sha in batch:
                 if sha not in known:
                     problems.add(
