@@ -245,3 +245,10 @@ def test_format_value() -> None:
         "none",
         "a, b",
     ]
+
+
+def test_a_date_that_does_not_exist_is_a_yaml_error_with_its_place() -> None:
+    """PyYAML reads 2026-02-30 as a date and raised a bare ValueError (a traceback in `policy
+    show`, `audit --policy` and the retention schedules, which share the loader)."""
+    with pytest.raises(PolicyError, match=r"line 2, column 10: .*'2026-02-30' is not a real date"):
+        parse_policy("id: x\nadopted: 2026-02-30\n")

@@ -31,6 +31,21 @@ def _unique_mapping(loader: UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any
 UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
+def _timestamp(loader: UniqueKeyLoader, node: yaml.ScalarNode) -> Any:
+    """A date or time, or a YAML error at the value for one that looks like a date but is not
+    (``2026-12-32``): PyYAML raises a bare ``ValueError`` there, with no place, which every
+    reader of this module would have let through as a traceback."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as e:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a real date or time ({e})", node.start_mark
+        ) from None
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def load(text: str) -> Any:
     """Parse ``text``; raises ``yaml.YAMLError`` (with the line) on bad YAML or a repeated key."""
     return yaml.load(text, Loader=UniqueKeyLoader)
