@@ -638,3 +638,51 @@ def test_the_console_serves_the_axis_content_destination(site: Site) -> None:
     assert refused.status_code == 401
     assert refused.headers["X-Content-Type-Options"] == "nosniff"
     assert c.get("/axis/v1/AUTH_w800/System/Capabilities.json").status_code == 401
+
+
+def test_the_upload_form_ingests_each_file_as_an_item(
+    site: Site, clients: Clients, tmp_path: Path
+) -> None:
+    """A custodian uploads a clip from a camera of another make: one item, its start and end
+    from the media, an ingest entry naming the custodian and the file as it was named; nobody
+    else may upload; a file that is not a recording is refused and nothing is stored."""
+    from vault_service_support import make_clip
+
+    clip = make_clip(tmp_path / "dock 7 clip.mp4").read_bytes()
+    c = clients["custodian"]
+    page = c.get("/upload")
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    for role in ("auditor", "investigator", "admin", "manager", "public"):
+        assert clients[role].get("/upload").status_code in (401, 403), role
+    token = csrf_of(page.text)
+    before = head(site)
+    sent = c.post(
+        "/upload",
+        data={
+            "officer": "1234",
+            "camera": "OTHER-MAKE-9",
+            "categories": "traffic stop",
+            "csrf_token": token,
+        },
+        files=[("files", ("dock 7 clip.mp4", clip, "video/mp4"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    item = sent.headers["location"].rsplit("/", 1)[-1]
+    ingest = [e for e in log(site, start=before) if e["action"] == "ingest"]
+    assert [(e["item"], e["actor"], e["details"]["files"][0]["name"]) for e in ingest] == [
+        (item, "custodian", "dock 7 clip.mp4")
+    ]
+    assert ingest[0]["details"]["start"] == "2026-12-01T14:03:07.000000Z"
+    refused = c.post(
+        "/upload",
+        data={"officer": "1234", "camera": "X", "csrf_token": token},
+        files=[("files", ("notes.txt", b"not a video", "text/plain"))],
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    no_csrf = c.post(
+        "/upload", data={"officer": "1", "camera": "X"},
+        files=[("files", ("a.mp4", clip, "video/mp4"))],
+    )  # fmt: skip
+    assert no_csrf.status_code == 403
