@@ -93,6 +93,7 @@ def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
         ("/shares", CUSTODY_READ),
         ("/disposition", CUSTODY_READ),
         ("/custody-log", CUSTODY_READ),
+        ("/upload", ("custodian",)),
     ]
 
 

@@ -51,6 +51,7 @@ def test_the_navigation_by_role() -> None:
         ],
         Role.CUSTODIAN: [
             "/",
+            "/upload",
             "/evidence",
             "/holds",
             "/shares",
