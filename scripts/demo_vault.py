@@ -114,21 +114,19 @@ def choose(pkg: Package, officers: int, per_officer: int, station: str) -> list[
 def make_clip(r: DemoRecording, seconds: float) -> bytes:
     """``seconds`` of H.264 in MP4 (fast start, so a browser plays it as it loads): a bar
     sweeping over a colour of the recording's own, dated with its start."""
-    shade = hashlib.sha256(r.recording_id.encode()).digest()
-    background = np.array(list(shade[:3]), np.uint8)
+    shade = np.frombuffer(hashlib.sha256(r.recording_id.encode()).digest()[:3], np.uint8)
+    frames = max(1, round(seconds * FPS))
     with tempfile.TemporaryDirectory() as folder:  # fast start rewrites the file: not a buffer
         path = Path(folder) / "clip.mp4"
         with av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
             out.metadata["creation_time"] = r.start.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
             stream = out.add_stream("h264", rate=FPS, options={"preset": "veryfast"})
             stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-            stream.codec_context.thread_count = 1  # the same bytes on every run
-            frames = max(1, round(seconds * FPS))
             for i in range(frames):
                 pixels = np.empty((HEIGHT, WIDTH, 3), np.uint8)
-                pixels[:] = background
+                pixels[:] = shade
                 x = i * WIDTH // frames
-                pixels[:, x : x + WIDTH // 10] = 255 - background
+                pixels[:, x : x + WIDTH // 10] = 255 - shade
                 for packet in stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
                     out.mux(packet)
             for packet in stream.encode():

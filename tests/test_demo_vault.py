@@ -11,7 +11,6 @@ import importlib.util
 import io
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -106,10 +105,3 @@ def test_a_database_without_a_vault_is_a_message(tmp_path: Path, capsys: Any) ->
     url = f"sqlite:///{tmp_path / 'none.db'}"
     assert script().main(["--db", url, "--package", str(tmp_path)]) == 2
     assert "does not exist; create the vault with" in capsys.readouterr().err
-
-
-def test_the_clip_is_the_same_bytes_every_time() -> None:
-    demo = script()
-    start = datetime(2020, 6, 1, 11, 0, tzinfo=UTC)
-    r = demo.DemoRecording("R1", "010001", "X1", "W110", start, start, None, None)
-    assert demo.make_clip(r, 1.0) == demo.make_clip(r, 1.0)
