@@ -127,6 +127,25 @@ def test_items_become_recordings_by_hand(vault: Vault, tmp_path: Path) -> None:
     assert dict(s.unmapped) == {("category", "traffic stop"): 1, ("trigger_off", "Button"): 1}
 
 
+def test_tags_are_read_from_every_files_metadata_and_nothing_else(
+    vault: Vault, tmp_path: Path
+) -> None:
+    """Metadata that is not a file's JSON object is passed over; every file's tags count."""
+    metadata = {
+        "axis.object.a": "{not json",
+        "axis.object.b": json.dumps(["Tags", "StopReason:privacy"]),
+        "axis.object.c": json.dumps({"Tags": "Incident:7;StopReason:medical"}),
+        "axis.object.d": json.dumps({"Tags": 5}),
+        "axis.Tags": "StopReason:bystanders",
+    }
+    item(vault, (b"clip", FileRole.CLIP), metadata=metadata)
+    recordings = VaultRecordings(vault.engine, load_stop_reasons())
+    export_package(vault.engine, tmp_path / "export", recordings=recordings.batches())
+    [row] = rows(tmp_path / "export" / "recordings.csv")
+    assert row["stop_reason"] == "medical"
+    assert dict(recordings.stats.by_signal) == {"tag": 1}
+
+
 def test_without_items_the_table_has_its_header(vault: Vault, tmp_path: Path) -> None:
     recordings = VaultRecordings(vault.engine, load_stop_reasons())
     export_package(vault.engine, tmp_path / "export", recordings=recordings.batches())
