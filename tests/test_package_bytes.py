@@ -7,6 +7,7 @@ that cannot be read is a row error at its line, and nothing ends in a traceback.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -21,6 +22,7 @@ from hypothesis_scale import slow
 from onrecord import StructuralError
 from onrecord.cli.app import app
 from onrecord.package.csvtext import read_header, records
+from package_generator import GenPackage, packages, write_package
 
 HEADER = "shift_id,officer_id,start,end,kind,note"
 RECORDINGS = (
@@ -262,6 +264,270 @@ def test_commands_read_a_long_value_without_a_traceback(
     assert result.exit_code == code, result.output
     if "--json" in args:
         assert json.loads(result.stdout)["tables"]
+
+
+# ---- any bytes: valid packages corrupted byte by byte (issue 13, point 10) -----------------------
+
+
+@dataclass
+class Record:
+    """One row of a written CSV file: its byte span (terminator included) and whether an edit
+    touched its bytes (or may have swallowed it, after a quote added, removed or changed in
+    meaning)."""
+
+    start: int
+    end: int
+    terminator: bytes
+    touched: bool = False
+
+
+@dataclass
+class CsvFile:
+    data: bytes
+    header_end: int
+    records: list[Record]
+    header_touched: bool = False
+    edits: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, data: bytes, lines: list[int]) -> CsvFile:
+        """Spans from the lines on which ``write_csv`` started each record."""
+        offsets = [0]
+        for i, b in enumerate(data):
+            if b == 10:
+                offsets.append(i + 1)
+        starts = [offsets[n - 1] for n in lines]
+        ends = [*starts[1:], len(data)]
+        recs = []
+        for s, e in zip(starts, ends, strict=True):
+            chunk = data[s:e]
+            term = b"\r\n" if chunk.endswith(b"\r\n") else b"\n" if chunk.endswith(b"\n") else b""
+            recs.append(Record(s, e, term))
+        return cls(data, starts[0] if starts else len(data), recs)
+
+    def shift(self, at: int, by: int) -> None:
+        """Move the spans after byte ``at`` by ``by`` bytes."""
+        if at < self.header_end or (at == self.header_end and by < 0):
+            self.header_end += by
+        for r in self.records:
+            if r.start > at or (r.start == at and by > 0):
+                r.start += by
+            if r.end > at:
+                r.end += by
+
+    def owner(self, pos: int) -> int | None:
+        """Index of the record whose bytes include ``pos`` (-1: the header)."""
+        if pos < self.header_end:
+            return -1
+        for i, r in enumerate(self.records):
+            if r.start <= pos < r.end or (pos == r.end == len(self.data) and not r.terminator):
+                return i
+        return None
+
+    def touch(self, i: int | None, swallow: bool = False) -> None:
+        if i == -1:
+            self.header_touched = True
+        elif i is not None:
+            for r in self.records[i : None if swallow else i + 1]:
+                r.touched = True
+
+    def before_quote(self, pos: int) -> bool:
+        """Whether only spaces stand between byte ``pos`` and a quote. An edit there may change
+        what that quote does (a quote opens a value only at a field's start, after at most one
+        space; a doubled quote is one character; spaces and another quoted piece may follow a
+        closing quote), and so where every later record starts, although it adds or removes no
+        quote: an ``x`` before the quote of ``,"a<LF>b"`` makes it an ordinary character, the
+        line feed then ends the record, and ``b"`` opens the next one."""
+        return self.data[pos:].lstrip(b" ")[:1] == b'"'
+
+    def insert(self, pos: int, blob: bytes) -> None:
+        self.touch(self.owner(pos), swallow=b'"' in blob or self.before_quote(pos))
+        self.data = self.data[:pos] + blob + self.data[pos:]
+        self.shift(pos, len(blob))
+        self.edits.append(f"insert {blob[:12]!r}{'…' if len(blob) > 12 else ''} at {pos}")
+
+    def delete(self, pos: int, n: int) -> None:
+        n = min(n, len(self.data) - pos)
+        # A quote removed, or one that the bytes removed stood before, may open a value that
+        # reads on.
+        swallow = b'"' in self.data[pos : pos + n] or self.before_quote(pos + n)
+        for p in (pos, pos + n - 1):
+            self.touch(self.owner(p), swallow=swallow)
+        for i, r in enumerate(self.records):  # a line end removed: the next record is merged
+            if r.terminator and pos < r.end and pos + n > r.end - len(r.terminator):
+                self.touch(i + 1 if i + 1 < len(self.records) else None)
+        self.data = self.data[:pos] + self.data[pos + n :]
+        for r in self.records:
+            r.start = r.start - min(n, max(0, r.start - pos)) if r.start > pos else r.start
+            r.end = r.end - min(n, max(0, r.end - pos)) if r.end > pos else r.end
+        if self.header_end > pos:
+            self.header_end -= min(n, self.header_end - pos)
+        self.edits.append(f"delete {n} at {pos}")
+
+    def truncate(self, pos: int) -> None:
+        for i, r in enumerate(self.records):
+            if r.end > pos:
+                self.touch(i)
+        if pos < self.header_end:
+            self.header_touched = True
+        self.data = self.data[:pos]
+        self.edits.append(f"truncate at {pos}")
+
+    def flip_line_end(self, i: int) -> None:
+        """CR LF to LF or LF to CR LF at the end of record ``i``: its bytes are untouched."""
+        r = self.records[i]
+        if not r.terminator:
+            return
+        new = b"\n" if r.terminator == b"\r\n" else b"\r\n"
+        at = r.end - len(r.terminator)
+        self.data = self.data[:at] + new + self.data[r.end :]
+        delta = len(new) - len(r.terminator)
+        r.terminator = new
+        for later in self.records[i + 1 :]:
+            later.start += delta
+            later.end += delta
+        r.end += delta
+        self.edits.append(f"line end of record {i} to {new!r}")
+
+    def line_of(self, r: Record) -> int:
+        return 1 + self.data.count(b"\n", 0, r.start)
+
+
+STRAY = [b'"', b"\x00", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\r", b"\n", b",", b" ", b'""']
+
+
+@st.composite
+def corruptions(draw: st.DrawFn, f: CsvFile) -> CsvFile:
+    """One to four edits of a CSV file's bytes."""
+    for _ in range(draw(st.integers(1, 4))):
+        size = len(f.data)
+        how = draw(
+            st.sampled_from(
+                ["stray", "stray", "bytes", "giant", "line_end", "line_end", "delete", "truncate"]
+            )
+        )
+        # Edits land after the header three times in four: a header edit stops the file.
+        low = f.header_end if f.header_end < size and draw(st.integers(0, 3)) else 0
+        pos = draw(st.integers(low, size))
+        if how == "stray":
+            f.insert(pos, draw(st.sampled_from(STRAY)))
+        elif how == "bytes":
+            f.insert(pos, draw(st.binary(min_size=1, max_size=6)))
+        elif how == "giant":
+            n = draw(st.sampled_from([140_000, 140_000, 2_100_000]))
+            f.insert(pos, draw(st.sampled_from([b"g", b"\xc3\xa9"])) * (n // 2))
+        elif how == "line_end" and f.records:
+            f.flip_line_end(draw(st.integers(0, len(f.records) - 1)))
+        elif how == "delete" and pos < size:
+            f.delete(pos, draw(st.integers(1, 3)))
+        elif how == "truncate":
+            f.truncate(pos)
+    return f
+
+
+def values_by_line(pkg: onrecord.Package, table: str) -> dict[int, tuple]:
+    cur = pkg.con.execute(f'SELECT * FROM "{table}"')
+    names = [d[0] for d in cur.description]
+    at = names.index("_line")
+    return {r[at]: r[:at] + r[at + 1 :] for r in cur.fetchall()}
+
+
+def check_command(root: Path) -> None:
+    """``onrecord check --json`` ends with status 0, 1 or 2 and a JSON report, no traceback."""
+    result = CliRunner().invoke(app, ["check", str(root), "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1, 2), result.output
+    doc = json.loads(result.stdout)
+    assert doc["exit_code"] == result.exit_code
+    assert all(p["file"] or p["code"] == "missing_table" for p in doc["problems"])
+
+
+@slow(0.15)  # three loads and a `check` per example, values up to 2 MB: about 0.6 s each
+@given(packages(min_rows=1, max_rows=5), st.data())
+def test_corrupted_bytes_never_escape_and_untouched_rows_load(
+    gen: GenPackage, data: st.DataObject
+) -> None:
+    """Stray quotes, NULs, bytes that are not UTF-8, long values, carriage returns, mixed line
+    ends, lost bytes and truncation in a valid package's CSV files: ``onrecord.load`` reports
+    them (a structural error only when a header is touched) and never raises anything else;
+    ``onrecord check`` ends with status 0, 1 or 2; and every row whose bytes were not touched
+    is kept at its line with the values it had, except one that an edited row's key now
+    duplicates, or that may now be read as part of a quoted value or no longer be: after a
+    quote added or removed, or an edit just before a quote, which changes whether it opens or
+    closes a value (a quote opening a value at a field's start reads on to the next quote, as
+    in any CSV reader)."""
+    with TemporaryDirectory() as d:
+        root = Path(d)
+        lines = write_package(root, gen, "csv")
+        clean = onrecord.load(root)
+        before = {t: values_by_line(clean, t) for t in gen.tables}
+        names = sorted(gen.tables)
+        files: dict[str, CsvFile] = {}
+        for t in data.draw(st.sets(st.sampled_from(names), min_size=1, max_size=2)):
+            path = root / f"{t}.csv"
+            f = data.draw(corruptions(CsvFile.parse(path.read_bytes(), lines[t])))
+            path.write_bytes(f.data)
+            files[t] = f
+        note = {t: f.edits for t, f in files.items()}
+        try:
+            pkg = onrecord.load(root)
+        except StructuralError as e:
+            touched = [t for t, f in files.items() if f.header_touched]
+            assert touched, (note, e.problems)
+            assert all(p.file for p in e.problems), e.problems
+            assert not any("is a bug" in p.message for p in e.problems), e.problems
+            check_command(root)
+            return
+        for t, f in files.items():
+            if f.header_touched:  # the columns themselves may have changed
+                continue
+            after = values_by_line(pkg, t)
+            problems = [(p.table, p.line, p.code.value) for p in pkg.problems()]
+            dup = {line for table, line, code in problems if (table, code) == (t, "duplicate_key")}
+            for rec, line in zip(f.records, lines[t], strict=True):
+                if rec.touched:
+                    continue
+                new = f.line_of(rec)
+                if new in dup:
+                    continue
+                assert after.get(new) == before[t][line], (note, t, line, new)
+        nlines = {t: (root / f"{t}.csv").read_bytes().count(b"\n") + 1 for t in gen.tables}
+        for p in pkg.problems():
+            if p.severity.value == "row":
+                assert p.file and p.line is not None and 2 <= p.line <= nlines[p.table], p
+        check_command(root)
+
+
+@slow(0.1)  # a load and a `check` per example
+@given(packages(min_rows=1, max_rows=5), st.data())
+def test_corrupted_parquet_and_department_files_never_escape(
+    gen: GenPackage, data: st.DataObject
+) -> None:
+    """Truncated, overwritten or grown Parquet files and department.yaml: a structural error
+    naming the file, or a package; never another exception."""
+    with TemporaryDirectory() as d:
+        root = Path(d)
+        write_package(root, gen, "parquet")
+        targets = sorted(p.name for p in root.iterdir())
+        for name in data.draw(st.sets(st.sampled_from(targets), min_size=1, max_size=2)):
+            path = root / name
+            blob = path.read_bytes()
+            pos = data.draw(st.integers(0, len(blob)))
+            how = data.draw(st.sampled_from(["truncate", "overwrite", "insert"]))
+            junk = data.draw(st.binary(min_size=1, max_size=8))
+            if how == "truncate":
+                blob = blob[:pos]
+            elif how == "overwrite":
+                blob = blob[:pos] + junk + blob[pos + len(junk) :]
+            else:
+                blob = blob[:pos] + junk + blob[pos:]
+            path.write_bytes(blob)
+        try:
+            onrecord.load(root)
+        except StructuralError as e:
+            assert all(p.file for p in e.problems if p.code.value != "missing_table"), e.problems
+            assert not any("is a bug" in p.message for p in e.problems), e.problems
+        check_command(root)
 
 
 # ---- the line numbering agrees with DuckDB -------------------------------------------------------

@@ -117,6 +117,18 @@ def test_invalid_utf8_row(write_package) -> None:
     ]
 
 
+def test_text_after_a_closing_quote_is_a_quoting_error_whatever_its_letters(write_package) -> None:
+    """DuckDB also calls such a row invalid UTF-8 when the text after the quote ends in a letter
+    beyond ASCII (``"o1" José``); the row is valid UTF-8, and its problem is the quote."""
+    root = write_package(shifts=SHIFTS)
+    with (root / "shifts.csv").open("ab") as f:
+        f.write('s2,"o1" José,2019-06-02T08:00Z,2019-06-02T16:00Z,regular\n'.encode())
+    pkg = onrecord.load(root)
+    (p,) = pkg.problems()
+    assert (p.line, p.code.value) == (3, "malformed_row")
+    assert "quote" in p.message and "UTF-8" not in p.message
+
+
 @pytest.mark.parametrize("multiline", [False, True], ids=["one-line-records", "multiline-values"])
 def test_lines_of_a_file_read_by_several_threads(write_package, monkeypatch, multiline) -> None:
     """Every kept row's ``_line`` is its line in the file, and the first use of a key is the one
@@ -242,6 +254,39 @@ def test_arrow_view(write_package) -> None:
     t = pkg.arrow("shifts")
     assert t.schema.field("start").type == pa.timestamp("us", "UTC")
     assert t.column("shift_id").to_pylist() == ["s1"]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "type_text"),
+    [
+        ("note", pa.array([{"x": 1}], pa.struct([("x", pa.int64())])), "struct<x: int64>"),
+        ("kind", pa.array([["regular"]], pa.list_(pa.string())), "list<string>"),
+        ("note", pa.array([[("a", 1)]], pa.map_(pa.string(), pa.int64())), "map<string, int64>"),
+        ("note", pa.array([[1, 2]], pa.large_list(pa.int32())), "large_list<int32>"),
+    ],
+    ids=["struct", "list", "map", "large_list"],
+)
+def test_parquet_columns_of_lists_structs_and_maps_are_structural(
+    tmp_path: Path, column: str, values: pa.Array, type_text: str
+) -> None:
+    """A table cell holds one value: a nested Parquet column (a contract column or an unknown
+    one) is refused naming the file, the column and its type, rather than kept as the text of
+    a Python value (``{'x': 1}``)."""
+    cols = {
+        "shift_id": pa.array(["s1"]),
+        "officer_id": pa.array(["o1"]),
+        "start": pa.array(["2019-06-01T08:00Z"]),
+        "end": pa.array(["2019-06-01T16:00Z"]),
+        "kind": pa.array(["regular"]),
+    }
+    cols[column] = values
+    pq.write_table(pa.table(cols), tmp_path / "shifts.parquet")
+    (tmp_path / "recordings.csv").write_text("recording_id,officer_id,start,end\n")
+    with pytest.raises(StructuralError) as e:
+        onrecord.load(tmp_path)
+    (p,) = e.value.problems
+    assert (p.code.value, p.file, p.column) == ("unsupported_column_type", "shifts.parquet", column)
+    assert type_text in p.message and "text" in p.message
 
 
 @pytest.mark.parametrize(

@@ -111,8 +111,10 @@ def departments(draw: st.DrawFn) -> tuple[AuditSummary, AuditSummary]:
             other[(s, k)] = {**one[(s, k)], "not_required": 0}
             other[(s, k)]["compliant"] = 0
             other[(s, k)]["not_required"] = moved
-            other[(s, k)]["compliant"] = total - moved - sum(
-                v for o, v in other[(s, k)].items() if o not in ("not_required", "compliant")
+            other[(s, k)]["compliant"] = (
+                total
+                - moved
+                - sum(v for o, v in other[(s, k)].items() if o not in ("not_required", "compliant"))
             )
             if other[(s, k)]["compliant"] < 0:
                 other[(s, k)] = {"not_required": moved, "no_video": total - moved}

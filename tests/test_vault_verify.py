@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from memory_store import MemoryStore
+from onrecord.database.axis import AxisAccount, AxisContainer, AxisObject
 from onrecord.database.vault import (
     VaultCheckpoint,
     VaultEntry,
@@ -97,6 +98,45 @@ def test_a_file_missing_and_a_file_without_entries(busy: Vault) -> None:
         f"item V-2026-000001 file 'clip-1.mp4' ({SHA_A}): missing from the store",
         f"blob {stray} in the store: no item lists it, so no ingest entry records it (an "
         "interrupted upload, or bytes put there by other means)",
+    ]
+
+
+def test_bytes_of_a_recording_still_in_transfer_are_not_strays(busy: Vault) -> None:
+    """An Axis system delivers a recording's clips one by one and completes it last: until
+    then its clips are in the store, listed by the staging tables, not yet an item's."""
+    store: MemoryStore = busy.store  # type: ignore[assignment]
+    staged, done = store.put([b"staged clip"]).sha256, store.put([b"completed clip"]).sha256
+    with busy.sessions.begin() as s:
+        account = AxisAccount(
+            name="w800", key_hash="-", site_name="HQ", created_at=START, key_set_at=START
+        )
+        s.add(account)
+        s.flush()
+        for name, sha, completed in (("open", staged, None), ("closed", done, START)):
+            container = AxisContainer(
+                account_id=account.id, name=name, kind="recording", meta={},
+                created_at=START, updated_at=START, completed_at=completed,
+            )  # fmt: skip
+            s.add(container)
+            s.flush()
+            s.add(
+                AxisObject(
+                    container_id=container.id,
+                    name="c.mp4",
+                    role="clip",
+                    media_type="video/mp4",
+                    sha256=sha,
+                    size=1,
+                    md5="-",
+                    meta={},
+                    received_at=START,
+                )
+            )
+    problems = busy.verify()
+    assert [p for p in problems if staged in p] == []
+    assert [p for p in problems if done in p] == [
+        f"blob {done} in the store: no item lists it, so no ingest entry records it (an "
+        "interrupted upload, or bytes put there by other means)"
     ]
 
 

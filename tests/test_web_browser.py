@@ -193,3 +193,34 @@ def test_admin_adds_a_policy_and_sees_its_diff(site: Site, base_url: str, browse
     assert page.locator("tr[data-policy=dept-browser]", has_text="active").count() == 1
     _shot(page, "policies-admin")
     assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
+
+
+def test_custodian_finds_an_item_and_plays_it(site: Site, base_url: str, browser: Any) -> None:
+    """By keyboard: search by the item's category, open it, play its clip; the clip comes in
+    byte ranges and the custody log holds one view and one play for it."""
+    item = site.items["station"]
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
+    page.goto(base_url + "/evidence")
+    page.fill("#name", "custodian")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation(url="**/evidence"):
+        page.keyboard.press("Enter")
+    page.select_option("select[name=category]", "traffic stop")  # htmx swaps the rows in
+    page.wait_for_function("() => document.querySelector('[data-total]').dataset.total === '1'")
+    page.locator(f"table.evidence a[href='/evidence/{item}']").focus()
+    with page.expect_navigation(url=f"**/evidence/{item}"):
+        page.keyboard.press("Enter")
+    assert page.locator("code.hash").count() == 3
+    assert page.locator("svg polyline").count() == 1
+    page.locator("video").focus()
+    with page.expect_response(lambda r: "/play?" in r.url) as answer:
+        page.keyboard.press("Space")  # play: the browser asks for the clip by ranges
+    first = answer.value
+    assert first.status == 206 and first.request.headers["range"].startswith("bytes=0-")
+    assert first.headers["content-range"].startswith("bytes 0-")
+    _shot(page, "evidence-item")
+    vault = site.vault()
+    actions = [json.loads(e.body)["action"] for e in vault.entries(limit=1000, item=item)]
+    vault.engine.dispose()
+    assert actions.count("view") == 1 and actions.count("play") == 1
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []

@@ -103,7 +103,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         ("camera_id", "camera"): cameras,
         ("policy_id", "a", "b"): ["boston-rule-405-2019", "mandate-all"],
         ("name",): [*opendata.DATASETS, "report.css", "sort.js"],
-        ("user_id",): [1, 2, 3, 4],
+        ("user_id",): [1, 2, 3, 4, 5, 6],
+        ("item_id",): list(site.items.values()),
+        ("position",): [0, 1, 2],
+        ("index",): [0, 1, 2],
+        ("hold_id", "share_id"): [1],
         **{(k,): v for k, v in site.results.review_options().items() if k != "station"},
     }
     KNOWN.update({name: values for names, values in known.items() for name in names})
@@ -116,7 +120,9 @@ def callers(site: Site, tmp_path_factory: pytest.TempPathFactory) -> list[Caller
     for role in ("public", *ROLES):
         db = tmp_path_factory.mktemp(f"fuzz-{role}") / "console.db"
         shutil.copy(site.db_url.removeprefix("sqlite:///"), db)
-        app = create_app(Settings(audit_dir=site.audit, db_url=f"sqlite:///{db}"), site.results)
+        app = create_app(
+            Settings(audit_dir=site.audit, db_url=f"sqlite:///{db}"), site.results, site.store
+        )
         c = client(app, None if role == "public" else role)
         token = csrf_of(c.get("/login").text)  # sets the CSRF cookie if signing in did not
         cookies = "; ".join(f"{k}={v}" for k, v in c.cookies.items())

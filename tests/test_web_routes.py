@@ -35,7 +35,29 @@ def test_the_navigation_by_role() -> None:
         ],
         Role.MANAGER: ["/", "/overview", "/gap", "/policies", "/fleet"],
         Role.SUPERVISOR: ["/", "/overview", "/gap", "/review", "/policies"],
-        Role.AUDITOR: ["/", "/overview", "/gap", "/review", "/policies", "/fleet", "/access-log"],
+        Role.AUDITOR: [
+            "/",
+            "/overview",
+            "/gap",
+            "/review",
+            "/evidence",
+            "/holds",
+            "/shares",
+            "/disposition",
+            "/policies",
+            "/fleet",
+            "/access-log",
+            "/custody-log",
+        ],
+        Role.CUSTODIAN: [
+            "/",
+            "/evidence",
+            "/holds",
+            "/shares",
+            "/disposition",
+            "/custody-log",
+        ],
+        Role.INVESTIGATOR: ["/", "/evidence"],
     }
     dashboard, review = nav[0], next(e for e in nav if e.path == "/review")
     assert dashboard.is_current("/") and not dashboard.is_current("/review")

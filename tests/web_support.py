@@ -1,37 +1,55 @@
 """Shared by the web tests: one small audited department, its operational database (the
-checkout service's fleet, loaded from the package, and an account per role), and sign-in
-through the real form.
+checkout service's fleet, loaded from the package, an account per role, and an evidence vault
+over an in-memory blob store holding a few recordings), and sign-in through the real form.
 
 The site is built once per run (``built_site`` in ``conftest.py``) and each test works on a copy
 of its database (``site``), so that what one test changes no other test sees."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from memory_store import MemoryStore
 from onrecord.audit import run_audit
 from onrecord.database import connection as db
 from onrecord.database.fleet import CameraState, Officer
 from onrecord.demo import generate
 from onrecord.fleet.package_io import init_database
 from onrecord.fleet.service import CheckoutService
+from onrecord.vault.items import FileRole, IncomingFile, NewItem, Source
+from onrecord.vault.service import Vault
 from onrecord.web.account_store import add_user
 from onrecord.web.app import create_app
 from onrecord.web.results import Results, ReviewFilter
 from onrecord.web.settings import Settings
+from vault_service_support import make_clip, make_vault
 
 PASSWORD = "a long enough password"
-ROLES = ("admin", "manager", "supervisor", "auditor")
+ROLES = ("admin", "manager", "supervisor", "auditor", "custodian", "investigator")
+CASE = "26-000777"
+"""The case the investigator is assigned."""
+TRACK = {
+    "CoordinateEntries": [
+        {"LocationWKT": "POINT(-71.0995 42.3876)", "SecondsFromStart": 0.0,
+         "Timestamp": "2026-12-01T14:00:00Z"},
+        {"LocationWKT": "POINT(-71.0990 42.3880)", "SecondsFromStart": 30.0,
+         "Timestamp": "2026-12-01T14:00:30Z"},
+    ]
+}  # fmt: skip
+BOOKMARK_META = {"CategoryID": "traffic-stop", "CategoryName": "Traffic stop", "Tags": "plate:ABC"}
 
 
 @dataclass
@@ -40,13 +58,19 @@ class Site:
     audit: Path
     db_url: str
     results: Results
-    station: str  # the supervisor's
+    station: str  # the supervisor's and the investigator's
+    store: MemoryStore  # the vault's blobs (only read by the tests, so shared by the copies)
+    items: dict[str, str]  # "station": the station's officer's, "case": CASE's, "other"
 
     def settings(self, **overrides: object) -> Settings:
         return Settings(audit_dir=self.audit, db_url=self.db_url, **overrides)  # type: ignore[arg-type]
 
     def app(self, **overrides: object) -> FastAPI:
-        return create_app(self.settings(**overrides), self.results)
+        return create_app(self.settings(**overrides), self.results, self.store)
+
+    def vault(self) -> Vault:
+        """The site's vault, over this copy's database."""
+        return Vault.open(self.db_url, store=self.store)
 
     def copy(self, root: Path) -> Site:
         """The same site over a copy of its database in ``root``: the package and the audit are
@@ -81,9 +105,69 @@ def build_site(root: Path) -> Site:
     engine = db.connect(url, create=True)
     init_database(engine, root / "pkg")
     for role in ROLES:
-        add_user(engine, role, role, PASSWORD, station if role == "supervisor" else None)
+        at = station if role in ("supervisor", "investigator") else None
+        add_user(engine, role, role, PASSWORD, at, [CASE] if role == "investigator" else ())
+    with Session(engine) as s:
+        here = s.scalars(select(Officer.officer_id).where(Officer.station_id == station)).first()
+        away = s.scalars(
+            select(Officer.officer_id)
+            .where(Officer.station_id != station)
+            .order_by(Officer.officer_id)
+        ).all()
     engine.dispose()
-    return Site(root / "pkg", root / "audit", url, results, station)
+    store = MemoryStore()
+    vault = make_vault(url, root / "vault-keys", store, clock=lambda: datetime.now(UTC))
+    assert here is not None and len(away) >= 2
+    items = {
+        "station": _recording(vault, store, root, here, gnss=True).item_id,
+        "case": vault.ingest(
+            new_item(store, away[0], [b"the case's footage " * 50], case_ids=(CASE,)),
+            actor="system", address=None,
+        ).item_id,
+        "other": vault.ingest(
+            new_item(store, away[1], [b"another station's footage " * 50]),
+            actor="system", address=None,
+        ).item_id,
+    }  # fmt: skip
+    vault.engine.dispose()
+    return Site(root / "pkg", root / "audit", url, results, station, store, items)
+
+
+START = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+
+
+def new_item(store: MemoryStore, officer: str, clips: list[bytes], **more: Any) -> NewItem:
+    files = []
+    for n, data in enumerate(clips):
+        blob = store.put([data])
+        files.append(IncomingFile(f"clip-{n + 1}.mp4", "video/mp4", blob.sha256, blob.size))
+    fields: dict[str, Any] = {
+        "source": Source.UPLOAD,
+        "officer_id": officer,
+        "camera_id": "B8A44F000001",
+        "start": START,
+        "end": START + timedelta(minutes=5),
+        "files": tuple(files),
+    }
+    return NewItem(**{**fields, **more})
+
+
+def _recording(vault: Vault, store: MemoryStore, root: Path, officer: str, gnss: bool) -> Any:
+    """A real (tiny) MPEG-4 clip, a GNSS track and a bookmark, as the Axis destination files
+    them, by ``officer``."""
+    clip = make_clip(root / "clip.mp4", frames=20).read_bytes()
+    item = new_item(store, officer, [clip], categories=("traffic stop",))
+    track = store.put([json.dumps(TRACK).encode()])
+    mark = store.put([b"Driver stopped at the lights."])
+    extra = (
+        IncomingFile("rec_gpstrail.json", "application/json", track.sha256, track.size,
+                     FileRole.GNSS),
+        IncomingFile("bookmark_1", "text/plain", mark.sha256, mark.size, FileRole.BOOKMARK),
+    )  # fmt: skip
+    meta = {"axis.object.bookmark_1": json.dumps(BOOKMARK_META)}
+    item = replace(item, files=item.files + extra if gnss else item.files, metadata=meta,
+                   trigger_on_reason="TriggerOnButton")  # fmt: skip
+    return vault.ingest(item, actor="axis", address=None)
 
 
 def policy_yaml(policy_id: str) -> str:

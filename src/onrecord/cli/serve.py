@@ -50,6 +50,14 @@ def serve(
             "repeat for each. Default none: the client is the connection's peer.",
         ),
     ] = None,
+    vault_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--vault-keys",
+            help="The evidence vault's keys folder on this machine (default: where "
+            "`onrecord vault init` put it).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the console and the public dashboard until interrupted (Ctrl-C).
 
@@ -73,6 +81,7 @@ def serve(
             plan_dir=plan,
             secure_cookies=not insecure_cookies,
             trusted_proxies=tuple(trusted_proxy or ()),
+            vault_keys=vault_keys,
         )
     except ValueError as e:
         console.print(f"[red]✗[/] --trusted-proxy {escape(str(e))}")
@@ -96,10 +105,23 @@ def serve(
 @user_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="User name: lower-case letters, digits, . _ -")],
-    role: Annotated[str, typer.Option(help="admin, manager, supervisor or auditor.")],
+    role: Annotated[
+        str,
+        typer.Option(help="admin, manager, supervisor, auditor, custodian or investigator."),
+    ],
     url: DbOption,
     station: Annotated[
-        str | None, typer.Option(help="The station a supervisor reviews (supervisors only).")
+        str | None,
+        typer.Option(
+            help="The station a supervisor reviews, or whose officers' footage an investigator "
+            "sees."
+        ),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--case", help="A case an investigator is assigned (repeat for more; investigators)."
+        ),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input instead of a prompt.")
@@ -117,12 +139,40 @@ def add(
         engine = db.connect(url, create=True)
         db.upgrade(engine)
     try:
-        account = add_user(engine, name, role, password, station)
+        account = add_user(engine, name, role, password, station, case or (), by="cli")
     except AccountError as e:
         console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
     where = f" at station {account.station_id}" if account.station_id else ""
+    if account.cases:
+        where += f", cases {', '.join(account.cases)}"
     console.print(f"Added [bold]{escape(account.name)}[/] ({account.role.value}{escape(where)}).")
+
+
+@user_app.command("cases")
+def cases(
+    name: Annotated[str, typer.Argument(help="The investigator's user name.")],
+    url: DbOption,
+    case: Annotated[
+        list[str] | None,
+        typer.Option("--case", help="A case to assign (repeat for more; none clears them)."),
+    ] = None,
+) -> None:
+    """Assign an investigator exactly these cases (replacing theirs): they see the vault's
+    items that name one, besides those of their station's officers."""
+    from onrecord.web.account_store import AccountError, find_user_id, set_cases
+
+    console = make_console()
+    with database_errors(console):
+        engine = db.connect(url)
+        db.upgrade(engine)
+    try:
+        assigned = set_cases(engine, find_user_id(engine, name), case or (), by="cli")
+    except AccountError as e:
+        console.print(f"[red]✗[/] {escape(str(e))}")
+        raise typer.Exit(2) from None
+    shown = ", ".join(assigned) if assigned else "none"
+    console.print(f"[bold]{escape(name)}[/] is assigned: {escape(shown)}.")
 
 
 @user_app.command("password")

@@ -9,7 +9,6 @@ not exist, a folder that does, a time without a zone.
 
 from __future__ import annotations
 
-import base64
 import getpass
 import json
 from collections.abc import Iterator
@@ -244,23 +243,7 @@ def prove(
     vault = _open(url, console)
     with bad_input(console):
         proof = vault.prove(entry, from_size)
-
-    def b64(hashes: list[bytes]) -> list[str]:
-        return [base64.b64encode(h).decode() for h in hashes]
-
-    doc: dict[str, object] = {
-        "index": proof.index,
-        "entry": proof.entry.decode("utf-8"),
-        "leaf": base64.b64encode(proof.leaf).decode(),
-        "tree_size": proof.tree_size,
-        "root": base64.b64encode(proof.root).decode(),
-        "inclusion": b64(proof.inclusion),
-        "checkpoint": proof.checkpoint,
-    }
-    if proof.from_size is not None and proof.old_root and proof.consistency is not None:
-        doc["from_size"] = proof.from_size
-        doc["old_root"] = base64.b64encode(proof.old_root).decode()
-        doc["consistency"] = b64(proof.consistency)
+    doc = proof.document()
     typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
@@ -313,3 +296,94 @@ app.command("serve")(vault_axis.serve)
 app.command("connection-file")(vault_axis.connection_file)
 app.command("axis-users")(vault_axis.axis_users)
 app.add_typer(vault_retention.app, name="retention")
+
+
+@app.command("dispose")
+def dispose(
+    url: DbOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would go and why; delete nothing.")
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="With --dry-run, list the items kept too, with why.")
+    ] = False,
+    actor: ActorOption = None,
+    keys: KeysOption = None,
+) -> None:
+    """Delete the bytes of footage past its retention under the schedule in force, unless a
+    legal hold or an open case keeps it; each file's `dispose` entry keeps its SHA-256."""
+    from onrecord.vault import disposition
+
+    console = make_console()
+    vault = _open(url, console, keys)
+    with bad_input(console):
+        schedule = disposition.schedule_in_force(vault)
+        now = vault.clock()
+        if dry_run:
+            decisions = disposition.plan(vault, schedule, now)
+        else:
+            with Progress(
+                TextColumn("disposing"), BarColumn(), TaskProgressColumn(),
+                console=make_console(stderr=True), transient=True,
+            ) as bar:  # fmt: skip
+                task = bar.add_task("disposing", total=None)
+                run = disposition.dispose(
+                    vault, schedule, actor=_actor(actor), address=None, now=now,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )  # fmt: skip
+            decisions = run.decisions
+    shown = [d for d in decisions if d.eligible or (dry_run and show_all)]
+    t = Table(title=f"Under {escape(schedule.name)}", title_justify="left")
+    for col in ("item", "kept until", "goes", "why"):
+        t.add_column(col, overflow="fold")
+    for d in shown:
+        until = "indefinitely" if d.retain_until is None else d.retain_until.isoformat()
+        t.add_row(d.item_id, until, "yes" if d.eligible else "no", escape("; ".join(d.reasons)))
+    if shown:
+        console.print(t)
+    eligible = sum(d.eligible for d in decisions)
+    held = sum(bool(d.due and not d.eligible) for d in decisions)
+    if dry_run:
+        console.print(
+            f"Dry run: {eligible:,} of {len(decisions):,} item(s) would be disposed of; "
+            f"{held:,} past retention kept by a hold or an open case. Nothing was deleted."
+        )
+    else:
+        console.print(
+            f"Disposed of {run.disposed_files:,} file(s) of {eligible:,} item(s) "
+            f"({run.deleted_blobs:,} stored blob(s) deleted); {held:,} past retention kept by a "
+            "hold or an open case. Each file's dispose entry keeps its SHA-256."
+        )
+
+
+@app.command("rotate-keys")
+def rotate_keys(
+    url: DbOption,
+    keys: KeysOption = None,
+    keep_old: Annotated[
+        bool, typer.Option("--keep-old", help="Keep the old key files after rewrapping.")
+    ] = False,
+) -> None:
+    """Make a new key-encryption key and rewrap every stored file's data key under it (the
+    footage itself is not rewritten); then remove the old key files unless --keep-old."""
+    from onrecord.vault.keyring import KeyRing
+    from onrecord.vault.stores import open_store, rotate_keys
+
+    console = make_console()
+    vault = _open(url, console, keys)
+    with bad_input(console):
+        ring = KeyRing.load(vault.keys)
+        store = open_store(
+            vault.settings.store_location, ring, endpoint_url=vault.settings.endpoint_url
+        )
+        done = rotate_keys(store, ring, retire=not keep_old)
+    r = done.rewrap
+    console.print(
+        f"New key [bold]{done.key_id}[/]: {r.rewrapped:,} file(s) rewrapped, {r.current:,} "
+        f"already under it; old key file(s) removed: {', '.join(done.retired) or 'none'}."
+    )
+    for sha, why in r.damaged.items():
+        console.print(f"[red]✗[/] blob {sha}: {escape(why)} (kept under its old key)")
+    if r.damaged:
+        console.print("Some files could not be rewrapped; run `onrecord vault verify`.")
+        raise typer.Exit(1)

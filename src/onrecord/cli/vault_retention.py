@@ -1,6 +1,7 @@
-"""``onrecord vault retention``: list the built-in retention schedules and show one in full.
+"""``onrecord vault retention``: list the built-in retention schedules, show one in full, and put
+one in force for a vault (``use``, the only one that needs the database).
 
-A Typer app of its own, mounted under ``onrecord vault`` (it needs no database)."""
+A Typer app of its own, mounted under ``onrecord vault``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onrecord.cli.running import make_console
+from onrecord.cli.running import DbOption, make_console
 from onrecord.vault.retention import RetentionError, Schedule, builtin_schedules, load_schedule
 
 app = typer.Typer(
@@ -102,3 +103,35 @@ def _load(ref: str) -> Schedule:
 def _reflow(text: str) -> str:
     """Join each paragraph's lines so the terminal, not the YAML file, decides where lines break."""
     return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))
+
+
+@app.command("use")
+def use(
+    ref: ScheduleRef,
+    url: DbOption,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Who decides, as the custody log records it."),
+    ] = None,
+) -> None:
+    """Put a schedule in force for the vault in the database (a `retention changed` entry);
+    `onrecord vault dispose` applies it."""
+    import getpass
+
+    from onrecord.database.connection import DatabaseError
+    from onrecord.vault.disposition import use_schedule
+    from onrecord.vault.errors import VaultError
+    from onrecord.vault.service import Vault
+
+    schedule = _load(ref)
+    console = make_console()
+    try:
+        vault = Vault.open(url)
+        idx = use_schedule(vault, schedule, actor=actor or getpass.getuser(), address=None)
+    except (VaultError, DatabaseError) as e:
+        console.print(f"[red]✗[/] {escape(str(e))}")
+        raise typer.Exit(2) from None
+    console.print(
+        f"[bold]{escape(schedule.name)}[/] is in force (custody entry {idx:,}); "
+        "`onrecord vault dispose --dry-run` lists what it lets go."
+    )

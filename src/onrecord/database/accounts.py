@@ -1,6 +1,7 @@
 """The console's accounts in the operational database: users and their roles, login attempts,
 and the access log of every read of officer-level data (migration ``0002_web_accounts``); the
-signed-in sessions (migration ``0006_console_sessions``)."""
+signed-in sessions (migration ``0006_console_sessions``); the evidence custodian and investigator
+roles and the cases each investigator is assigned (migration ``0009_vault_console``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ class Role(StrEnum):
     MANAGER = "manager"  # fleet and checkout
     SUPERVISOR = "supervisor"  # the review queue of their own station
     AUDITOR = "auditor"  # oversight: reads everything, including officer-level results
+    CUSTODIAN = "custodian"  # the evidence vault: holds, categories, cases, shares, disposition
+    INVESTIGATOR = "investigator"  # footage of their station's officers and of their cases
+
+
+ROLE_CHECK = "role IN ('admin', 'manager', 'supervisor', 'auditor', 'custodian', 'investigator')"
 
 
 class User(Base):
@@ -32,7 +38,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'manager', 'supervisor', 'auditor')", name="user_role"),
+        CheckConstraint(ROLE_CHECK, name="user_role"),
         CheckConstraint(
             "role <> 'supervisor' OR station_id IS NOT NULL", name="supervisor_has_station"
         ),
@@ -80,3 +86,16 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(32))  # signed out, deactivated…
+
+
+class InvestigatorCase(Base):
+    """A case or incident id an investigator is assigned: they see the vault's items that name
+    it (besides those of their station's officers). Set by an admin; the id need not be in the
+    vault yet, so an investigator can be assigned before the footage arrives."""
+
+    __tablename__ = "investigator_cases"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    assigned_by: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("investigator_cases_case", "case_id"),)

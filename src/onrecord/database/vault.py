@@ -43,7 +43,7 @@ LogIndex = BigInteger().with_variant(Integer(), "sqlite")
 
 class VaultSettings(Base):
     """The one vault the database holds: its name (checkpoint origin and key name), its public
-    verifier key line, and where its blob store and keys folder are."""
+    verifier key line, where its blob store and keys folder are, and its retention schedule."""
 
     __tablename__ = "vault_settings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,6 +53,10 @@ class VaultSettings(Base):
     endpoint_url: Mapped[str | None] = mapped_column(String(1000))
     keys_folder: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retention_name: Mapped[str | None] = mapped_column(String(200))
+    retention_text: Mapped[str | None] = mapped_column(Text)
+    """The retention schedule in force (``vault retention use``), as its YAML text: what
+    ``dispose`` applies, kept whole so a later edit of the file changes nothing by itself."""
     __table_args__ = (CheckConstraint("id = 1", name="vault_settings_one_row"),)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from onrecord.package.csvtext import Header, read_header
@@ -39,6 +40,41 @@ def _structural(code: Code, msg: str, file: str | None, column: str | None = Non
 
 def _parquet_header(path: Path) -> tuple[str, ...]:
     return tuple(pq.read_schema(path).names)
+
+
+def _nested(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        return _nested(t.value_type)
+    return pa.types.is_nested(t)
+
+
+def _type_name(t: pa.DataType) -> str:
+    """A nested type as ``list<string>``, ``struct<x: int64>`` or ``map<string, int64>``."""
+    if pa.types.is_dictionary(t):
+        return _type_name(t.value_type)
+    if pa.types.is_map(t):
+        return f"map<{_type_name(t.key_type)}, {_type_name(t.item_type)}>"
+    if pa.types.is_struct(t):
+        return "struct<" + ", ".join(f"{f.name}: {_type_name(f.type)}" for f in t) + ">"
+    if hasattr(t, "value_type"):  # the lists: list, large_list, fixed_size_list, list_view
+        return f"{str(t).split('<', 1)[0]}<{_type_name(t.value_type)}>"
+    return str(t)
+
+
+def _parquet_type_problems(path: Path) -> list[Problem]:
+    """Columns whose cells hold several values (lists, structs, maps): a table cell holds one,
+    and their text (``{'x': 1}``) is no value of the contract's."""
+    return [
+        _structural(
+            Code.UNSUPPORTED_COLUMN_TYPE,
+            f"column {f.name!r} is of Parquet type {_type_name(f.type)}, several values in each "
+            "cell; a table cell holds one value: export it as text, or as one column per part",
+            path.name,
+            f.name,
+        )
+        for f in pq.read_schema(path)
+        if _nested(f.type)
+    ]
 
 
 def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
@@ -91,6 +127,7 @@ def locate(root: Path) -> tuple[dict[str, TableFile], list[Problem]]:
                 header = csv.names
             else:
                 header = _parquet_header(path)
+                problems.extend(_parquet_type_problems(path))
         except (OSError, ValueError) as e:
             what = "CSV (UTF-8)" if fmt == TableFormat.CSV else "Parquet"
             problems.append(

@@ -28,6 +28,7 @@ class Code(StrEnum):
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
     RESERVED_COLUMN = "reserved_column"
+    UNSUPPORTED_COLUMN_TYPE = "unsupported_column_type"
     BAD_DEPARTMENT = "bad_department"
     # row errors
     MALFORMED_ROW = "malformed_row"
@@ -60,6 +61,7 @@ SEVERITY: dict[Code, Severity] = {
             Code.MISSING_COLUMN,
             Code.DUPLICATE_COLUMN,
             Code.RESERVED_COLUMN,
+            Code.UNSUPPORTED_COLUMN_TYPE,
             Code.BAD_DEPARTMENT,
         )
     },
@@ -87,6 +89,7 @@ DESCRIPTION: dict[Code, str] = {
     Code.MISSING_COLUMN: "a required column is missing",
     Code.DUPLICATE_COLUMN: "a column name appears twice in the header (ignoring case)",
     Code.RESERVED_COLUMN: "a column named _line or __onrecord_…, which OnRecord uses itself",
+    Code.UNSUPPORTED_COLUMN_TYPE: "a Parquet column of lists, structs or maps (one value a cell)",
     Code.BAD_DEPARTMENT: "department.yaml is invalid",
     Code.MALFORMED_ROW: "a CSV row that cannot be split into the header's columns",
     Code.MISSING_VALUE: "a required value is empty",

@@ -568,7 +568,9 @@ def _insert_rejects(
                 "in one row: usually a quote that is never closed or a corrupt export; check "
                 "the file from this line"
             )
-        elif "ENCODING" in errors:
+        elif "ENCODING" in errors and "UNQUOTED" not in errors:
+            # DuckDB 2.0.1 also says INVALID ENCODING of text after a closing quote that ends in
+            # a character beyond ASCII ('"o1" José,'), valid UTF-8: the quote is the problem.
             msg = "this row is not valid UTF-8 text; re-export the file as UTF-8"
         elif "UNQUOTED" in errors:
             msg = (

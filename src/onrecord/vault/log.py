@@ -40,6 +40,7 @@ class Action(StrEnum):
     DOWNLOAD = "download"
     SHARE_CREATED = "share created"
     SHARE_USED = "share used"
+    SHARE_REVOKED = "share revoked"
     CATEGORY_SET = "category set"
     CASE_SET = "case set"
     HOLD_PLACED = "hold placed"

@@ -10,6 +10,7 @@ made and writes nothing: no second item, no second entry, since nothing happened
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -75,6 +76,28 @@ class Proof:
     from_size: int | None = None
     old_root: bytes | None = None
     consistency: list[bytes] | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The proof as JSON (hashes in standard base64), as ``vault prove`` prints it and the
+        console serves it: what a third party checks with the checkpoint's published key."""
+
+        def b64(hashes: list[bytes]) -> list[str]:
+            return [base64.b64encode(h).decode() for h in hashes]
+
+        doc: dict[str, Any] = {
+            "index": self.index,
+            "entry": self.entry.decode("utf-8"),
+            "leaf": base64.b64encode(self.leaf).decode(),
+            "tree_size": self.tree_size,
+            "root": base64.b64encode(self.root).decode(),
+            "inclusion": b64(self.inclusion),
+            "checkpoint": self.checkpoint,
+        }
+        if self.from_size is not None and self.old_root and self.consistency is not None:
+            doc["from_size"] = self.from_size
+            doc["old_root"] = base64.b64encode(self.old_root).decode()
+            doc["consistency"] = b64(self.consistency)
+        return doc
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,11 @@ from onrecord.database import connection as db
 from onrecord.database.vault import VaultLogHead, VaultSettings
 from onrecord.vault.checkpoint import CheckpointError, check_name
 from onrecord.vault.errors import VaultError
+from onrecord.vault.keyring import KeyRing
 from onrecord.vault.log import Action, LogWriter, Signer
 from onrecord.vault.signing import create_signing_key, load_signing_key
 from onrecord.vault.store import BlobStore
+from onrecord.vault.stores import open_store
 
 
 def connect_store(
@@ -32,9 +34,6 @@ def connect_store(
 ) -> BlobStore:
     """The blob store at ``location`` (a folder or ``s3://bucket/prefix``), encrypting under the
     keys in ``keys``, which ``create`` makes first (``vault init``)."""
-    from onrecord.vault.keyring import KeyRing  # type: ignore[import-untyped, import-not-found, unused-ignore]
-    from onrecord.vault.stores import open_store  # type: ignore[import-untyped, import-not-found, unused-ignore]
-
     ring = KeyRing.create(keys) if create else KeyRing.load(keys)
     store: BlobStore = open_store(location, ring, endpoint_url=endpoint_url)
     return store

@@ -29,6 +29,11 @@ class BlobMissing(StoreError):
     """No blob with that SHA-256 is stored."""
 
 
+class BlobCorrupt(StoreError):
+    """A stored blob's bytes fail authentication: changed or cut at rest, its header damaged, or
+    sealed under a key other than the one its header names. ``verify`` reports it by hash."""
+
+
 @dataclass(frozen=True)
 class StoredBlob:
     """A stored blob: its plaintext's SHA-256 (hex) and size, and whether this put added it."""
@@ -42,7 +47,9 @@ class BlobStore(Protocol):
     """Content-addressed storage of plaintext bytes, encrypted at rest by the implementation."""
 
     def put(self, chunks: Iterable[bytes]) -> StoredBlob:
-        """Store a stream in bounded memory; nothing shows under its hash until all of it is in."""
+        """Store a stream in bounded memory; nothing shows under its hash until all of it is in.
+        An exception from ``chunks`` (a client gone) abandons the put and passes through;
+        ``StoreFull`` and ``StoreUnavailable`` say the store could not take it now."""
         ...
 
     def size(self, sha256: str) -> int | None:
@@ -50,7 +57,9 @@ class BlobStore(Protocol):
         ...
 
     def read(self, sha256: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """The plaintext bytes ``[start, end)``, decrypting only the chunks that hold them."""
+        """The plaintext bytes ``[start, end)``, decrypting only the chunks that hold them
+        (``end`` past the size means to the end). ``BlobMissing`` if it is not stored;
+        ``BlobCorrupt`` if its stored bytes fail authentication."""
         ...
 
     def delete(self, sha256: str) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
 from onrecord.database import connection as db
+from onrecord.database.axis import AxisContainer, AxisObject
 from onrecord.database.vault import (
     VaultCheckpoint,
     VaultEntry,
@@ -436,13 +437,21 @@ def _owners(con: Connection, sha: str) -> str:
 
 
 def _check_store(con: Connection, store: BlobStore, problems: Problems, tell: Progress) -> None:
-    """Every blob in the store must be a file of some item."""
+    """Every blob in the store must be a file of some item, or a file of a recording an Axis
+    system is still delivering (staged until its ``Status: Complete``: in transfer, not stray)."""
     seen = 0
     try:
         hashes = store.hashes()
         while batch := [h for _, h in zip(range(BATCH), hashes, strict=False)]:
             known = set(
                 con.scalars(select(VaultFile.sha256).where(VaultFile.sha256.in_(batch))).all()
+            )
+            known.update(
+                con.scalars(
+                    select(AxisObject.sha256)
+                    .join(AxisContainer, AxisContainer.id == AxisObject.container_id)
+                    .where(AxisObject.sha256.in_(batch), AxisContainer.completed_at.is_(None))
+                ).all()
             )
             for sha in batch:
                 if sha not in known:

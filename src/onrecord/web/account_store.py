@@ -16,16 +16,24 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from onrecord.database import connection as db
-from onrecord.database.accounts import AccessLog, ConsoleSession, LoginAttempt, Role, User
+from onrecord.database.accounts import (
+    AccessLog,
+    ConsoleSession,
+    InvestigatorCase,
+    LoginAttempt,
+    Role,
+    User,
+)
 from onrecord.database.fleet import Station
 
 _HASHER = PasswordHasher()
@@ -37,6 +45,10 @@ SESSION_TOUCH_S = 60
 """A session's ``last_seen_at`` is written at most this often, so reading pages stays a read."""
 STATIONS_LISTED = 20
 """How many of the database's stations a refusal of an unknown station names."""
+STATION_ROLES = (Role.SUPERVISOR, Role.INVESTIGATOR)
+"""The roles whose account may have a station (a supervisor must)."""
+MAX_CASES = 200
+"""The most case ids one investigator is assigned at once."""
 
 
 class AccountError(ValueError):
@@ -53,20 +65,31 @@ class Throttled(Exception):
 
 @dataclass(frozen=True)
 class Account:
-    """A signed-in user as the request handlers see it (detached from any database session)."""
+    """A signed-in user as the request handlers see it (detached from any database session).
+    ``cases`` are the case ids an investigator is assigned (empty for every other role)."""
 
     id: int
     name: str
     role: Role
     station_id: str | None
+    cases: tuple[str, ...] = ()
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _account(u: User) -> Account:
-    return Account(u.id, u.name, Role(u.role), u.station_id)
+def _account(s: Session, u: User) -> Account:
+    cases: tuple[str, ...] = ()
+    if u.role == Role.INVESTIGATOR.value:
+        cases = tuple(
+            s.scalars(
+                select(InvestigatorCase.case_id)
+                .where(InvestigatorCase.user_id == u.id)
+                .order_by(InvestigatorCase.case_id)
+            )
+        )
+    return Account(u.id, u.name, Role(u.role), u.station_id, cases)
 
 
 def station_ids(engine: Engine) -> list[str]:
@@ -76,13 +99,13 @@ def station_ids(engine: Engine) -> list[str]:
 
 
 def _check_station(s: Session, station_id: str) -> None:
-    """Refuse a supervisor's station that the database does not know, saying what it knows."""
+    """Refuse a station that the database does not know, saying what it knows."""
     known = list(s.scalars(select(Station.station_id).order_by(Station.station_id)))
     if not known:
         raise AccountError(
-            "the database has no stations (a console without a fleet), so no supervisor can "
+            "the database has no stations (a console without a fleet), so no account can "
             "be given one yet: load the department's stations with `onrecord fleet init "
-            "PACKAGE --db URL`, then add the supervisor"
+            "PACKAGE --db URL`, then add the account"
         )
     if station_id not in known:
         shown = ", ".join(known[:STATIONS_LISTED])
@@ -98,10 +121,42 @@ def _check_password(password: str) -> None:
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
 
 
+def clean_cases(cases: Iterable[str]) -> list[str]:
+    """Case ids as an admin typed them (blank ones dropped, each once, in order), or an
+    :class:`AccountError` naming one that no case id can be."""
+    found: dict[str, None] = {}
+    for case in cases:
+        case = case.strip()
+        if not case:
+            continue
+        if len(case) > 100 or not case.isprintable():
+            raise AccountError(f"{case[:40]!r}: a case id is 1 to 100 printable characters")
+        found[case] = None
+    if len(found) > MAX_CASES:
+        raise AccountError(f"{len(found)} cases: an investigator is assigned {MAX_CASES} at most")
+    return list(found)
+
+
+def _assign(s: Session, user_id: int, cases: list[str], by: str) -> None:
+    s.execute(delete(InvestigatorCase).where(InvestigatorCase.user_id == user_id))
+    now = _now()
+    s.add_all(
+        InvestigatorCase(user_id=user_id, case_id=c, assigned_by=by, assigned_at=now) for c in cases
+    )
+
+
 def add_user(
-    engine: Engine, name: str, role: str, password: str, station_id: str | None = None
+    engine: Engine,
+    name: str,
+    role: str,
+    password: str,
+    station_id: str | None = None,
+    cases: Iterable[str] = (),
+    by: str = "admin",
 ) -> Account:
-    """Create an account; a supervisor needs a station of the database, others have none."""
+    """Create an account. A supervisor needs a station of the database; an investigator may
+    have one (they see its officers' footage) and cases (``by`` assigns them); others have
+    neither."""
     if not name or not set(name) <= NAME_CHARS or len(name) > 64:
         raise AccountError(
             f"{name!r}: a user name is 1 to 64 of lower-case letters, digits, '.', '_' and '-'"
@@ -114,8 +169,11 @@ def add_user(
         ) from None
     if r is Role.SUPERVISOR and not station_id:
         raise AccountError("a supervisor reviews one station's encounters: give --station")
-    if r is not Role.SUPERVISOR and station_id:
-        raise AccountError("only a supervisor has a station")
+    if r not in STATION_ROLES and station_id:
+        raise AccountError("only a supervisor or an investigator has a station")
+    assigned = clean_cases(cases)
+    if r is not Role.INVESTIGATOR and assigned:
+        raise AccountError("only an investigator is assigned cases")
     _check_password(password)
     with Session(engine) as s, s.begin():
         if s.scalar(select(User.id).where(User.name == name)) is not None:
@@ -132,12 +190,43 @@ def add_user(
         )
         s.add(user)
         s.flush()
-        return _account(user)
+        _assign(s, user.id, assigned, by)
+        s.flush()
+        return _account(s, user)
 
 
 def list_users(engine: Engine) -> list[User]:
     with Session(engine, expire_on_commit=False) as s:
         return list(s.scalars(select(User).order_by(User.name)))
+
+
+def assigned_cases(engine: Engine) -> dict[int, list[str]]:
+    """Every investigator's cases, by account id."""
+    found: dict[int, list[str]] = {}
+    with Session(engine.execution_options(**db.READ_ONLY)) as s:
+        for user_id, case_id in s.execute(
+            select(InvestigatorCase.user_id, InvestigatorCase.case_id).order_by(
+                InvestigatorCase.user_id, InvestigatorCase.case_id
+            )
+        ):
+            found.setdefault(user_id, []).append(case_id)
+    return found
+
+
+def set_cases(engine: Engine, user_id: int, cases: Iterable[str], by: str) -> list[str]:
+    """Assign an investigator exactly ``cases`` (replacing what they had); returns them. Their
+    next request sees the change: the cases are read with the session's account."""
+    assigned = clean_cases(cases)
+    with Session(engine) as s, s.begin():
+        user = s.get(User, user_id)
+        if user is None:
+            raise AccountError(f"no user with id {user_id}")
+        if user.role != Role.INVESTIGATOR.value:
+            raise AccountError(
+                f"{user.name} is a {user.role}; only an investigator is assigned cases"
+            )
+        _assign(s, user_id, assigned, by)
+    return assigned
 
 
 def find_user_id(engine: Engine, name: str) -> int:
@@ -214,7 +303,7 @@ def session_account(engine: Engine, token: str, max_age_s: float) -> Account | N
             or session.created_at <= now - timedelta(seconds=max_age_s)
         ):
             return None
-        account, seen = _account(user), session.last_seen_at
+        account, seen = _account(s, user), session.last_seen_at
     if now - seen >= timedelta(seconds=SESSION_TOUCH_S):
         with Session(engine) as s, s.begin():
             s.execute(
@@ -292,7 +381,7 @@ def authenticate(
         if ok and user is not None:
             if _HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = _HASHER.hash(password)
-            return _account(user)
+            return _account(s, user)
         return None
 
 

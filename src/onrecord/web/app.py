@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from onrecord.database import connection as db
 from onrecord.fleet.service import CheckoutService
+from onrecord.vault.store import BlobStore
 from onrecord.web import deps, errors, openapi
 from onrecord.web.auth import Signer
 from onrecord.web.fleet_status import PlanResults
@@ -37,11 +38,15 @@ def _cacheable(path: str) -> bool:
     return path == "/" or path.startswith(("/static", "/data"))
 
 
-def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, results: Results | None = None, vault_store: BlobStore | None = None
+) -> FastAPI:
     """The application over ``settings``' audit folder and database (which must be at the
     newest schema: ``onrecord fleet upgrade``): every resource of ``onrecord.web.routes``, the
     checkout service's API among them (mounted at ``/api/checkout`` for managers). ``results``
-    may be passed to share one loaded audit between apps (tests)."""
+    may be passed to share one loaded audit between apps (tests); ``vault_store`` is the
+    evidence vault's blob store (default: the one the vault's settings name, opened with its
+    keys when footage is first read)."""
     engine = db.connect(settings.db_url)
     db.require_current(engine)
     app = FastAPI(
@@ -57,6 +62,8 @@ def create_app(settings: Settings, results: Results | None = None) -> FastAPI:
     app.state.signer = Signer(settings)
     app.state.checkout_service = CheckoutService(engine)
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
+    app.state.vault = None  # opened by deps.vault when first asked for
+    app.state.vault_store = vault_store
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app, "/api/openapi.json")
     found = resources()

@@ -14,6 +14,9 @@ can neither read the cookie nor set it, so it cannot forge the field.
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -26,13 +29,47 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_MAX_AGE = 7 * 24 * 3600
 
 
+@dataclass(frozen=True)
+class Play:
+    """What a play token was made for: who plays (an account's name, or ``share:<id>``), which
+    item and which of its files."""
+
+    actor: str
+    item_id: str
+    position: int
+
+
 class Signer:
-    """Signs the two cookies with the app's secret; a different salt for each use."""
+    """Signs the two cookies and the players' play tokens with the app's secret; a different
+    salt for each use."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._session = URLSafeTimedSerializer(settings.secret_key, salt="session")
         self._csrf = URLSafeTimedSerializer(settings.secret_key, salt="csrf")
+        self._play = URLSafeTimedSerializer(settings.secret_key, salt="play")
+
+    def play_token(self, play: Play) -> str:
+        """A new token for one playback (a random part makes each one new), good for as long
+        as a session: the player's source carries it (``vault.playback``)."""
+        return self._play.dumps(
+            [play.actor, play.item_id, play.position, secrets.token_urlsafe(16)]
+        )
+
+    def play_of(self, token: str) -> Play | None:
+        """What ``token`` was made for, if it is one of ours and young enough."""
+        try:
+            data = self._play.loads(token, max_age=int(self.settings.session_hours * 3600))
+        except BadSignature:
+            return None
+        if (
+            not isinstance(data, list)
+            or len(data) != 4
+            or not all(isinstance(x, str) for x in (data[0], data[1], data[3]))
+            or not isinstance(data[2], int)
+        ):
+            return None
+        return Play(data[0], data[1], data[2])
 
     def session_cookie(self, response: Response, token: str) -> None:
         """Set the cookie carrying the session ``token`` (``account_store.start_session``)."""

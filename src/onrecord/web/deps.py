@@ -13,13 +13,22 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, NoReturn
 
-from fastapi import Depends, HTTPException, Request
-from sqlalchemy import Engine
+from fastapi import Depends, HTTPException, Path, Request
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from onrecord.database import connection as db
 from onrecord.database.accounts import Role
+from onrecord.database.vault import VaultSettings
 from onrecord.fleet.service import CheckoutService
+from onrecord.vault import access
+from onrecord.vault.access import EVERYTHING, Scope
+from onrecord.vault.log import Action
+from onrecord.vault.service import Vault
+from onrecord.vault.store import BlobStore
 from onrecord.web import account_store
 from onrecord.web.account_store import Account
 from onrecord.web.auth import CSRF_FIELD, CSRF_HEADER, Signer
@@ -37,6 +46,11 @@ FLEET = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)  # the manager runs it, the oth
 KIOSK = (Role.MANAGER,)  # checks cameras out and in
 ADMIN = (Role.ADMIN,)  # accounts and department policies
 AUDITOR = (Role.AUDITOR,)  # per-officer rates
+# The evidence vault (docs/vault.md, "The vault in the console"):
+EVIDENCE = (Role.CUSTODIAN, Role.INVESTIGATOR, Role.AUDITOR)  # find items, read their records
+FOOTAGE = (Role.CUSTODIAN, Role.INVESTIGATOR)  # play and download
+CUSTODY = (Role.CUSTODIAN,)  # holds, categories and cases, shares
+CUSTODY_READ = (Role.CUSTODIAN, Role.AUDITOR)  # the custody log, holds, shares, disposition
 
 
 # The app's state, as create_app sets it.
@@ -69,6 +83,36 @@ def checkout_service(request: Request) -> CheckoutService:
     """The checkout service; the mounted checkout API finds it under the same name."""
     value: CheckoutService = request.app.state.checkout_service
     return value
+
+
+def vault(request: Request) -> Vault:
+    """The evidence vault in the operational database, opened when first asked for (so a vault
+    made after the console started is found); 404 while the database holds none."""
+    opened: Vault | None = request.app.state.vault
+    if opened is not None:
+        return opened
+    with Session(engine(request).execution_options(**db.READ_ONLY)) as s:
+        found = s.scalar(select(VaultSettings))
+    if found is None:
+        raise HTTPException(
+            404,
+            "this console's database holds no evidence vault; an administrator creates it "
+            "with `onrecord vault init --db URL --store LOCATION --origin NAME`",
+        )
+    store: BlobStore | None = request.app.state.vault_store
+    opened = Vault(engine(request), store, found, keys=settings(request).vault_keys)
+    request.app.state.vault = opened
+    return opened
+
+
+def evidence_scope(account: Account) -> Scope:
+    """The vault's items ``account`` may see: every item for a custodian or an auditor, an
+    investigator's station's and cases' for an investigator, none for anyone else."""
+    if account.role in (Role.CUSTODIAN, Role.AUDITOR):
+        return EVERYTHING
+    if account.role is Role.INVESTIGATOR:
+        return Scope(False, account.station_id, frozenset(account.cases))
+    return Scope(False)
 
 
 def signer(request: Request) -> Signer:
@@ -169,6 +213,9 @@ Fleet = Annotated[Account, Depends(require(*FLEET))]
 Kiosk = Annotated[Account, Depends(require(*KIOSK))]
 Admin = Annotated[Account, Depends(require(*ADMIN))]
 Auditor = Annotated[Account, Depends(require(*AUDITOR))]
+Evidence = Annotated[Account, Depends(require(*EVIDENCE))]
+Custody = Annotated[Account, Depends(require(*CUSTODY))]
+CustodyRead = Annotated[Account, Depends(require(*CUSTODY_READ))]
 
 
 async def check_csrf(request: Request) -> None:
@@ -199,3 +246,70 @@ def log_officer_read(request: Request, account: Account) -> None:
     """Record who read officer-level data, what (path and query) and when."""
     what = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     account_store.log_access(engine(request), account, what, client_address(request))
+
+
+ITEM_ID = r"^V-[0-9]{4}-[0-9]{6,9}$"
+ItemId = Annotated[
+    str, Path(pattern=ITEM_ID, max_length=20, description="A vault id, e.g. V-2026-000001.")
+]
+
+
+@dataclass(frozen=True)
+class ItemAccess:
+    """An item someone may act on: who, the vault and the item's id."""
+
+    account: Account
+    vault: Vault
+    item_id: str
+    address: str
+
+
+def refuse_item(
+    request: Request, v: Vault, account: Account, what: Action, item_id: str | None, status: int,
+    reason: str,
+) -> NoReturn:  # fmt: skip
+    """Log the refusal as a failed ``what`` on ``item_id`` (CJIS 5.4.1.1: refused accesses
+    too), then answer ``status`` with ``reason``."""
+    v.record_failure(
+        what.value,
+        actor=account.name,
+        address=client_address(request),
+        item=item_id,
+        details={"reason": reason, "path": request.url.path},
+    )
+    raise HTTPException(status, reason)
+
+
+def item_access(what: Action, roles: tuple[Role, ...]) -> Callable[..., ItemAccess]:
+    """A dependency admitting ``roles`` to an item within their scope (``evidence_scope``):
+    401 for the anonymous (not logged: no one to name); for an account, a refused role (403),
+    no such item (404) or an item outside their scope (403) is a failed ``what`` entry in the
+    custody log, naming the item when it exists."""
+
+    def dependency(
+        request: Request,
+        item_id: ItemId,
+        account: Annotated[Account | None, Depends(current_account)],
+    ) -> ItemAccess:
+        if account is None:
+            raise HTTPException(401, "sign in to see this page")
+        v = vault(request)
+        known = access.exists_item(v, item_id)
+        where = item_id if known else None
+        if account.role not in roles:
+            refuse_item(
+                request, v, account, what, where, 403,
+                f"the {account.role.value} role may not {what.value} evidence; it is for "
+                f"{', '.join(r.value for r in roles)}",
+            )  # fmt: skip
+        if not known:
+            refuse_item(request, v, account, what, None, 404, f"there is no item {item_id}")
+        if not access.may_see(v, evidence_scope(account), item_id):
+            refuse_item(
+                request, v, account, what, item_id, 403,
+                f"item {item_id} is not of an officer of your station nor of a case you are "
+                "assigned",
+            )  # fmt: skip
+        return ItemAccess(account, v, item_id, client_address(request))
+
+    return dependency

@@ -20,12 +20,15 @@ class Settings:
     """``audit_dir`` is an ``onrecord audit`` output folder; ``package_dir`` the data package it
     audited (default: the path recorded in its summary.json), read for the encounter timelines'
     recordings; ``db_url`` the operational database (accounts, access log, fleet);
-    ``plan_dir`` an ``onrecord plan`` output folder, whose figures the fleet and gap pages show."""
+    ``plan_dir`` an ``onrecord plan`` output folder, whose figures the fleet and gap pages show;
+    ``vault_keys`` the evidence vault's keys folder on this machine, when it is not where
+    ``onrecord vault init`` put it (the footage is decrypted with its keys)."""
 
     audit_dir: Path
     db_url: str
     package_dir: Path | None = None
     plan_dir: Path | None = None
+    vault_keys: Path | None = None
     # Signs session and CSRF cookies. A random key per process means a restart logs everyone
     # out, which is safe; set ONRECORD_SECRET_KEY to keep sessions across restarts.
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))

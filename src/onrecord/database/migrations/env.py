@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 # Each module registers its tables on Base.metadata.
-from onrecord.database import accounts, axis, fleet, policies, vault  # noqa: F401
+from onrecord.database import accounts, axis, fleet, policies, vault, vault_access  # noqa: F401
 from onrecord.database.base import Base
 
 connection = context.config.attributes["connection"]

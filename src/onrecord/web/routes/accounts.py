@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from onrecord.database.accounts import Role
 from onrecord.web import account_store, deps
@@ -39,6 +39,7 @@ def _users_page(request: Request, message: str = "", status: int = 200) -> Respo
             "users": account_store.list_users(deps.engine(request)),
             "roles": [r.value for r in Role],
             "stations": account_store.station_ids(deps.engine(request)),
+            "cases": account_store.assigned_cases(deps.engine(request)),
             "message": message,
         },
         status_code=status,
@@ -58,9 +59,13 @@ def add_user_form(
     role: Annotated[str, Form()],
     password: Annotated[str, Form()],
     station: Annotated[str, Form()] = "",
+    cases: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
     try:
-        account_store.add_user(deps.engine(request), name, role, password, station or None)
+        account_store.add_user(
+            deps.engine(request), name, role, password, station or None, _split(cases),
+            by=account.name,
+        )  # fmt: skip
     except AccountError as e:
         return _users_page(request, str(e), 422)
     return RedirectResponse("/admin/users", status_code=303)
@@ -76,6 +81,27 @@ def set_active(
         account_store.set_active(deps.engine(request), user_id, active)
     except AccountError as e:
         raise HTTPException(404, str(e)) from None
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def _split(text: str) -> list[str]:
+    """Case ids as typed: one a line, or separated by commas."""
+    return [v for line in text.splitlines() for v in line.split(",")]
+
+
+@pages.post("/admin/users/{user_id}/cases", dependencies=[Csrf])
+def set_cases(
+    request: Request,
+    user_id: UserId,
+    account: Admin,
+    cases: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    """The cases an investigator is assigned (replacing theirs): they see the vault's items
+    that name one, besides their station's."""
+    try:
+        account_store.set_cases(deps.engine(request), user_id, _split(cases), by=account.name)
+    except AccountError as e:
+        return _users_page(request, str(e), 422)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -109,6 +135,7 @@ class NewUser(BaseModel):
     role: str
     password: str
     station_id: str | None = None
+    cases: list[str] = Field(default=[], max_length=account_store.MAX_CASES)
 
 
 class UserOut(BaseModel):
@@ -117,12 +144,21 @@ class UserOut(BaseModel):
     role: str
     station_id: str | None
     active: bool
+    cases: list[str] = []
 
 
 @api.get("/users")
 def users(request: Request, account: Admin) -> list[UserOut]:
+    cases = account_store.assigned_cases(deps.engine(request))
     return [
-        UserOut(id=u.id, name=u.name, role=u.role, station_id=u.station_id, active=u.active)
+        UserOut(
+            id=u.id,
+            name=u.name,
+            role=u.role,
+            station_id=u.station_id,
+            active=u.active,
+            cases=cases.get(u.id, []),
+        )
         for u in account_store.list_users(deps.engine(request))
     ]
 
@@ -131,11 +167,15 @@ def users(request: Request, account: Admin) -> list[UserOut]:
 def add_user(request: Request, body: NewUser, account: Admin) -> UserOut:
     try:
         a = account_store.add_user(
-            deps.engine(request), body.name, body.role, body.password, body.station_id
-        )
+            deps.engine(request), body.name, body.role, body.password, body.station_id,
+            body.cases, by=account.name,
+        )  # fmt: skip
     except AccountError as e:
         raise HTTPException(422, str(e)) from None
-    return UserOut(id=a.id, name=a.name, role=a.role.value, station_id=a.station_id, active=True)
+    return UserOut(
+        id=a.id, name=a.name, role=a.role.value, station_id=a.station_id, active=True,
+        cases=list(a.cases),
+    )  # fmt: skip
 
 
 @api.get("/access-log")

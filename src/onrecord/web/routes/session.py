@@ -29,7 +29,11 @@ class Me(BaseModel):
 
 
 def _home(account: Account) -> str:
-    return "/review" if account.role is Role.SUPERVISOR else "/overview"
+    if account.role is Role.SUPERVISOR:
+        return "/review"
+    if account.role in (Role.CUSTODIAN, Role.INVESTIGATOR):
+        return "/evidence"
+    return "/overview"
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("endpoint_url", sa.String(length=1000), nullable=True),
         sa.Column("keys_folder", sa.String(length=1000), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("retention_name", sa.String(length=200), nullable=True),
+        sa.Column("retention_text", sa.Text(), nullable=True),
         sa.CheckConstraint("id = 1", name="vault_settings_one_row"),
         sa.PrimaryKeyConstraint("id"),
     )
