@@ -32,8 +32,8 @@ demo: setup
 	$(BIN)/onrecord plan $(DEMO) --out $(DEMO)-plan --policy mandate-all --camera-price 550 --yearly-cost-per-camera 1250
 	rm -f $(DEMO_DB)
 	$(BIN)/onrecord fleet init $(DEMO) --db $(DEMO_DB)
-	@for role in admin manager supervisor auditor; do \
-	  station=$$([ $$role = supervisor ] && echo "--station A-1"); \
+	@for role in admin manager supervisor auditor custodian investigator; do \
+	  station=$$(case $$role in supervisor|investigator) echo "--station A-1";; esac); \
 	  echo "demo-$$role-password" | $(BIN)/onrecord user add $$role --role $$role $$station \
 	    --db $(DEMO_DB) --password-stdin; \
 	done
@@ -42,9 +42,11 @@ demo: setup
 	  --origin vault.demo-city.example/bwc
 	$(BIN)/python scripts/demo_vault.py --db $(DEMO_DB) --package $(DEMO)
 	$(BIN)/onrecord vault verify --db $(DEMO_DB)
-	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor"
-	@echo "  each with the password demo-ROLE-password, e.g. auditor / demo-auditor-password;"
-	@echo "  the manager runs the fleet page and the kiosks, e.g. http://127.0.0.1:8000/kiosk/A-1"
+	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor,"
+	@echo "  custodian, investigator (station A-1), each with the password demo-ROLE-password,"
+	@echo "  e.g. auditor / demo-auditor-password; the manager runs the fleet page and the kiosks,"
+	@echo "  e.g. http://127.0.0.1:8000/kiosk/A-1; the custodian finds the clips the cameras"
+	@echo "  delivered under Evidence, and the investigator those of station A-1's officers."
 	$(BIN)/onrecord serve --audit $(DEMO)-audit --plan $(DEMO)-plan --db $(DEMO_DB) --insecure-cookies
 
 lint: setup

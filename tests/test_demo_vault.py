@@ -10,12 +10,14 @@ import hashlib
 import importlib.util
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import av
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -24,6 +26,8 @@ import onrecord
 from memory_store import MemoryStore
 from onrecord.cli.app import app
 from onrecord.database.vault import VaultEntry
+from onrecord.web.app import create_app
+from onrecord.web.settings import Settings
 from vault_service_support import make_vault, store_wired
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "demo_vault.py"
@@ -93,6 +97,33 @@ def test_the_demo_delivers_clips_that_the_audit_reads(tmp_path: Path) -> None:
     assert len(ingests) == 6
     assert {e["actor"] for e in ingests} == {"axis:demo-axis"}
     assert {e["details"]["received_via"] for e in ingests} == {"axis"}
+
+    # The console shows them: every item to a custodian, the A-1 officers' to an investigator
+    # of A-1 (as make demo's accounts see them), and plays a clip.
+    audit = tmp_path / "audit"
+    assert runner.invoke(app, ["audit", str(demo), "--out", str(audit)]).exit_code == 0
+    for name, more in (("custodian", []), ("investigator", ["--station", "A-1"])):
+        made = runner.invoke(
+            app,
+            ["user", "add", name, "--role", name, *more, "--db", url, "--password-stdin"],
+            input=f"demo-{name}-password\n",
+        )
+        assert made.exit_code == 0, made.output
+    console = create_app(Settings(audit_dir=audit, db_url=url), vault_store=store)
+    a1 = {r["recording_id"] for r in rows if officers[r["officer_id"]] == "A-1"}
+    for name, expected in (("custodian", {r["recording_id"] for r in rows}), ("investigator", a1)):
+        c = TestClient(console, base_url="https://testserver")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+        assert token
+        signed_in = c.post(
+            "/login",
+            data={"name": name, "password": f"demo-{name}-password", "csrf_token": token[1]},
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        page = c.get("/evidence?limit=100")
+        assert page.status_code == 200
+        assert set(re.findall(r"V-\d{4}-\d{6}", page.text)) == expected, name
 
     # A second run delivers nothing again: the recordings are complete in the vault.
     with store_wired(store):
