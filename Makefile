@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := build/demo
 DEMO_DB := build/demo.db
+DEMO_VAULT := build/demo-vault
+DEMO_KEYS := build/demo-vault-keys
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
@@ -22,21 +24,29 @@ setup: $(STAMP)
 
 demo: setup
 	@echo "Generating the demo department (a city like Boston in 2020), then checking, auditing"
-	@echo "and planning it; the web console starts at the end."
+	@echo "and planning it, and delivering a few of its recordings to its evidence vault as an"
+	@echo "Axis camera system would; the web console starts at the end."
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
 	$(BIN)/onrecord plan $(DEMO) --out $(DEMO)-plan --policy mandate-all --camera-price 550 --yearly-cost-per-camera 1250
 	rm -f $(DEMO_DB)
 	$(BIN)/onrecord fleet init $(DEMO) --db $(DEMO_DB)
-	@for role in admin manager supervisor auditor; do \
-	  station=$$([ $$role = supervisor ] && echo "--station A-1"); \
+	@for role in admin manager supervisor auditor custodian investigator; do \
+	  station=$$(case $$role in supervisor|investigator) echo "--station A-1";; esac); \
 	  echo "demo-$$role-password" | $(BIN)/onrecord user add $$role --role $$role $$station \
 	    --db $(DEMO_DB) --password-stdin; \
 	done
-	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor"
-	@echo "  each with the password demo-ROLE-password, e.g. auditor / demo-auditor-password;"
-	@echo "  the manager runs the fleet page and the kiosks, e.g. http://127.0.0.1:8000/kiosk/A-1"
+	rm -rf $(DEMO_VAULT) $(DEMO_KEYS)
+	$(BIN)/onrecord vault init --db $(DEMO_DB) --store $(DEMO_VAULT) --keys $(DEMO_KEYS) \
+	  --origin vault.demo-city.example/bwc
+	$(BIN)/python scripts/demo_vault.py --db $(DEMO_DB) --package $(DEMO)
+	$(BIN)/onrecord vault verify --db $(DEMO_DB)
+	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor,"
+	@echo "  custodian, investigator (station A-1), each with the password demo-ROLE-password,"
+	@echo "  e.g. auditor / demo-auditor-password; the manager runs the fleet page and the kiosks,"
+	@echo "  e.g. http://127.0.0.1:8000/kiosk/A-1; the custodian finds the clips the cameras"
+	@echo "  delivered under Evidence, and the investigator those of station A-1's officers."
 	$(BIN)/onrecord serve --audit $(DEMO)-audit --plan $(DEMO)-plan --db $(DEMO_DB) --insecure-cookies
 
 lint: setup

@@ -33,6 +33,9 @@ from onrecord.fleet.rules import Refused, local
 from onrecord.fleet.service import CheckoutService
 from onrecord.fleet.tokens import TokenError, add_token, list_tokens, recent_uses, revoke_token
 from onrecord.package.formats import TableFormat
+from onrecord.vault.errors import VaultError
+from onrecord.vault.recordings import RecordingStats, VaultRecordings
+from onrecord.vault.stop_reasons import StopReasonError, load_stop_reasons
 
 app = typer.Typer(
     help="The camera fleet in service: its database, the checkout API, checkout and checkin.",
@@ -98,12 +101,79 @@ def export(
     fmt: Annotated[
         TableFormat, typer.Option("--format", help="Table file format.")
     ] = TableFormat.CSV,
+    stop_reasons: Annotated[
+        Path | None,
+        typer.Option(
+            "--stop-reasons",
+            help="The department's stop-reason mapping (YAML) for the vault's items "
+            "(default: the built-in one; see docs/vault.md).",
+        ),
+    ] = None,
+    recordings_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--recordings-from",
+            help="A package whose recordings to keep beside the vault's items (another camera "
+            "system's, or OUT itself); rows of recordings the vault holds are replaced.",
+        ),
+    ] = None,
 ) -> None:
-    """Write the database as a data package; its device_events are the service's history."""
+    """Write the database as a data package: device_events are the service's history,
+    recordings the evidence vault's items."""
     console = make_console()
-    with database_errors(console):
-        rows = export_package(db.connect(url), out, fmt)
-    console.print(f"Wrote [bold]{out}[/]: " + ", ".join(f"{n:,} {t}" for t, n in rows.items()))
+    where = recordings_from or out
+    with exit_on_bad_input(console, where, db.DatabaseError, StopReasonError, VaultError):
+        engine = db.connect(url)
+        mapping = load_stop_reasons(stop_reasons)
+        vault = VaultRecordings(engine, mapping, recordings_from)
+        rows = export_package(engine, out, fmt, vault.batches())
+    console.print(
+        f"Wrote [bold]{escape(str(out))}[/]: " + ", ".join(f"{n:,} {t}" for t, n in rows.items())
+    )
+    _say_recordings(console, vault.stats, mapping.origin, recordings_from)
+
+
+def _say_recordings(
+    console: Console, stats: RecordingStats, mapping: str, other: Path | None
+) -> None:
+    """Where the recordings came from and how their stop reasons were found."""
+    if not stats.items and not stats.without_clip and other is None:
+        return
+    by = ", ".join(f"{n:,} from {SIGNAL_WORDS[s]}" for s, n in sorted(stats.by_signal.items()))
+    console.print(
+        f"Recordings: {stats.items:,} vault item(s); stop reasons ({escape(mapping)} mapping): "
+        f"{by or 'none found'}, {stats.no_reason:,} with none"
+        + (f" ({stats.conflicting:,} whose names disagree)" if stats.conflicting else "")
+        + "."
+    )
+    if stats.without_clip:
+        console.print(f"{stats.without_clip:,} item(s) hold no video clip and are not recordings.")
+    if stats.unfiled:
+        console.print(
+            f"{stats.unfiled:,} item(s) of an unknown officer are written with none "
+            "(unassigned footage)."
+        )
+    for signal in ("trigger_off", "tag"):
+        names = [(n, c) for (s, n), c in stats.unmapped.most_common() if s == signal]
+        if names:
+            shown = ", ".join(f"{escape(n)} ({c:,})" for n, c in names[:8])
+            more = f" and {len(names) - 8:,} more" if len(names) > 8 else ""
+            console.print(f"{SIGNAL_WORDS[signal].capitalize()} with no mapping: {shown}{more}.")
+    if other is not None:
+        excluded = (
+            f"; {stats.other_excluded:,} with errors left out (run `onrecord check "
+            f"{escape(str(other))}`)"
+            if stats.other_excluded
+            else ""
+        )
+        console.print(
+            f"From {escape(str(other))}: {stats.other_read:,} recording(s) read, "
+            f"{stats.other_kept:,} kept, {stats.other_replaced:,} replaced by the vault's "
+            f"items{excluded}."
+        )
+
+
+SIGNAL_WORDS = {"trigger_off": "trigger-off reasons", "tag": "tags", "category": "categories"}
 
 
 @app.command("serve")

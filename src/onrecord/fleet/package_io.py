@@ -1,12 +1,14 @@
 """Fill a fleet database from a data package, and export one back as a data package.
 
 The export is a package like any other: ``onrecord check`` reads it and ``onrecord audit`` turns
-its ``device_events`` (the service's checkouts and checkins) into camera possession.
+its ``device_events`` (the service's checkouts and checkins) into camera possession, and reads
+its ``recordings``, which the caller gives (the vault's items: ``onrecord.vault.recordings``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from onrecord.fleet.rules import CameraStatus, PastEvent, replay
 from onrecord.fleet.service import fresh
 from onrecord.package.formats import TableFormat
 from onrecord.package.loader import Package, load
-from onrecord.package.schema import TABLES, header_columns
+from onrecord.package.schema import TABLES
 from onrecord.package.writer import PackageWriter
 
 REFERENCE: tuple[type[Base], ...] = (Station, Officer, Camera, Shift)
@@ -169,42 +171,61 @@ def _schema(table: str, columns: list[str]) -> pa.Schema:
     return pa.schema([(c, ARROW_TYPES[t.column(c).kind.value]) for c in columns])
 
 
-def export_package(engine: Engine, out: Path, fmt: TableFormat = TableFormat.CSV) -> dict[str, int]:
+def export_package(
+    engine: Engine,
+    out: Path,
+    fmt: TableFormat = TableFormat.CSV,
+    recordings: Iterable[pa.RecordBatch] = (),
+) -> dict[str, int]:
     """Write the database as a data package at ``out``; returns rows per table.
 
-    ``recordings`` is written with its header only: the service holds no footage, and the
-    contract requires the table. Merge the camera system's recordings in to audit compliance.
+    ``recordings`` are the rows of the ``recordings`` table, every column of the contract in
+    its order (the fleet holds no footage: the vault's items are the recordings, and the
+    layers above this one join the two); without any, the table is written with its header
+    only, since the contract requires it.
     """
     db.require_current(engine)
     rows: dict[str, int] = {}
-    with Session(engine) as s, PackageWriter(out, fmt) as w:
-        dept = s.scalar(select(Department))
-        if dept:
-            w.department(dept.name, dept.timezone, dept.policy)
-        for model in REFERENCE:
-            name = model.__tablename__
-            cols = _columns(model)
-            key = getattr(model, TABLES[name].key or cols[0])
-            data = [
-                r._asdict()
-                for r in s.execute(select(*(getattr(model, c) for c in cols)).order_by(key))
-            ]
-            _write(w, name, cols, data)
-            rows[name] = len(data)
-        cols = ["camera_id", "at", "event", "officer_id", "battery_pct"]
-        data = [
-            r._asdict()
-            for r in s.execute(
-                select(*(getattr(DeviceEvent, c) for c in cols)).order_by(
-                    DeviceEvent.at, DeviceEvent.id
-                )
-            )
-        ]
-        _write(w, "device_events", cols, data)
-        rows["device_events"] = len(data)
-        _write(w, "recordings", list(header_columns(TABLES["recordings"])), [])
+    readers = engine.execution_options(**db.READ_ONLY)  # an export never blocks a checkout
+    with PackageWriter(out, fmt) as w:
+        with Session(readers) as s:
+            _write_fleet(s, w, rows)
         rows["recordings"] = 0
+        for batch in recordings:
+            if not batch.num_rows:
+                continue
+            w.table("recordings").write(batch)
+            rows["recordings"] += batch.num_rows
+        if not rows["recordings"]:
+            _write(w, "recordings", [c.name for c in TABLES["recordings"].columns], [])
     return rows
+
+
+def _write_fleet(s: Session, w: PackageWriter, rows: dict[str, int]) -> None:
+    """The department, the reference tables and the device events, in one read transaction."""
+    dept = s.scalar(select(Department))
+    if dept:
+        w.department(dept.name, dept.timezone, dept.policy)
+    for model in REFERENCE:
+        name = model.__tablename__
+        cols = _columns(model)
+        key = getattr(model, TABLES[name].key or cols[0])
+        data = [
+            r._asdict() for r in s.execute(select(*(getattr(model, c) for c in cols)).order_by(key))
+        ]
+        _write(w, name, cols, data)
+        rows[name] = len(data)
+    cols = ["camera_id", "at", "event", "officer_id", "battery_pct"]
+    data = [
+        r._asdict()
+        for r in s.execute(
+            select(*(getattr(DeviceEvent, c) for c in cols)).order_by(
+                DeviceEvent.at, DeviceEvent.id
+            )
+        )
+    ]
+    _write(w, "device_events", cols, data)
+    rows["device_events"] = len(data)
 
 
 def _write(w: PackageWriter, table: str, columns: list[str], data: list[dict[str, Any]]) -> None:

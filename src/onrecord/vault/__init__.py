@@ -15,5 +15,7 @@ and proofs (``log``), the service every ingest path calls (``service``), bundles
 ``verify``, the media times of local files (``media``), retention schedules (``retention``) and
 disposition (``disposition``); for the console, who may see which item (``access``), legal
 holds (``holds``), categories and cases (``labels``), share links (``shares``) and one entry per
-playback (``playback``); the Axis content destination (``axis``).
+playback (``playback``); the Axis content destination (``axis``). For the audit: the items as
+the data package's recordings (``recordings``), their stop reasons by a department's mapping
+(``stop_reasons``).
 """
