@@ -149,7 +149,7 @@ def test_a_department_rule_from_a_file(tmp_path: Path) -> None:
         ),
         (("business_days: 5", "business_days: 0"), "from 1 to 365, got 0"),
         (("- {date: 2026-12-25", "- {date: 2025-12-25"), "2025, which holiday_years does not list"),
-        (("- {date: 2026-12-25", "- {date: 2026-12-32"), "not a valid date: day is out of range"),
+        (("- {date: 2026-12-25", "- {date: 2026-12-32"), "'2026-12-32' is not a real date"),
         (("- {date: 2026-12-25", "- {date: Christmas"), "a date written YYYY-MM-DD"),
         (("America/Chicago", "Mars/Olympus"), "an IANA time zone"),
         (
