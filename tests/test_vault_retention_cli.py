@@ -70,4 +70,4 @@ def test_show_an_invalid_file_lists_every_problem_and_exits_2(tmp_path: Path) ->
 def test_an_unknown_name_exits_2_and_lists_the_names() -> None:
     code, out = run("show", "nowhere")
     assert code == 2
-    assert "the built-in names are minnesota-13.825, ohio-highway-patrol-760-0826" in out
+    assert "the built-in schedules are minnesota-13.825, ohio-highway-patrol-760-0826" in out

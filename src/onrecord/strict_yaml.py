@@ -1,14 +1,21 @@
-"""YAML for files people write by hand (policies, import mappings): a key given twice is an error.
+"""YAML for files people write by hand (policies, import mappings, retention schedules, deadline
+rules): a key given twice is an error, and every problem is reported at its line and column.
 
 PyYAML keeps the last of two equal keys, which would hide a mistake in a rule or a mapping.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import difflib
+import re
+from collections.abc import Callable, Hashable, Mapping
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import BaseModel
+from pydantic_core import PydanticCustomError
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -92,3 +99,95 @@ def locate(
         node = pair[1]
         mark = pair[0].start_mark if at_key else node.start_mark
     return mark.line + 1, mark.column + 1
+
+
+# -- hand-written files read into strict pydantic models ---------------------------------------
+# Policies' companions (retention schedules, deadline rules) share how they are found (a built-in
+# name or a file), parsed and reported: each problem at its file, line, column and key path.
+
+Loc = tuple[str | int, ...]
+ErrorType = Callable[[list[str]], Exception]
+"""The reader's own error class, built from every message found (the CLI prints them all)."""
+
+
+def expected(what: str) -> PydanticCustomError:
+    """A validation error whose message is what the key expects (``expected …, got …``)."""
+    return PydanticCustomError("expected_value", "{what}", {"what": what})
+
+
+def name(v: object) -> str:
+    """A file's name: what it is chosen by on the command line and recorded under."""
+    if not isinstance(v, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", v):
+        raise expected("a name of lower-case letters, digits, '.', '-' and '_', such as ours-2026")
+    return v
+
+
+def url(v: object) -> str:
+    """Where the source text of a rule can be read."""
+    if not isinstance(v, str) or not re.fullmatch(r"https?://\S+", v.strip()):
+        raise expected("the address of the source text, starting https:// or http://")
+    return v.strip()
+
+
+def zone(v: object) -> str:
+    """An IANA time zone whose calendar a rule counts days on."""
+    what = "an IANA time zone such as America/Chicago"
+    if not isinstance(v, str) or not v.strip():
+        raise expected(what)
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
+        raise expected(what) from None
+    return v
+
+
+def read_named(
+    ref: str | Path, builtins: Mapping[str, str], kind: str, error: ErrorType
+) -> tuple[str, str]:
+    """The text and origin (``built-in`` or the path) of ``ref``: a built-in name, tried first,
+    else a file."""
+    if str(ref) in builtins:
+        return builtins[str(ref)], "built-in"
+    path = Path(ref)
+    if not path.is_file():
+        raise error(
+            [
+                f"{ref}: no such {kind} file and no built-in {kind} of that name; the built-in "
+                f"{kind}s are {', '.join(sorted(builtins))}"
+            ]
+        )
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except (OSError, UnicodeDecodeError) as e:
+        raise error([f"{path}: cannot be read: {e}"]) from None
+
+
+def read_mapping(text: str, origin: str, keys_hint: str, error: ErrorType) -> dict[Any, Any]:
+    """The YAML mapping in ``text``, or ``error`` at the place the YAML goes wrong."""
+    try:
+        doc = load(text)
+    except yaml.YAMLError as e:
+        line, column, problem = describe(e)
+        where = f", line {line}, column {column}" if line else ""
+        raise error([f"{origin}{where}: not valid YAML: {problem}"]) from None
+    if not isinstance(doc, dict):
+        got = "nothing" if doc is None else repr(doc)
+        raise error([f"{origin}: expected a mapping with {keys_hint} …, got {got}"])
+    return doc
+
+
+def at(origin: str, text: str, loc: Loc, what: str, *, at_key: bool = False) -> str:
+    """``origin, line L, column C: key.path: what``."""
+    place = locate(text, loc, at_key=at_key)
+    where = f", line {place[0]}, column {place[1]}" if place else ""
+    path = ".".join(str(p) for p in loc)
+    return f"{origin}{where}: {path + ': ' if path else ''}{what}"
+
+
+def unknown_key(loc: Loc, models: Mapping[tuple[str, ...], type[BaseModel]]) -> str:
+    """An unknown key's message, naming the closest allowed key and all of them; ``models`` maps
+    each mapping's key path (list indices left out) to its model."""
+    keys = list(models[tuple(str(p) for p in loc[:-1] if not isinstance(p, int))].model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unknown key{hint} (expected one of: {', '.join(keys)})"

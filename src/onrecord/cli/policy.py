@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onrecord.cli.running import make_console
+from onrecord.cli.running import make_console, reflow, refuse_file
 from onrecord.policy import (
     ALL,
     Policy,
@@ -80,7 +80,7 @@ def show(
             )
     console.print(t)
     console.print("[bold]Source[/]")
-    console.print(escape(_reflow(p.source)) if p.source else "[dim](none given)[/]")
+    console.print(escape(reflow(p.source)) if p.source else "[dim](none given)[/]")
 
 
 @app.command("diff")
@@ -109,20 +109,10 @@ def diff_policies(a: PolicyRef, b: PolicyRef) -> None:
 
 
 def _load(ref: str) -> Policy:
-    """Load or print every problem and exit 2, as ``onrecord check`` does for a broken package."""
     try:
         return load_policy(ref)
     except PolicyError as e:
-        console = make_console(stderr=True)
-        console.print(f"[bold]{escape(ref)}[/] cannot be used as a policy:")
-        for message in e.messages:
-            console.print(f"  [bold red]✗[/] {escape(message)}")
-        raise typer.Exit(2) from None
-
-
-def _reflow(text: str) -> str:
-    """Join each paragraph's lines so the terminal, not the YAML file, decides where lines break."""
-    return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))
+        refuse_file(ref, "a policy", e.messages)
 
 
 def _gist(p: Policy) -> str:

@@ -34,11 +34,6 @@ KeysOption = Annotated[
     Path | None,
     typer.Option("--keys", help="The vault's keys folder on this machine (default: from init)."),
 ]
-ActorOption = Annotated[
-    str | None,
-    typer.Option("--actor", help="Who acts, as the records and custody log name them "
-                 "(default: your login name)."),
-]  # fmt: skip
 RedisOption = Annotated[
     str | None,
     typer.Option(

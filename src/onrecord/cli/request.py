@@ -18,7 +18,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from onrecord.cli.release import (
-    ActorOption,
     KeysOption,
     RedactorOption,
     RedisOption,
@@ -29,7 +28,7 @@ from onrecord.cli.release import (
     redactor_of,
     watch,
 )
-from onrecord.cli.running import DbOption, make_console
+from onrecord.cli.running import ActorOption, DbOption, make_console
 from onrecord.release import queue as jobqueue
 from onrecord.release.deadline import DEFAULT_RULE, business_days_left, load_rule
 from onrecord.release.errors import ReleaseError

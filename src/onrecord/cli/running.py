@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -93,6 +93,13 @@ DbOption = Annotated[
         help="Database: a SQLite file path or sqlite:///path, or postgresql+psycopg://user@host/db.",
     ),
 ]
+ActorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--actor",
+        help="Who acts, as the custody log and the records name them (default: your login name).",
+    ),
+]
 
 
 @contextmanager
@@ -103,3 +110,18 @@ def database_errors(console: Console) -> Iterator[None]:
     except db.DatabaseError as e:
         console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
+
+
+def refuse_file(ref: str, kind: str, messages: list[str]) -> NoReturn:
+    """Print every problem of a hand-written file (a policy, a schedule) and exit 2, as
+    ``onrecord check`` does for a broken package."""
+    console = make_console(stderr=True)
+    console.print(f"[bold]{escape(ref)}[/] cannot be used as {kind}:")
+    for message in messages:
+        console.print(f"  [bold red]✗[/] {escape(message)}")
+    raise typer.Exit(2)
+
+
+def reflow(text: str) -> str:
+    """Join each paragraph's lines so the terminal, not the YAML file, decides where lines break."""
+    return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))

@@ -31,7 +31,7 @@ from rich.progress import (
 from rich.table import Table
 
 from onrecord.cli import vault_axis, vault_custody, vault_retention
-from onrecord.cli.running import DbOption, make_console
+from onrecord.cli.running import ActorOption, DbOption, make_console
 from onrecord.database import connection as db
 from onrecord.vault.errors import VaultError
 from onrecord.vault.service import Vault
@@ -48,12 +48,6 @@ KeysOption = Annotated[
     typer.Option(
         "--keys",
         help="The vault's keys folder on this machine (default: the folder given at init).",
-    ),
-]
-ActorOption = Annotated[
-    str | None,
-    typer.Option(
-        "--actor", help="Who acts, as the custody log records it (default: your login name)."
     ),
 ]
 

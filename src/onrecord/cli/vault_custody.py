@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onrecord.cli.running import DbOption, make_console
+from onrecord.cli.running import ActorOption, DbOption, make_console
 from onrecord.database import connection as db
 from onrecord.vault import holds as holding
 from onrecord.vault import labels
@@ -23,9 +23,6 @@ from onrecord.vault.service import Vault
 hold_app = typer.Typer(help="Legal holds: nothing under one is ever disposed of.")
 case_app = typer.Typer(help="Cases: an open case keeps its items from disposition.")
 
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who acts, as the custody log records it.")
-]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, as the custody log keeps it.")]
 
 

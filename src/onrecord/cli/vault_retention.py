@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from onrecord.cli.running import DbOption, make_console
+from onrecord.cli.running import DbOption, make_console, reflow, refuse_file
 from onrecord.vault.retention import RetentionError, Schedule, builtin_schedules, load_schedule
 
 app = typer.Typer(
@@ -53,9 +53,9 @@ def show(ref: ScheduleRef) -> None:
     console.print(f"[dim]read from {escape(s.origin)}[/]")
     console.print(f"Jurisdiction: {escape(s.jurisdiction)}")
     console.print(f"Days are counted in: {s.time_zone}")
-    console.print(f"Source: {escape(_reflow(s.source.citation))}")
+    console.print(f"Source: {escape(reflow(s.source.citation))}")
     console.print(f"        {escape(s.source.url)}")
-    console.print(f"        {escape(_reflow(s.source.version))}")
+    console.print(f"        {escape(reflow(s.source.version))}")
     t = Table(title="Rules (the longest that applies wins)", title_justify="left")
     t.add_column("applies to", overflow="fold")
     t.add_column("kept", overflow="fold")
@@ -65,7 +65,7 @@ def show(ref: ScheduleRef) -> None:
         "[italic]every item (default)[/]",
         str(s.default.period),
         escape(s.default.citation),
-        escape(_reflow(s.default.note)),
+        escape(reflow(s.default.note)),
         end_section=True,
     )
     for rule in s.rules:
@@ -73,11 +73,11 @@ def show(ref: ScheduleRef) -> None:
             escape(", ".join(rule.categories)),
             escape(rule.describe()),
             escape(rule.citation),
-            escape(_reflow(rule.note)),
+            escape(reflow(rule.note)),
         )
     console.print(t)
     console.print("[bold]Notes[/]")
-    console.print(escape(_reflow(s.notes)) if s.notes else "[dim](none given)[/]")
+    console.print(escape(reflow(s.notes)) if s.notes else "[dim](none given)[/]")
 
 
 def gist(s: Schedule) -> str:
@@ -89,20 +89,10 @@ def gist(s: Schedule) -> str:
 
 
 def _load(ref: str) -> Schedule:
-    """Load or print every problem and exit 2, as the other commands do for bad input."""
     try:
         return load_schedule(ref)
     except RetentionError as e:
-        console = make_console(stderr=True)
-        console.print(f"[bold]{escape(ref)}[/] cannot be used as a retention schedule:")
-        for message in e.messages:
-            console.print(f"  [bold red]✗[/] {escape(message)}")
-        raise typer.Exit(2) from None
-
-
-def _reflow(text: str) -> str:
-    """Join each paragraph's lines so the terminal, not the YAML file, decides where lines break."""
-    return "\n\n".join(" ".join(par.split()) for par in text.split("\n\n"))
+        refuse_file(ref, "a retention schedule", e.messages)
 
 
 @app.command("use")

@@ -12,16 +12,14 @@ day the office is closed counts as received on the next business day.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date, timedelta
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -31,7 +29,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails
 
 from onrecord import strict_yaml
 from onrecord.release.errors import ReleaseError
@@ -48,8 +46,7 @@ class RuleError(ReleaseError):
         self.messages = messages
 
 
-def _expected(what: str) -> PydanticCustomError:
-    return PydanticCustomError("rule_value", "{what}", {"what": what})
+_expected = strict_yaml.expected
 
 
 def _text(v: object) -> str:
@@ -62,29 +59,6 @@ def _notes(v: object) -> str:
     if not isinstance(v, str):
         raise _expected("text")
     return v.strip()
-
-
-def _name(v: object) -> str:
-    if not isinstance(v, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", v):
-        raise _expected("a name of lower-case letters, digits, '.', '-' and '_'")
-    return v
-
-
-def _url(v: object) -> str:
-    if not isinstance(v, str) or not re.fullmatch(r"https?://\S+", v.strip()):
-        raise _expected("the address of the source text, starting https:// or http://")
-    return v.strip()
-
-
-def _zone(v: object) -> str:
-    what = "an IANA time zone such as America/New_York"
-    if not isinstance(v, str) or not v.strip():
-        raise _expected(what)
-    try:
-        ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise _expected(what) from None
-    return v
 
 
 def _day(v: object) -> date:
@@ -134,9 +108,9 @@ def _code(v: object) -> str:
 
 Text = Annotated[str, PlainValidator(_text)]
 Notes = Annotated[str, PlainValidator(_notes)]
-Name = Annotated[str, PlainValidator(_name)]
-Url = Annotated[str, PlainValidator(_url)]
-Zone = Annotated[str, PlainValidator(_zone)]
+Name = Annotated[str, PlainValidator(strict_yaml.name)]
+Url = Annotated[str, PlainValidator(strict_yaml.url)]
+Zone = Annotated[str, PlainValidator(strict_yaml.zone)]
 Day = Annotated[date, PlainValidator(_day)]
 BusinessDays = Annotated[int, PlainValidator(_positive)]
 Weekdays = Annotated[tuple[int, ...], PlainValidator(_weekdays)]
@@ -314,66 +288,42 @@ def builtin_rules() -> list[str]:
 
 def load_rule(ref: str | Path) -> DeadlineRule:
     """A rule by built-in name, else from a YAML file (names are tried first)."""
-    texts = _texts()
-    if str(ref) in texts:
-        return parse_rule(texts[str(ref)], origin="built-in")
-    path = Path(ref)
-    if not path.is_file():
-        raise RuleError(
-            [
-                f"{ref}: no such rule file and no built-in rule of that name; the built-in "
-                f"rules are {', '.join(sorted(texts))}"
-            ]
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RuleError([f"{path}: cannot be read: {e}"]) from None
-    return parse_rule(text, origin=str(path))
+    text, origin = strict_yaml.read_named(ref, _texts(), "rule", RuleError)
+    return parse_rule(text, origin=origin)
 
 
 def parse_rule(text: str, origin: str = "<text>") -> DeadlineRule:
     """Validate rule YAML; every problem found is reported at once, each at its place."""
-    try:
-        doc = strict_yaml.load(text)
-    except yaml.YAMLError as e:
-        line, column, problem = strict_yaml.describe(e)
-        where = f", line {line}, column {column}" if line else ""
-        raise RuleError([f"{origin}{where}: not valid YAML: {problem}"]) from None
-    if not isinstance(doc, dict):
-        got = "nothing" if doc is None else repr(doc)
-        raise RuleError(
-            [f"{origin}: expected a mapping with name:, title:, response: …, got {got}"]
-        )
+    doc = strict_yaml.read_mapping(text, origin, "name:, title:, response:", RuleError)
     try:
         rule = DeadlineRule.model_validate(doc)
     except ValidationError as e:
-        raise RuleError([_at(origin, text, err) for err in e.errors()]) from None
+        raise RuleError(
+            [
+                strict_yaml.at(
+                    origin,
+                    text,
+                    err["loc"],
+                    _message(err),
+                    at_key=err["type"] == "extra_forbidden",
+                )
+                for err in e.errors()
+            ]
+        ) from None
     rule._text, rule._origin = text, origin
     return rule
-
-
-def _at(origin: str, text: str, err: ErrorDetails) -> str:
-    loc = err["loc"]
-    place = strict_yaml.locate(text, loc, at_key=err["type"] == "extra_forbidden")
-    where = f", line {place[0]}, column {place[1]}" if place else ""
-    path = ".".join(str(p) for p in loc)
-    return f"{origin}{where}: {path + ': ' if path else ''}{_message(err)}"
 
 
 def _message(err: ErrorDetails) -> str:
     loc = err["loc"]
     if err["type"] == "extra_forbidden":
-        keys = list(_MODELS[tuple(str(p) for p in loc[:-1] if not isinstance(p, int))].model_fields)
-        close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        return f"unknown key{hint} (expected one of: {', '.join(keys)})"
+        return strict_yaml.unknown_key(loc, _MODELS)
     if err["type"] == "missing":
         return "required key is missing"
     if err["type"] == "enum":
         allowed = ", ".join(repr(c.value) for c in ClosedDayReceipt)
         return f"expected one of {allowed}, got {err['input']!r}"
-    if err["type"] == "rule_value" and isinstance(err["input"], dict) and not loc:
+    if err["type"] == "expected_value" and isinstance(err["input"], dict) and not loc:
         return err["msg"]
     if err["type"] in ("model_type", "tuple_type"):
         kind = "a list" if err["type"] == "tuple_type" else "a mapping"

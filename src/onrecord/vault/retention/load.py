@@ -3,18 +3,15 @@ at the file, line and column and say what to write instead."""
 
 from __future__ import annotations
 
-import difflib
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from onrecord import strict_yaml
 from onrecord.vault.retention.schedule import Default, Rule, Schedule, Source
 
-Path_ = tuple[str | int, ...]
 _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     (): Schedule,
     ("source",): Source,
@@ -53,58 +50,40 @@ def builtin_schedules() -> list[Schedule]:
 
 def load_schedule(ref: str | Path) -> Schedule:
     """A schedule by built-in name, else from a YAML file (names are tried first)."""
-    texts = _texts()
-    if str(ref) in texts:
-        return parse_schedule(texts[str(ref)], origin="built-in")
-    path = Path(ref)
-    if not path.is_file():
-        raise RetentionError(
-            [
-                f"{ref}: no such schedule file and no built-in schedule of that name; "
-                f"the built-in names are {', '.join(sorted(texts))}"
-            ]
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise RetentionError([f"{path}: cannot be read: {e}"]) from None
-    return parse_schedule(text, origin=str(path))
+    text, origin = strict_yaml.read_named(ref, _texts(), "schedule", RetentionError)
+    return parse_schedule(text, origin=origin)
 
 
 def parse_schedule(text: str, origin: str = "<text>") -> Schedule:
     """Validate schedule YAML; every problem found is reported at once, each at its place."""
-    try:
-        doc = strict_yaml.load(text)
-    except yaml.YAMLError as e:
-        line, column, problem = strict_yaml.describe(e)
-        where = f", line {line}, column {column}" if line else ""
-        raise RetentionError([f"{origin}{where}: not valid YAML: {problem}"]) from None
-    if not isinstance(doc, dict):
-        got = "nothing" if doc is None else repr(doc)
-        raise RetentionError(
-            [f"{origin}: expected a mapping with name:, title:, source:, default: …, got {got}"]
-        )
+    doc = strict_yaml.read_mapping(text, origin, "name:, title:, source:, default:", RetentionError)
     try:
         schedule = Schedule.from_document(doc, text, origin)
     except ValidationError as e:
         raise RetentionError(
             [
-                _at(origin, text, err["loc"], _message(err), err["type"] == "extra_forbidden")
+                strict_yaml.at(
+                    origin,
+                    text,
+                    err["loc"],
+                    _message(err),
+                    at_key=err["type"] == "extra_forbidden",
+                )
                 for err in e.errors()
             ]
         ) from None
     problems = _useless_rules(schedule)
     if problems:
-        raise RetentionError([_at(origin, text, loc, what) for loc, what in problems])
+        raise RetentionError([strict_yaml.at(origin, text, loc, what) for loc, what in problems])
     return schedule
 
 
-def _useless_rules(schedule: Schedule) -> list[tuple[Path_, str]]:
+def _useless_rules(schedule: Schedule) -> list[tuple[strict_yaml.Loc, str]]:
     """Rules that could never apply: retention is the longest period that applies, so a rule
     can only lengthen the default; one that cannot is a mistake (a department that meant to
     delete some footage sooner), and said so rather than silently ignored."""
     default = schedule.default.period.day_bounds()
-    out: list[tuple[Path_, str]] = []
+    out: list[tuple[strict_yaml.Loc, str]] = []
     for i, rule in enumerate(schedule.rules):
         if default is None:
             out.append(
@@ -129,29 +108,18 @@ def _useless_rules(schedule: Schedule) -> list[tuple[Path_, str]]:
     return out
 
 
-def _at(origin: str, text: str, loc: tuple[str | int, ...], what: str, at_key: bool = False) -> str:
-    """``origin, line L, column C: key.path: what``."""
-    place = strict_yaml.locate(text, loc, at_key=at_key)
-    where = f", line {place[0]}, column {place[1]}" if place else ""
-    path = ".".join(str(p) for p in loc)
-    return f"{origin}{where}: {path + ': ' if path else ''}{what}"
-
-
 def _message(err: ErrorDetails) -> str:
     """One validation error: what was wrong and what the key expects."""
     loc = err["loc"]
     if err["type"] == "extra_forbidden":
-        keys = _keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        return f"unknown key{hint} (expected one of: {', '.join(keys)})"
+        return strict_yaml.unknown_key(loc, _MODELS)
     if err["type"] == "missing":
         return "required key is missing"
     if err["type"] in ("model_type", "model_attributes_type"):
         return f"expected a mapping of the keys {', '.join(_keys(loc))}, got {err['input']!r}"
     if err["type"] == "tuple_type":
         return f"expected a list of rules, each a mapping, got {err['input']!r}"
-    if err["type"] == "schedule_value" and isinstance(err["input"], dict):
+    if err["type"] == "expected_value" and isinstance(err["input"], dict):
         return err["msg"]  # a whole rule was wrong, not one value
     return f"expected {err['msg']}, got {err['input']!r}"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -19,8 +19,8 @@ from pydantic import (
     PrivateAttr,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from onrecord import strict_yaml
 from onrecord.vault.retention.period import Period
 
 
@@ -30,8 +30,7 @@ def category_key(name: str) -> str:
     return "_".join(re.findall(r"[^\W_]+", name.casefold()))
 
 
-def _expected(what: str) -> PydanticCustomError:
-    return PydanticCustomError("schedule_value", "{what}", {"what": what})
+_expected = strict_yaml.expected
 
 
 def _text(what: str, *, empty_ok: bool) -> PlainValidator:
@@ -41,29 +40,6 @@ def _text(what: str, *, empty_ok: bool) -> PlainValidator:
         return v.strip()
 
     return PlainValidator(check)
-
-
-def _name(v: object) -> str:
-    if not isinstance(v, str) or not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", v):
-        raise _expected("a name of lower-case letters, digits, '.', '-' and '_', such as ours-2026")
-    return v
-
-
-def _url(v: object) -> str:
-    if not isinstance(v, str) or not re.fullmatch(r"https?://\S+", v.strip()):
-        raise _expected("the address of the source text, starting https:// or http://")
-    return v.strip()
-
-
-def _zone(v: object) -> str:
-    what = "an IANA time zone such as America/Chicago"
-    if not isinstance(v, str) or not v.strip():
-        raise _expected(what)
-    try:
-        ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder of zones
-        raise _expected(what) from None
-    return v
 
 
 def _flag(v: object) -> bool:
@@ -91,9 +67,9 @@ def _categories(v: object) -> tuple[str, ...]:
 
 Text = Annotated[str, _text("non-empty text", empty_ok=False)]
 Notes = Annotated[str, _text("text", empty_ok=True)]
-Name = Annotated[str, PlainValidator(_name)]
-Url = Annotated[str, PlainValidator(_url)]
-Zone = Annotated[str, PlainValidator(_zone)]
+Name = Annotated[str, PlainValidator(strict_yaml.name)]
+Url = Annotated[str, PlainValidator(strict_yaml.url)]
+Zone = Annotated[str, PlainValidator(strict_yaml.zone)]
 Flag = Annotated[bool, PlainValidator(_flag)]
 PeriodValue = Annotated[Period, PlainValidator(_period), PlainSerializer(str)]
 Categories = Annotated[tuple[str, ...], PlainValidator(_categories), PlainSerializer(list)]
