@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("package",),  # the data package: contract, reader, checker
     ("policy",),  # policies as code (reads the package's vocabularies)
     ("presentation", "database"),  # what pages look like; the operational database's tables
-    ("audit", "plan", "importers", "demo"),  # capabilities over a package
+    ("audit", "plan", "importers", "demo", "redaction"),  # capabilities: over a package; clips
     ("fleet", "vault"),  # the camera fleet in service; the evidence vault and its custody log
     ("release",),  # records requests, their redaction jobs and releases (over the vault)
     ("web",),  # the console and public dashboard

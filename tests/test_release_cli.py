@@ -107,7 +107,7 @@ def test_a_denial(url: str) -> None:
         (("request", "new", "--requester", "x", "--received", "2026-11-30", "--description", "y",
           "--officer", "1", "--rule", "texas"), "no built-in rule of that name"),
         (("request", "show", "R-2026-9999"), "there is no request 'R-2026-9999'"),
-        (("request", "redact", "R-2026-9999"), "no redactor is installed"),
+        (("request", "redact", "R-2026-9999"), "there is no request 'R-2026-9999'"),
         (("request", "deny", "R-2026-9999", "--exemption", "26(a)"), "there is no request"),
         (("release", "status", "R-2026-9999"), "there is no request"),
         (("worker", "--redis", "redis://127.0.0.1:1/0", "--redactor", REDACTOR),

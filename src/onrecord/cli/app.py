@@ -12,6 +12,7 @@ from onrecord.cli import (
     importing,
     plan,
     policy,
+    redact,
     release,
     request,
     serve,
@@ -33,6 +34,7 @@ app.command("audit")(audit.audit)
 app.command("plan")(plan.plan)
 app.add_typer(fleet.app, name="fleet")
 app.add_typer(vault.app, name="vault")
+app.command("redact")(redact.redact)
 app.add_typer(request.app, name="request")
 app.add_typer(release.app, name="release")
 app.command("worker")(release.worker)

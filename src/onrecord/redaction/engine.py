@@ -258,6 +258,8 @@ def redact(
     """Redact ``source`` into ``target`` (H.264 MP4) as ``options`` say; the record is written
     beside it (``record_path(target)``) and returned."""
     source, target = Path(source), Path(target)
+    if not target.parent.is_dir():
+        raise OutputError(f"{target.parent}: no such folder for the output")
     info = media.facts(source)
     detectors = detectors or Detectors.for_options(options)
     expected = info.frames

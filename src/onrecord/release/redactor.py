@@ -28,9 +28,9 @@ from onrecord.release.errors import ReleaseError
 Progress = Callable[[str, int, int], None]
 """Called with the phase (e.g. "searching", "writing"), frames done and frames in all."""
 
-DEFAULT_REDACTOR: str | None = None
-"""The redactor ``onrecord worker`` runs when not told (``module:function``). None until the
-redaction engine is part of this installation: a worker then needs ``--redactor``."""
+DEFAULT_REDACTOR: str = "onrecord.release.engine:redact_clip"
+"""The redactor ``onrecord worker`` runs when not told (``module:function``): OnRecord's own
+redaction engine (``onrecord.redaction``)."""
 
 
 class UnusableInput(ReleaseError):

@@ -1,0 +1,36 @@
+"""The redaction engine as the release jobs' redactor (``DEFAULT_REDACTOR``): a records
+officer's choices turned into the engine's options, and the engine's refusals of the clip or the
+choices into ``UnusableInput`` (the job then fails at once rather than being retried)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onrecord.redaction import (
+    INPUT_ERRORS, RedactionOptions, Style, parse_range, read_boxes, record_path, redact,
+)  # fmt: skip
+from onrecord.release.redactor import Progress, RedactionChoices, UnusableInput
+
+
+def options_of(choices: RedactionChoices) -> RedactionOptions:
+    """The engine's options for ``choices``; ``UnusableInput`` for a bad range or boxes file."""
+    try:
+        return RedactionOptions(
+            faces=choices.faces, plates=choices.plates, style=Style(choices.style.value),
+            mutes=tuple(parse_range(m) for m in choices.mutes),
+            boxes=read_boxes(choices.boxes, "boxes file") if choices.boxes else (),
+        )  # fmt: skip
+    except INPUT_ERRORS as e:
+        raise UnusableInput(str(e)) from None
+
+
+def redact_clip(
+    source: Path, target: Path, choices: RedactionChoices, progress: Progress
+) -> Path:
+    """Redact ``source`` into ``target`` as ``choices`` say; returns the record's path."""
+    options = options_of(choices)
+    try:
+        redact(source, target, options, progress)
+    except INPUT_ERRORS as e:
+        raise UnusableInput(f"{source.name}: {e}") from None
+    return record_path(target)
