@@ -127,9 +127,10 @@ def analyse(
         raise InputError("the clip has no video frames")
     tracks: list[Track] = []
     for kind, looks in (("face", found_faces), ("plate", found_plates)):
-        for chain in tracking.associate(looks.looks, max_gap=options.max_gap + k - 1):
+        more = tracking.reach(k)
+        for chain in tracking.associate(looks.looks, max_gap=options.max_gap + more):
             boxes = tracking.fill(
-                chain, frames=count, extend=options.extend + k - 1, padding=options.padding
+                chain, frames=count, extend=options.extend + more, padding=options.padding
             )
             tracks.append(_track(len(tracks) + 1, kind, None, boxes, info))
     for n, box in enumerate(singles):

@@ -27,8 +27,8 @@ class RedactionOptions(BaseModel):
     padding: float = Field(default=0.3, ge=0, le=2)
     """Each box grows by this fraction of its width on either side, and of its height."""
     extend: int = Field(default=3, ge=0, le=300)
-    """Frames a track is held before its first and after its last detection, beyond the frames
-    detection does not look at (``detect_every - 1``)."""
+    """Frames a track is held before its first and after its last detection (with
+    ``detect_every`` k > 1, 2k - 1 more: ``tracking.reach``)."""
     max_gap: int = Field(default=12, ge=0, le=300)
-    """The longest run of frames without a detection a track is carried through; beyond
-    ``detect_every - 1`` more, the track ends."""
+    """The longest run of frames without a detection a track is carried through (with
+    ``detect_every`` k > 1, 2k - 1 more); past it the track ends."""

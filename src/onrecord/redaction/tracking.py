@@ -17,6 +17,13 @@ from enum import StrEnum
 from onrecord.redaction.geometry import Box, iou, lerp, pad, shifted, union
 
 
+def reach(every: int) -> int:
+    """Frames a track's extension and its longest gap grow by when detection looks at every
+    ``every``-th frame only: 2·every − 1 (none when it looks at every frame), enough to bridge
+    frames not looked at and one look at which the detector missed."""
+    return 0 if every == 1 else 2 * every - 1
+
+
 class How(StrEnum):
     """How a track's box at a frame was found."""
 
