@@ -18,8 +18,14 @@ from onrecord.redaction.geometry import Box, iou, lerp, pad, pixels, union
 from onrecord.redaction.ranges import muted
 from onrecord.redaction.styles import Style, cover, split
 from onrecord.redaction.tracking import (
-    Chain, Detection, How, associate, fill, keyframed, reach,
-)  # fmt: skip
+    Chain,
+    Detection,
+    How,
+    associate,
+    fill,
+    keyframed,
+    reach,
+)
 
 
 def det(x: float, y: float = 10, w: float = 10, h: float = 10) -> list[Detection]:

@@ -12,9 +12,17 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from onrecord.cli.running import make_console
 from onrecord.redaction import (
-    RedactionError, RedactionOptions, Style, parse_range, read_boxes, record_path, redact as run,
+    RedactionError,
+    RedactionOptions,
+    Style,
+    parse_range,
+    read_boxes,
+    record_path,
     replay,
-)  # fmt: skip
+)
+from onrecord.redaction import (
+    redact as run,
+)
 
 
 def redact(
@@ -26,7 +34,9 @@ def redact(
     ] = False,
     boxes: Annotated[
         Path | None,
-        typer.Option("--boxes", help="A reviewer's boxes file (YAML or JSON; see docs/release.md)."),
+        typer.Option(
+            "--boxes", help="A reviewer's boxes file (YAML or JSON; see docs/release.md)."
+        ),
     ] = None,
     mute: Annotated[
         list[str] | None,
@@ -41,8 +51,11 @@ def redact(
     ] = RedactionOptions().face_threshold,
     replay_record: Annotated[
         Path | None,
-        typer.Option("--replay", help="Make the output again from this redaction record instead "
-                     "(its tracks as recorded; the other choices are ignored)."),
+        typer.Option(
+            "--replay",
+            help="Make the output again from this redaction record instead "
+            "(its tracks as recorded; the other choices are ignored).",
+        ),
     ] = None,
 ) -> None:
     """Redact a clip: H.264 MP4 of the same size, frame rate, rotation and audio, and beside it

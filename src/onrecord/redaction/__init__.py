@@ -2,7 +2,15 @@
 cascade), a reviewer's boxes and muted ranges, written as H.264 MP4 with a record that makes the
 output again. It imports nothing of OnRecord's but ``strict_yaml``."""
 
-from onrecord.redaction.engine import Detectors, OutputError, Progress, analyse, redact, render, replay
+from onrecord.redaction.engine import (
+    Detectors,
+    OutputError,
+    Progress,
+    analyse,
+    redact,
+    render,
+    replay,
+)
 from onrecord.redaction.errors import INPUT_ERRORS, InputError, ModelMissing, RedactionError
 from onrecord.redaction.manual import Keyframe, ManualBox, read_boxes
 from onrecord.redaction.options import RedactionOptions

@@ -29,9 +29,18 @@ from onrecord.redaction.manual import ManualBox
 from onrecord.redaction.options import RedactionOptions
 from onrecord.redaction.plates import CASCADE, PlateCascade
 from onrecord.redaction.record import (
-    Detector, FileRef, FrameBox, RedactionRecord, Settings, Track, Video, read_record,
-    record_path, sha256_file, write_record,
-)  # fmt: skip
+    Detector,
+    FileRef,
+    FrameBox,
+    RedactionRecord,
+    Settings,
+    Track,
+    Video,
+    read_record,
+    record_path,
+    sha256_file,
+    write_record,
+)
 from onrecord.redaction.styles import cover, split
 from onrecord.redaction.tracking import Detection, How
 
@@ -113,7 +122,9 @@ def analyse(
     for i, frame in enumerate(frames):
         times.append(float(frame.time) if frame.time is not None else i / fps)
         if i % k == 0 and (detectors.faces or detectors.plates):
-            small = frame.reformat(width=dw, height=dh, format="rgb24").to_ndarray()
+            small = np.asarray(
+                frame.reformat(width=dw, height=dh, format="rgb24").to_ndarray(), dtype=np.uint8
+            )
             if detectors.faces:
                 found_faces.looks.append((i, _scaled(detectors.faces.detect(small), sx, sy)))
             if detectors.plates:
@@ -168,7 +179,7 @@ def _carry(
     carried: dict[int, dict[int, tuple[Box, How]]],
 ) -> None:
     """Start each single-frame manual box at its frame, and carry those started."""
-    grey: npt.NDArray[np.uint8] = frame.to_ndarray(format="gray")
+    grey = np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)
     for n, box in enumerate(singles):
         if n in carriers:
             carried[n][i] = (carriers[n].step(grey), How.CARRIED)
@@ -232,15 +243,15 @@ def render(
             lambda done: progress("writing", done, max(total, done)) if progress else None,
         )  # fmt: skip
         if written != total:
-            raise InputError(
-                f"{source}: decodes to {written} frames where the record has {total}"
-            )
+            raise InputError(f"{source}: decodes to {written} frames where the record has {total}")
         os.replace(partial, target)
     except OSError as e:
         raise OutputError(f"{target}: cannot be written: {e}") from None
     finally:
         partial.unlink(missing_ok=True)
-    done = record.model_copy(update={"output": FileRef(name=target.name, sha256=sha256_file(target))})
+    done = record.model_copy(
+        update={"output": FileRef(name=target.name, sha256=sha256_file(target))}
+    )
     try:
         write_record(done, record_path(target))
     except OSError as e:
@@ -272,7 +283,9 @@ def redact(
     duration = count / float(info.fps)
     for a, b in options.mutes:
         if a >= duration:
-            raise InputError(f"the mute range {a:g}-{b:g} s starts after the clip ends ({duration:.2f} s)")
+            raise InputError(
+                f"the mute range {a:g}-{b:g} s starts after the clip ends ({duration:.2f} s)"
+            )
     record = RedactionRecord(
         tool=f"onrecord {onrecord.__version__}",
         detectors=tuple(detectors.described),

@@ -77,8 +77,16 @@ def nms(boxes: npt.NDArray[np.float32], scores: npt.NDArray[np.float32], limit: 
         if not order:
             break
         rest = np.array(order)
-        iw = np.clip(np.minimum(boxes[i, 2], boxes[rest, 2]) - np.maximum(boxes[i, 0], boxes[rest, 0]), 0, None)
-        ih = np.clip(np.minimum(boxes[i, 3], boxes[rest, 3]) - np.maximum(boxes[i, 1], boxes[rest, 1]), 0, None)
+        iw = np.clip(
+            np.minimum(boxes[i, 2], boxes[rest, 2]) - np.maximum(boxes[i, 0], boxes[rest, 0]),
+            0,
+            None,
+        )
+        ih = np.clip(
+            np.minimum(boxes[i, 3], boxes[rest, 3]) - np.maximum(boxes[i, 1], boxes[rest, 1]),
+            0,
+            None,
+        )
         inter = iw * ih
         overlap = inter / np.maximum(area[i] + area[rest] - inter, 1e-9)
         order = [int(j) for j, o in zip(rest, overlap, strict=True) if o < limit]
@@ -108,8 +116,10 @@ def decode(
     corners = np.stack([x0, y0, x1, y1], axis=1).astype(np.float32)
     scores = heat[rows, cols].astype(np.float32)
     return [
-        Detection(Box(float(x0[i]), float(y0[i]), float(x1[i] - x0[i]), float(y1[i] - y0[i])),
-                  float(scores[i]))  # fmt: skip
+        Detection(
+            Box(float(x0[i]), float(y0[i]), float(x1[i] - x0[i]), float(y1[i] - y0[i])),
+            float(scores[i]),
+        )
         for i in nms(corners, scores, 0.3)
     ]
 

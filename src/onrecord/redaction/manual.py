@@ -31,7 +31,7 @@ from onrecord.redaction.ranges import parse_time
 def _seconds(v: object) -> float:
     """A time as ``parse_time`` reads it, or a number of seconds."""
     if isinstance(v, bool):
-        raise strict_yaml.expected("a time: seconds (75.5) or m:ss (\"1:15.5\")")
+        raise strict_yaml.expected('a time: seconds (75.5) or m:ss ("1:15.5")')
     if isinstance(v, int | float):
         if v < 0:
             raise strict_yaml.expected("a time of 0 or more")
@@ -41,7 +41,7 @@ def _seconds(v: object) -> float:
             return parse_time(v)
         except InputError as e:
             raise strict_yaml.expected(str(e)) from None
-    raise strict_yaml.expected("a time: seconds (75.5) or m:ss (\"1:15.5\")")
+    raise strict_yaml.expected('a time: seconds (75.5) or m:ss ("1:15.5")')
 
 
 Seconds = Annotated[float, BeforeValidator(_seconds)]

@@ -100,7 +100,7 @@ def write(
         sound = _audio_stream(inp, out) if info.audio else None
         step = 1 / (info.fps * info.time_base)
         for frame in frames(inp, source):
-            array = frame.to_ndarray(format="yuv420p")
+            array = np.asarray(frame.to_ndarray(format="yuv420p"), dtype=np.uint8)
             edit(count, array)
             made = av.VideoFrame.from_ndarray(array, format="yuv420p")
             made.pts = frame.pts if frame.pts is not None else round(count * step)

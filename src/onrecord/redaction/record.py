@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,7 +17,7 @@ from onrecord.redaction.manual import ManualBox
 from onrecord.redaction.styles import Style
 from onrecord.redaction.tracking import How
 
-FORMAT = "onrecord.redaction-record/1"
+FORMAT: Final = "onrecord.redaction-record/1"
 
 
 class _Part(BaseModel):
@@ -122,4 +122,6 @@ def read_record(path: Path) -> RedactionRecord:
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{path}: not a redaction record ({FORMAT}): {where}: {first['msg']}") from None
+        raise InputError(
+            f"{path}: not a redaction record ({FORMAT}): {where}: {first['msg']}"
+        ) from None

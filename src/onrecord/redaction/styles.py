@@ -55,5 +55,7 @@ def split(frame: npt.NDArray[np.uint8], height: int, width: int) -> tuple[Plane,
     luma = flat[: height * width].reshape(height, width)
     quarter = (height // 2) * (width // 2)
     u = flat[height * width : height * width + quarter].reshape(height // 2, width // 2)
-    v = flat[height * width + quarter : height * width + 2 * quarter].reshape(height // 2, width // 2)
+    v = flat[height * width + quarter : height * width + 2 * quarter].reshape(
+        height // 2, width // 2
+    )
     return luma, u, v

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from onrecord.redaction.geometry import Box, iou, lerp, pad, shifted, union
 
@@ -96,13 +97,11 @@ def associate(
     return done + open_
 
 
-def fill(
-    chain: Chain, *, frames: int, extend: int, padding: float
-) -> dict[int, tuple[Box, How]]:
+def fill(chain: Chain, *, frames: int, extend: int, padding: float) -> dict[int, tuple[Box, How]]:
     """The chain's padded box at every frame it covers, within ``0 .. frames - 1``."""
     hits = sorted(chain.hits)
     out: dict[int, tuple[Box, How]] = {}
-    for f0, f1 in zip(hits, hits[1:], strict=False):
+    for f0, f1 in pairwise(hits):
         b0, b1 = chain.hits[f0].box, chain.hits[f1].box
         for f in range(f0 + 1, f1):
             out[f] = (lerp(b0, b1, (f - f0) / (f1 - f0)), How.INTERPOLATED)
@@ -123,7 +122,7 @@ def keyframed(
     between consecutive marks, and the last mark held until ``end`` (a frame) when given."""
     marks = sorted(marks)
     out: dict[int, tuple[Box, How]] = {}
-    for (f0, b0), (f1, b1) in zip(marks, marks[1:], strict=False):
+    for (f0, b0), (f1, b1) in pairwise(marks):
         for f in range(f0 + 1, f1):
             out[f] = (lerp(b0, b1, (f - f0) / (f1 - f0)), How.INTERPOLATED)
     for f, b in marks:

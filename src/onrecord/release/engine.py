@@ -7,8 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from onrecord.redaction import (
-    INPUT_ERRORS, RedactionOptions, Style, parse_range, read_boxes, record_path, redact,
-)  # fmt: skip
+    INPUT_ERRORS,
+    RedactionOptions,
+    Style,
+    parse_range,
+    read_boxes,
+    record_path,
+    redact,
+)
 from onrecord.release.redactor import Progress, RedactionChoices, UnusableInput
 
 
@@ -24,9 +30,7 @@ def options_of(choices: RedactionChoices) -> RedactionOptions:
         raise UnusableInput(str(e)) from None
 
 
-def redact_clip(
-    source: Path, target: Path, choices: RedactionChoices, progress: Progress
-) -> Path:
+def redact_clip(source: Path, target: Path, choices: RedactionChoices, progress: Progress) -> Path:
     """Redact ``source`` into ``target`` as ``choices`` say; returns the record's path."""
     options = options_of(choices)
     try:
