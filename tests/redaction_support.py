@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import av
 import cv2
@@ -23,8 +24,8 @@ def face_images() -> tuple[Image, ...]:
     """Face crops as RGB: the astronaut's head, and a few LFW faces (grey, made RGB)."""
     from skimage import data
 
-    astronaut = data.astronaut()[30:200, 160:290]
-    lfw = data.lfw_subset()[:3]
+    astronaut = data.astronaut()[30:200, 160:290]  # type: ignore[no-untyped-call]
+    lfw = data.lfw_subset()[:3]  # type: ignore[no-untyped-call]
     others = [np.repeat((f * 255).astype(np.uint8)[..., None], 3, axis=2) for f in lfw]
     return (np.ascontiguousarray(astronaut), *others)
 
@@ -101,7 +102,7 @@ def make_clip(
     """Write the clip (MP4) and return it with its labels."""
     clip = Clip(path)
     with av.open(str(path), "w", format="mp4") as out:
-        video = out.add_stream(codec, rate=fps)
+        video = cast(av.VideoStream, out.add_stream(codec, rate=fps))
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         if codec == "libx264":
             video.options = {"preset": "ultrafast", "crf": "18"}

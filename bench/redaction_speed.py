@@ -1,0 +1,88 @@
+"""The redaction engine's speed: frames a second over a generated clip with moving faces, at
+640×360 and 1280×720, detecting faces on every frame and on every k-th frame (the tracks fill the
+frames between), with each run's face coverage of the clip's labels.
+
+    .venv/bin/python bench/redaction_speed.py [--frames 60] [--every 1 2 3]
+        [--sizes 640x360 1280x720]
+
+Coverage is the share of labelled face boxes (their middle: the photographs' edges are hair and
+background) wholly inside the redaction's boxes, over every frame: 1.0 means no tracked face is
+visible in any frame. ``clip_for`` makes the labelled clip (tests/redaction_support.make_clip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from onrecord.redaction import RedactionOptions, RedactionRecord, redact  # noqa: E402
+from onrecord.redaction.engine import Detectors  # noqa: E402
+from redaction_support import Clip, Face, make_clip  # noqa: E402
+
+
+def clip_for(folder: Path, width: int, height: int, frames: int) -> Clip:
+    """A labelled clip at ``width``×``height``: three faces of different sizes crossing it, one
+    entering late and one leaving early."""
+    s = height / 360
+    faces = (
+        Face(0, round(90 * s), (40 * s, 60 * s), (5 * s, 1 * s)),
+        Face(1, round(48 * s), (520 * s, 200 * s), (-4 * s, -1 * s), first=frames // 4),
+        Face(3, round(36 * s), (300 * s, 40 * s), (0, 2 * s), last=frames * 3 // 4),
+    )
+    return make_clip(folder / f"clip-{width}x{height}.mp4", width=width, height=height,
+                     frames=frames, fps=30, faces=faces)  # fmt: skip
+
+
+def coverage(clip: Clip, record: RedactionRecord, width: int, height: int) -> float:
+    """The share of labelled faces whose middle is wholly covered, over every frame."""
+    at: dict[int, list[tuple[int, int, int, int]]] = {}
+    for track in record.tracks:
+        for f, x, y, w, h, _ in track.boxes:
+            at.setdefault(f, []).append((x, y, w, h))
+    seen = hidden = 0
+    for frame, labels in clip.labels.items():
+        mask = np.zeros((height, width), bool)
+        for x, y, w, h in at.get(frame, []):
+            mask[y : y + h, x : x + w] = True
+        for x, y, w, h in labels:
+            core = mask[max(0, y + h // 5) : y + h - h // 5, max(0, x + w // 5) : x + w - w // 5]
+            seen += 1
+            hidden += bool(core.size) and bool(core.all())
+    return hidden / seen if seen else 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--every", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--sizes", nargs="+", default=["640x360", "1280x720"])
+    args = parser.parse_args()
+    detectors = Detectors.for_options(RedactionOptions())
+    print(f"{'size':>9} {'k':>2} {'fps':>6} {'vs k=1':>7} {'coverage':>8} {'tracks':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for size in args.sizes:
+            width, height = (int(v) for v in size.split("x"))
+            clip = clip_for(folder, width, height, args.frames)
+            base = None
+            for k in args.every:
+                started = time.perf_counter()
+                record = redact(clip.path, folder / "out.mp4", RedactionOptions(detect_every=k),
+                                detectors=detectors)  # fmt: skip
+                fps = record.video.frames / (time.perf_counter() - started)
+                base = base or fps
+                covered = coverage(clip, record, width, height)
+                print(f"{size:>9} {k:>2} {fps:6.1f} {fps / base:6.2f}× "
+                      f"{covered:8.3f} {len(record.tracks):>6}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
