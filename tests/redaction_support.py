@@ -1,7 +1,8 @@
 """Labelled synthetic clips for the redaction engine's tests and benchmark: a textured moving
 background, real face photographs (scikit-image's astronaut and LFW faces) pasted and moving
-across it, optionally a licence plate, a tone on the audio track and a display rotation.
-``make_clip`` returns where each face truly is at each frame (the labels)."""
+across it, optionally a licence plate, a tone on the audio track and a display rotation
+(the faces stored turned so that they show upright). ``make_clip`` returns where each face
+truly is at each frame (the labels)."""
 
 from __future__ import annotations
 
@@ -42,12 +43,14 @@ class Face:
     first: int = 0
     last: int = 10**9
 
-    def box(self, frame: int) -> tuple[int, int, int, int]:
+    def box(self, frame: int, turns: int = 0) -> tuple[int, int, int, int]:
+        """Where the face is stored at ``frame``; ``turns`` quarter turns of display rotation
+        store it turned back, so that it shows upright."""
         crop = face_images()[self.image]
         w = round(self.size * crop.shape[1] / crop.shape[0])
         x = round(self.start[0] + self.velocity[0] * frame)
         y = round(self.start[1] + self.velocity[1] * frame)
-        return x, y, w, self.size
+        return (x, y, self.size, w) if turns % 2 else (x, y, w, self.size)
 
 
 @dataclass
@@ -101,6 +104,7 @@ def make_clip(
 ) -> Clip:
     """Write the clip (MP4) and return it with its labels."""
     clip = Clip(path)
+    turns = (rotation // 90) % 4
     with av.open(str(path), "w", format="mp4") as out:
         video = cast(av.VideoStream, out.add_stream(codec, rate=fps))
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
@@ -118,8 +122,8 @@ def make_clip(
             shown = []
             for face in faces:
                 if face.first <= i <= face.last:
-                    box = face.box(i)
-                    paste(canvas, face_images()[face.image], box)
+                    box = face.box(i, turns)
+                    paste(canvas, np.rot90(face_images()[face.image], -turns), box)
                     shown.append(box)
             clip.labels[i] = shown
             out.mux(video.encode(av.VideoFrame.from_ndarray(canvas, format="rgb24")))

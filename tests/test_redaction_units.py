@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from onrecord.redaction import InputError, parse_range, parse_time, read_boxes
 from onrecord.redaction.carry import Carrier
 from onrecord.redaction.faces import decode, detection_size, nms
-from onrecord.redaction.geometry import Box, iou, lerp, pad, pixels, union
+from onrecord.redaction.geometry import Box, iou, lerp, pad, pixels, union, unrotate
 from onrecord.redaction.ranges import muted
 from onrecord.redaction.styles import Style, cover, split
 from onrecord.redaction.tracking import (
@@ -57,6 +57,16 @@ def test_pixels_round_outwards_to_even_and_clip() -> None:
     assert pixels(Box(-5, -5, 10, 10), 100, 100) == (0, 0, 6, 6)
     assert pixels(Box(95, 95, 10, 10), 100, 100) == (94, 94, 6, 6)
     assert pixels(Box(200, 0, 10, 10), 100, 100) is None
+
+
+@pytest.mark.parametrize("turns", [0, 1, 2, 3, -1])
+def test_unrotate_maps_a_box_in_the_upright_picture_back(turns: int) -> None:
+    stored = np.zeros((30, 50), bool)  # height 30, width 50
+    stored[4:10, 20:32] = True  # Box(20, 4, 12, 6)
+    shown = np.rot90(stored, turns)
+    ys, xs = np.nonzero(shown)
+    found = Box(xs.min(), ys.min(), xs.max() + 1 - xs.min(), ys.max() + 1 - ys.min())
+    assert unrotate(found, turns, 50, 30) == Box(20, 4, 12, 6)
 
 
 # -- tracking ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from onrecord.redaction import faces as face_model
 from onrecord.redaction import media, tracking
 from onrecord.redaction.carry import Carrier
 from onrecord.redaction.errors import InputError, RedactionError
-from onrecord.redaction.geometry import Box, pixels
+from onrecord.redaction.geometry import Box, pixels, unrotate
 from onrecord.redaction.manual import ManualBox
 from onrecord.redaction.options import RedactionOptions
 from onrecord.redaction.plates import CASCADE, PlateCascade
@@ -88,9 +88,15 @@ class _Looks:
     looks: list[tuple[int, list[Detection]]] = field(default_factory=list)
 
 
-def _scaled(dets: list[Detection], sx: float, sy: float) -> list[Detection]:
-    return [Detection(Box(d.box.x * sx, d.box.y * sy, d.box.w * sx, d.box.h * sy), d.score)
-            for d in dets]  # fmt: skip
+def _stored(
+    dets: list[Detection], turns: int, size: tuple[int, int], scale: tuple[float, float]
+) -> list[Detection]:
+    """Detections in the upright detection picture, in the stored frame's pixels."""
+    out = []
+    for d in dets:
+        x, y, w, h = unrotate(d.box, turns, *size)
+        out.append(Detection(Box(x * scale[0], y * scale[1], w * scale[0], h * scale[1]), d.score))
+    return out
 
 
 def _frame_at(times: list[float], fps: float, seconds: float, what: str) -> int:
@@ -112,6 +118,7 @@ def analyse(
     k = options.detect_every
     dw, dh = face_model.detection_size(info.width, info.height, options.detect_size)
     sx, sy = info.width / dw, info.height / dh
+    turns = (info.rotation // 90) % 4  # detectors look at the picture as it is shown
     found_faces, found_plates = _Looks(), _Looks()
     singles = [b for b in options.boxes if not b.keyframes]
     carried: dict[int, dict[int, tuple[Box, How]]] = {i: {} for i in range(len(singles))}
@@ -125,11 +132,14 @@ def analyse(
             small = np.asarray(
                 frame.reformat(width=dw, height=dh, format="rgb24").to_ndarray(), dtype=np.uint8
             )
+            upright = np.ascontiguousarray(np.rot90(small, turns))
             if detectors.faces:
-                found_faces.looks.append((i, _scaled(detectors.faces.detect(small), sx, sy)))
+                found = detectors.faces.detect(upright)
+                found_faces.looks.append((i, _stored(found, turns, (dw, dh), (sx, sy))))
             if detectors.plates:
-                grey = np.ascontiguousarray(small.mean(axis=2).astype(np.uint8))
-                found_plates.looks.append((i, _scaled(detectors.plates.detect(grey), sx, sy)))
+                grey = np.ascontiguousarray(upright.mean(axis=2).astype(np.uint8))
+                found = detectors.plates.detect(grey)
+                found_plates.looks.append((i, _stored(found, turns, (dw, dh), (sx, sy))))
         if singles:
             _carry(frame, i, times, fps, singles, carriers, carried)
         count = i + 1

@@ -69,3 +69,18 @@ def pixels(box: Box, width: int, height: int) -> tuple[int, int, int, int] | Non
     if x1 <= x0 or y1 <= y0:
         return None
     return x0, y0, x1 - x0, y1 - y0
+
+
+def unrotate(box: Box, turns: int, width: int, height: int) -> Box:
+    """A box found in the picture as shown — the stored ``width``×``height`` picture turned
+    ``turns`` quarter turns counter-clockwise (``numpy.rot90``) — in the stored picture's
+    pixels. Detectors look at the picture upright, as a display rotation shows it."""
+    x, y, w, h = box
+    match turns % 4:
+        case 1:  # shown (x', y') = (y, width - x)
+            return Box(width - y - h, x, h, w)
+        case 2:  # shown (x', y') = (width - x, height - y)
+            return Box(width - x - w, height - y - h, w, h)
+        case 3:  # shown (x', y') = (height - y, x)
+            return Box(y, height - x - w, h, w)
+    return box
