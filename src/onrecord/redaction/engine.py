@@ -9,6 +9,7 @@ on detections after it: that is how a face missed for a frame or two stays cover
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -283,19 +284,16 @@ def redact(
     if not target.parent.is_dir():
         raise OutputError(f"{target.parent}: no such folder for the output")
     info = media.facts(source)
-    detectors = detectors or Detectors.for_options(options)
+    if info.frames:  # refused before the search when the container says how long it is
+        _check_mutes(options.mutes, info.frames / float(info.fps))
+    detectors = detectors or _loaded(options.faces, options.plates, options.face_threshold)
     expected = info.frames
     with media.opened(source) as container:
         tracks, count = analyse(
             media.frames(container, source), info, options, detectors,
             lambda done: progress("searching", done, max(expected, done)) if progress else None,
         )  # fmt: skip
-    duration = count / float(info.fps)
-    for a, b in options.mutes:
-        if a >= duration:
-            raise InputError(
-                f"the mute range {a:g}-{b:g} s starts after the clip ends ({duration:.2f} s)"
-            )
+    _check_mutes(options.mutes, count / float(info.fps))
     record = RedactionRecord(
         tool=f"onrecord {onrecord.__version__}",
         detectors=tuple(detectors.described),
@@ -312,6 +310,22 @@ def redact(
         input=FileRef(name=source.name, sha256=sha256_file(source)),
     )  # fmt: skip
     return render(source, record, target, progress)
+
+
+@functools.cache
+def _loaded(faces: bool, plates: bool, threshold: float) -> Detectors:
+    """Detectors kept for the process's next clips (the face model takes seconds to load)."""
+    return Detectors.for_options(
+        RedactionOptions(faces=faces, plates=plates, face_threshold=threshold)
+    )
+
+
+def _check_mutes(mutes: tuple[tuple[float, float], ...], duration: float) -> None:
+    for a, b in mutes:
+        if a >= duration:
+            raise InputError(
+                f"the mute range {a:g}-{b:g} s starts after the clip ends ({duration:.2f} s)"
+            )
 
 
 def replay(
