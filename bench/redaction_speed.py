@@ -80,7 +80,7 @@ def plate_recall(widths: tuple[int, ...] = (60, 90, 120, 160, 200), turns: int =
             turned = cv2.warpAffine(tile, turn, (w, h), borderMode=cv2.BORDER_REPLICATE)
             x, y = 200, 150
             canvas[y : y + h, x : x + w] = turned
-            grey = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)
+            grey = np.asarray(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
             cx, cy = x + w / 2, y + h / 2
             hits += any(
                 d.box.x <= cx <= d.box.right and d.box.y <= cy <= d.box.bottom
