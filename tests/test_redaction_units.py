@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from hypothesis_scale import scaled
 from onrecord.redaction import InputError, parse_range, parse_time, read_boxes
 from onrecord.redaction.carry import Carrier
 from onrecord.redaction.errors import ModelMissing
@@ -152,7 +153,7 @@ def sightings(draw: st.DrawFn, k: int) -> list[bool]:
     return seen
 
 
-@settings(max_examples=200, deadline=None)
+@scaled(2, deadline=None)  # cheap examples: twice the profile's number
 @given(data=st.data(), k=st.integers(1, 4), extend=st.integers(0, 3), max_gap=st.integers(0, 6))
 def test_every_kth_frame_covers_what_every_frame_covers(
     data: st.DataObject, k: int, extend: int, max_gap: int
