@@ -5,7 +5,6 @@ where the console keeps no evidence vault."""
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, date, datetime
 from pathlib import Path
 
