@@ -63,6 +63,7 @@ def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
         ("/api/public/summary", PUBLIC),
         ("/api/public/compare", PUBLIC),
         ("/api/public/datasets", PUBLIC),
+        ("/api/public/requests", PUBLIC),
         ("/api/me", ROLES),
         ("/overview", AGGREGATES),
         ("/gap", AGGREGATES),

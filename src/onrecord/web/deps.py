@@ -88,17 +88,26 @@ def checkout_service(request: Request) -> CheckoutService:
 def vault(request: Request) -> Vault:
     """The evidence vault in the operational database, opened when first asked for (so a vault
     made after the console started is found); 404 while the database holds none."""
+    opened = vault_if_any(request)
+    if opened is None:
+        raise HTTPException(
+            404,
+            "this console's database holds no evidence vault; an administrator creates it "
+            "with `onrecord vault init --db URL --store LOCATION --origin NAME`",
+        )
+    return opened
+
+
+def vault_if_any(request: Request) -> Vault | None:
+    """The evidence vault, or None while the database holds none (pages that only add to
+    what they show when there is one)."""
     opened: Vault | None = request.app.state.vault
     if opened is not None:
         return opened
     with Session(engine(request).execution_options(**db.READ_ONLY)) as s:
         found = s.scalar(select(VaultSettings))
     if found is None:
-        raise HTTPException(
-            404,
-            "this console's database holds no evidence vault; an administrator creates it "
-            "with `onrecord vault init --db URL --store LOCATION --origin NAME`",
-        )
+        return None
     store: BlobStore | None = request.app.state.vault_store
     opened = Vault(engine(request), store, found, keys=settings(request).vault_keys)
     request.app.state.vault = opened

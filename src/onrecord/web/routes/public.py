@@ -1,6 +1,6 @@
 """The public: the dashboard, the audit report's public edition and its shared assets, the open
-data with its dictionary, and the public JSON API (``/api/public/*``). No sign-in; only the
-audit's public edition (no officer, small counts withheld)."""
+data with its dictionary, the records-request figures, and the public JSON API
+(``/api/public/*``). No sign-in; only public editions (no officer, small counts withheld)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from onrecord.presentation import asset
-from onrecord.web import deps, opendata
+from onrecord.release.figures import MonthlyFigures
+from onrecord.release.service import Releases
+from onrecord.web import deps, opendata, request_figures
 from onrecord.web.render import JSONBytes, render
 from onrecord.web.routes import NavEntry, Resource
 
@@ -44,11 +46,25 @@ def report_asset(name: str) -> Response:
 def dashboard(request: Request) -> Response:
     """The public dashboard: aggregates only, small cells withheld, no sign-in."""
     r = deps.results(request)
+    figures = _request_figures(request)
     return render(
         request,
         "public.html.j2",
-        {"v": r.public_view, "c": r.public_compare_view, "datasets": opendata.DATASETS},
+        {
+            "v": r.public_view,
+            "c": r.public_compare_view,
+            "datasets": opendata.DATASETS,
+            "requests": None if figures is None else request_figures.table(figures),
+            "request_suppression": None if figures is None else figures.suppression,
+        },
     )
+
+
+def _request_figures(request: Request) -> MonthlyFigures | None:
+    """The records-request figures, or None where the console keeps no evidence vault (and so
+    no requests)."""
+    vault = deps.vault_if_any(request)
+    return None if vault is None else Releases(vault).monthly_figures()
 
 
 @pages.get("/report", response_class=HTMLResponse)
@@ -98,6 +114,17 @@ def public_compare(request: Request) -> Response:
     if doc is None:
         raise HTTPException(404, "this audit was run without --compare")
     return JSONBytes(doc)
+
+
+@api.get("/public/requests")
+def public_requests(request: Request) -> MonthlyFigures:
+    """Records requests for footage by month: received, released, denied by the exemption
+    cited, and the median days to release; small counts withheld (no sign-in; 404 where the
+    console keeps no evidence vault)."""
+    figures = _request_figures(request)
+    if figures is None:
+        raise HTTPException(404, "this console keeps no evidence vault, so no records requests")
+    return figures
 
 
 @api.get("/public/datasets")
