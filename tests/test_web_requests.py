@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from onrecord.cli.app import app as cli
 from onrecord.database.vault import VaultItem
 from onrecord.release import redactor as redactors
 from onrecord.release.deadline import DEFAULT_RULE, load_rule
@@ -234,3 +237,21 @@ def test_without_a_redactor_the_page_says_so(site: Site, monkeypatch: pytest.Mon
     assert (
         "module &#39;nowhere&#39; cannot be imported" in other.get(f"/requests/{request_id}").text
     )
+
+
+def test_serve_hands_the_redaction_options_to_the_app(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: given.update(app=app))
+    base = ["serve", "--audit", str(site.audit), "--db", site.db_url]
+    more = ["--redactor", STAND_IN, "--redis", "redis://127.0.0.1:1/0", "--workers", "3"]
+    r = CliRunner().invoke(cli, [*base, *more])
+    assert r.exit_code == 0, r.output
+    settings = given["app"].state.settings
+    assert (settings.redactor, settings.redis_url, settings.redaction_workers) == (
+        STAND_IN,
+        "redis://127.0.0.1:1/0",
+        3,
+    )
+    assert CliRunner().invoke(cli, [*base, "--workers", "0"]).exit_code == 2
