@@ -35,6 +35,11 @@ ELSEWHERE = {
     "/share/{token}": "tests/test_web_evidence.py (a share's link)",
     "/share/{token}/{item_id}/files/{position}/play": "tests/test_web_evidence.py",
     "/share/{token}/{item_id}/files/{position}/download": "tests/test_web_evidence.py",
+    "/requests/{request_id}": "tests/test_web_requests.py (a request logged first)",
+    "/requests/{request_id}/jobs": "tests/test_web_requests.py",
+    "/requests/{request_id}/jobs/{job_id}/play": "tests/test_web_requests.py (a play token)",
+    "/release/{token}": "tests/test_web_requests.py (a released request's link)",
+    "/release/{token}/{item_id}/{name}": "tests/test_web_requests.py",
 }
 """GET routes whose address no role can be given alike, each tested by role where it says."""
 
@@ -92,6 +97,7 @@ def _matrix(site: Site) -> list[tuple[str, tuple[str, ...]]]:
         ("/api/evidence/entries/1/proof", EVIDENCE),  # the station's item's ingest
         ("/holds", CUSTODY_READ),
         ("/shares", CUSTODY_READ),
+        ("/requests", CUSTODY_READ),
         ("/disposition", CUSTODY_READ),
         ("/custody-log", CUSTODY_READ),
         ("/upload", ("custodian",)),

@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's chromium): the public dashboard shows summary.json's
 numbers and fetches nothing from outside; an auditor signs in and works the review queue down to
-an encounter's timeline; an admin adds a department policy and reads its differences.
+an encounter's timeline; an admin adds a department policy and reads its differences; a
+custodian takes a records request from logging to release (the stand-in redactor).
 Screenshots go to build/test-artifacts/ for people to look at."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 import uvicorn
 
 from offline_browser import Watch, artifact, chromium, watched_page
+from onrecord.database.vault import VaultItem
 from onrecord.policy import diff, load_policy, parse_policy
 from onrecord.presentation.cells import percent
 from onrecord.web.results import ReviewFilter
@@ -26,7 +28,10 @@ def base_url(site: Site) -> Iterator[str]:
     """The app over this test's site, served by uvicorn on a free port in this process, stopped
     after the test."""
     config = uvicorn.Config(
-        site.app(secure_cookies=False), host="127.0.0.1", port=0, log_level="warning"
+        site.app(secure_cookies=False, redactor="release_support:copy_frames"),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -224,3 +229,69 @@ def test_custodian_finds_an_item_and_plays_it(site: Site, base_url: str, browser
     vault.engine.dispose()
     assert actions.count("view") == 1 and actions.count("play") == 1
     assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
+
+
+def test_custodian_takes_a_request_to_release(site: Site, base_url: str, browser: Any) -> None:
+    """Log a request, find and take its item (by keyboard), redact it (the stand-in redactor,
+    progress polled by htmx until the page reloads in review), see the redacted clip beside its
+    original, approve: the requester's link lists the files and downloads the clip."""
+    item = site.items["station"]
+    vault = site.vault()
+    with vault.readers() as s:
+        officer = vault_item_officer(s, item)
+    vault.engine.dispose()
+    page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
+    page.goto(base_url + "/requests")
+    page.fill("#name", "custodian")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation(url="**/requests"):
+        page.keyboard.press("Enter")
+    page.fill("#requester", "The Daily <Record>")
+    page.fill("#description", "The traffic stop on 30 November")
+    page.fill("#officers", officer)
+    page.fill("#time_from", "2026-11-30T08:00")
+    page.fill("#time_to", "2026-11-30T11:00")
+    with page.expect_navigation(url="**/requests/R-*"):
+        page.locator("button", has_text="Log the request").click()
+    assert page.locator("[data-requester]").inner_text() == "The Daily <Record>"
+    with page.expect_navigation():
+        page.locator("button", has_text="Find matching items").click()
+    page.locator(f"#take-{item}").focus()
+    page.keyboard.press("Space")
+    assert page.locator(f"#take-{item}").is_checked()
+    with page.expect_navigation():
+        page.locator("button", has_text="Take the ticked items").click()
+    assert page.locator("[data-status]").get_attribute("data-status") == "found"
+    page.select_option("#style", "pixelate")
+    with page.expect_navigation():
+        page.locator("button", has_text="Start the redaction").click()
+    # htmx polls the jobs; once all are done the page reloads itself in review
+    page.wait_for_selector("[data-status=review]", timeout=60_000)
+    redacted = page.locator("video[data-redacted]")
+    original = page.locator(f"video[data-original='{item}']")
+    assert redacted.count() == 1 and original.count() == 1
+    clip = page.request.get(base_url + (redacted.get_attribute("src") or ""))
+    assert clip.status == 200 and len(clip.body()) > 0
+    _shot(page, "request-review")
+    with page.expect_navigation():
+        page.locator("button", has_text="Approve and release").click()
+    link = page.locator("[data-link]").input_value()
+    assert link.startswith(base_url + "/release/")
+    assert page.locator("[data-status]").get_attribute("data-status") == "released"
+    _shot(page, "request-released")
+    requester, requester_watch = _page(browser, base_url)
+    requester.goto(link)
+    files = requester.locator("tr[data-file]")
+    assert files.count() == 2
+    with requester.expect_download() as download:
+        requester.locator("a", has_text=".redacted.mp4").click()
+    assert download.value.suggested_filename.endswith(".redacted.mp4")
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
+    assert requester_watch == Watch()
+
+
+def vault_item_officer(s: Any, item_id: str) -> str:
+    found = s.get(VaultItem, item_id)
+    assert found is not None
+    officer: str = found.officer_id
+    return officer

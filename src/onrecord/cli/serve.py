@@ -58,6 +58,26 @@ def serve(
             "`onrecord vault init` put it).",
         ),
     ] = None,
+    redactor: Annotated[
+        str | None,
+        typer.Option(
+            "--redactor",
+            help="The redaction function records requests use, module:function (default: the "
+            "installed redaction engine).",
+        ),
+    ] = None,
+    redis: Annotated[
+        str | None,
+        typer.Option(
+            "--redis",
+            help="A Redis (redis://host:port/db) whose queue `onrecord worker`s work; default: "
+            "the console runs its own local workers.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Local redaction workers, when no --redis is given."),
+    ] = 1,
 ) -> None:
     """Serve the console and the public dashboard until interrupted (Ctrl-C).
 
@@ -82,6 +102,9 @@ def serve(
             secure_cookies=not insecure_cookies,
             trusted_proxies=tuple(trusted_proxy or ()),
             vault_keys=vault_keys,
+            redactor=redactor,
+            redis_url=redis,
+            redaction_workers=workers,
         )
     except ValueError as e:
         console.print(f"[red]✗[/] --trusted-proxy {escape(str(e))}")

@@ -10,7 +10,8 @@ FastAPI's interactive docs page is off: it loads its code from a CDN.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +27,7 @@ from onrecord.vault.store import BlobStore, StoreError
 from onrecord.web import deps, errors, openapi
 from onrecord.web.auth import Signer
 from onrecord.web.fleet_status import PlanResults
+from onrecord.web.redaction_jobs import RedactionJobs
 from onrecord.web.render import STATIC
 from onrecord.web.results import Results
 from onrecord.web.routes import navigation, resources
@@ -54,7 +56,18 @@ def create_app(
     keys when footage is first read)."""
     engine = db.connect(settings.db_url)
     db.require_current(engine)
+    redaction = RedactionJobs(settings, own_store=vault_store is not None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """Stop the local redaction workers (if any were started) when the server stops."""
+        try:
+            yield
+        finally:
+            redaction.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="OnRecord console",
         summary="Body-worn camera audit results, review queue and public dashboard.",
         openapi_url=None,  # served by web.openapi, by who asks
@@ -69,6 +82,7 @@ def create_app(
     app.state.plan = PlanResults.load(settings.plan_dir) if settings.plan_dir else None
     app.state.vault = None  # opened by deps.vault when first asked for
     app.state.vault_store = vault_store
+    app.state.redaction = redaction
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app, "/api/openapi.json")
     found = resources()

@@ -33,6 +33,7 @@ from onrecord.web import account_store
 from onrecord.web.account_store import Account
 from onrecord.web.auth import CSRF_FIELD, CSRF_HEADER, Signer
 from onrecord.web.fleet_status import PlanResults
+from onrecord.web.redaction_jobs import RedactionJobs
 from onrecord.web.results import Results
 from onrecord.web.routes import NavEntry
 from onrecord.web.settings import Network, Settings
@@ -112,6 +113,12 @@ def vault_if_any(request: Request) -> Vault | None:
     opened = Vault(engine(request), store, found, keys=settings(request).vault_keys)
     request.app.state.vault = opened
     return opened
+
+
+def redaction(request: Request) -> RedactionJobs:
+    """The console's redaction queue (``web.redaction_jobs``)."""
+    value: RedactionJobs = request.app.state.redaction
+    return value
 
 
 def evidence_scope(account: Account) -> Scope:

@@ -22,7 +22,12 @@ class Settings:
     recordings; ``db_url`` the operational database (accounts, access log, fleet);
     ``plan_dir`` an ``onrecord plan`` output folder, whose figures the fleet and gap pages show;
     ``vault_keys`` the evidence vault's keys folder on this machine, when it is not where
-    ``onrecord vault init`` put it (the footage is decrypted with its keys)."""
+    ``onrecord vault init`` put it (the footage is decrypted with its keys).
+
+    Redaction jobs for records requests: ``redactor`` names the redaction function
+    (``module:function``; default ``release.redactor.DEFAULT_REDACTOR``); with ``redis_url``
+    they go to that Redis's queue for ``onrecord worker``s, else the console runs
+    ``redaction_workers`` local workers of its own (``web.redaction_jobs``)."""
 
     audit_dir: Path
     db_url: str
@@ -44,10 +49,15 @@ class Settings:
     # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed; from any
     # other peer, the header is ignored and the client is the socket's peer.
     trusted_proxies: tuple[str, ...] = ()
+    redactor: str | None = None
+    redis_url: str | None = None
+    redaction_workers: int = 1
 
     def __post_init__(self) -> None:
         """Refuse a malformed proxy address at start rather than at the first request."""
         _ = self.proxy_networks
+        if not 1 <= self.redaction_workers <= 64:
+            raise ValueError(f"{self.redaction_workers} redaction workers: give 1 to 64")
 
     @cached_property
     def proxy_networks(self) -> tuple[Network, ...]:

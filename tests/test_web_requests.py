@@ -1,0 +1,257 @@
+"""Records requests in the console: the pages by role, CSRF on every form, the requester's text
+escaped, illegal moves answered with the service's message, the redaction started on the
+console's own queue (the stand-in redactor ``release_support.copy_frames``, in threads over the
+site's in-memory store), the review's players and their custody entries, approval with the link
+shown once and working, denial with an exemption, and no redactor installed said plainly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from onrecord.cli.app import app as cli
+from onrecord.database.vault import VaultItem
+from onrecord.release import redactor as redactors
+from onrecord.release.deadline import DEFAULT_RULE, load_rule
+from web_support import ROLES, Clients, Site, client, csrf_of
+
+PUBLIC = ("public", *ROLES)
+CUSTODY_READ = ("custodian", "auditor")
+STAND_IN = "release_support:copy_frames"
+EVIL = '<script>alert("x")</script> & Sons'
+
+
+@pytest.fixture
+def clients(site: Site) -> Clients:
+    return Clients(site.app(redactor=STAND_IN))
+
+
+def post(c: TestClient, path: str, data: dict[str, Any] | None = None) -> Any:
+    token = csrf_of(c.get("/login").text)
+    return c.post(path, data={**(data or {}), "csrf_token": token}, follow_redirects=False)
+
+
+def officer_of(site: Site, item_id: str) -> str:
+    vault = site.vault()
+    with vault.readers() as s:
+        item = s.get(VaultItem, item_id)
+        assert item is not None
+        officer = item.officer_id
+    vault.engine.dispose()
+    return officer
+
+
+def log(site: Site, start: int = 0) -> list[dict[str, Any]]:
+    vault = site.vault()
+    found = [json.loads(e.body) for e in vault.entries(start=start, limit=100_000)]
+    vault.engine.dispose()
+    return found
+
+
+def new_request(site: Site, c: TestClient, requester: str = EVIL) -> str:
+    """Log a request for the station item's officer around its recording; its id."""
+    r = post(c, "/requests", {
+        "requester": requester, "received": datetime.now(UTC).date().isoformat(),
+        "description": "Footage of the stop <b>on Main St</b>",
+        "officers": officer_of(site, site.items["station"]),
+        "time_from": "2026-11-30T08:00", "time_to": "2026-11-30T11:00", "rule": DEFAULT_RULE,
+    })  # fmt: skip
+    assert r.status_code == 303, r.text
+    found = re.fullmatch(r"/requests/(R-[0-9]{4}-[0-9]{4})", r.headers["location"])
+    assert found
+    return found.group(1)
+
+
+def status_of(c: TestClient, request_id: str) -> str:
+    found = re.search(r'data-status="([a-z]+)"', c.get(f"/requests/{request_id}").text)
+    assert found
+    return found.group(1)
+
+
+def redacted(site: Site, c: TestClient, request_id: str) -> None:
+    """Propose, take the station's item, redact, and wait for the review."""
+    assert post(c, f"/requests/{request_id}/propose").status_code == 303
+    r = post(c, f"/requests/{request_id}/take", {"item": site.items["station"]})
+    assert r.status_code == 303, r.text
+    r = post(c, f"/requests/{request_id}/redact", {"faces": "true", "style": "pixelate"})
+    assert r.status_code == 303, r.text
+    deadline = time.monotonic() + 60
+    while status_of(c, request_id) == "redacting":
+        assert time.monotonic() < deadline, c.get(f"/requests/{request_id}/jobs").text
+        time.sleep(0.2)
+    assert status_of(c, request_id) == "review"
+
+
+def test_the_list_and_the_form_by_role(site: Site, clients: Clients) -> None:
+    for role in PUBLIC:
+        r = clients[role].get("/requests")
+        assert r.status_code == (200 if role in CUSTODY_READ else 401 if role == "public" else 403)
+    assert 'action="/requests"' in clients["custodian"].get("/requests").text
+    assert 'action="/requests"' not in clients["auditor"].get("/requests").text
+    for role in PUBLIC:
+        r = post(clients[role], "/requests", {"requester": "A", "received": "2026-12-01",
+                                              "description": "x", "officers": "O1"})  # fmt: skip
+        expected = 303 if role == "custodian" else 401 if role == "public" else 403
+        assert r.status_code == expected, (role, r.text)
+
+
+def test_request_pages_and_changes_by_role(site: Site, clients: Clients) -> None:
+    request_id = new_request(site, clients["custodian"])
+    for role in PUBLIC:
+        expected = 200 if role in CUSTODY_READ else 401 if role == "public" else 403
+        for path in (f"/requests/{request_id}", f"/requests/{request_id}/jobs"):
+            assert clients[role].get(path).status_code == expected, (role, path)
+    for role in PUBLIC:
+        if role == "custodian":
+            continue
+        for action in ("propose", "take", "redact", "approve", "deny"):
+            r = post(clients[role], f"/requests/{request_id}/{action}", {"exemption": "x"})
+            assert r.status_code == (401 if role == "public" else 403), (role, action)
+    assert clients["custodian"].get("/requests/R-2026-9999").status_code == 404
+    assert clients["custodian"].get("/requests/nonsense").status_code == 422
+
+
+def test_every_form_needs_the_csrf_token(site: Site, clients: Clients) -> None:
+    c = clients["custodian"]
+    request_id = new_request(site, c)
+    data = {"requester": "A", "received": "2026-12-01", "description": "x", "officers": "O1"}
+    assert c.post("/requests", data=data).status_code == 403
+    for action in ("propose", "take", "redact", "approve", "deny"):
+        r = c.post(f"/requests/{request_id}/{action}", data={"csrf_token": "forged"})
+        assert r.status_code == 403, action
+    assert status_of(c, request_id) == "received"
+
+
+def test_the_requester_text_is_escaped_and_the_read_logged(site: Site, clients: Clients) -> None:
+    c = clients["custodian"]
+    request_id = new_request(site, c)
+    for page in (c.get("/requests").text, c.get(f"/requests/{request_id}").text):
+        assert "<script>" not in page and "&lt;script&gt;" in page
+        assert "&amp; Sons" in page
+    assert "<b>on Main St</b>" not in c.get(f"/requests/{request_id}").text
+    reads = clients["auditor"].get("/api/access-log").json()
+    assert any(e["what"] == f"/requests/{request_id}" for e in reads), reads
+
+
+def test_refused_input_and_illegal_moves_show_the_service_message(
+    site: Site, clients: Clients
+) -> None:
+    c = clients["custodian"]
+    r = post(c, "/requests", {"requester": "A", "received": "2026-12-01", "description": "x"})
+    assert r.status_code == 422 and "give the officers" in r.text
+    assert 'value="A"' in r.text  # the form keeps what was typed
+    r = post(c, "/requests", {"requester": "A", "received": "1 Dec", "description": "x",
+                              "officers": "O1"})  # fmt: skip
+    assert r.status_code == 422 and "is not a date" in r.text
+    r = post(c, "/requests", {"requester": "A", "received": "2026-12-01", "description": "x",
+                              "officers": "O1", "rule": "/etc/passwd"})  # fmt: skip
+    assert r.status_code == 422 and "choose one of" in r.text
+    request_id = new_request(site, c)
+    r = post(c, f"/requests/{request_id}/approve")
+    assert r.status_code == 409
+    assert f"request {request_id} is received and cannot become released" in r.text
+    r = post(c, f"/requests/{request_id}/take")
+    assert r.status_code == 422 and "tick at least one item" in r.text
+    r = post(c, f"/requests/{request_id}/take", {"item": "V-2026-999999"})
+    assert r.status_code == 422 and "not among the items proposed" in r.text
+
+
+def test_request_to_release_through_the_console(site: Site, clients: Clients) -> None:
+    c = clients["custodian"]
+    request_id = new_request(site, c)
+    page = c.get(f"/requests/{request_id}").text
+    assert "No item has been proposed yet" in page and 'action="/requests/' in page
+    redacted(site, c, request_id)
+    page = c.get(f"/requests/{request_id}").text
+    item = site.items["station"]
+    [(job, token)] = re.findall(r'src="/requests/[^/]+/jobs/([0-9]+)/play\?t=([^"]+)"', page)
+    assert re.search(rf'src="/evidence/{item}/files/0/play\?t=', page)  # the original beside it
+    start = len(log(site))
+    r = c.get(f"/requests/{request_id}/jobs/{job}/play?t={token}", headers={"Range": "bytes=0-"})
+    assert r.status_code == 206 and r.headers["content-type"] == "video/mp4"
+    assert c.get(f"/requests/{request_id}/jobs/{job}/play?t={token}").status_code == 200
+    [entry] = log(site, start)  # one entry per playback, seeking adds none
+    assert (entry["action"], entry["item"], entry["actor"]) == ("play", item, "custodian")
+    assert entry["details"]["redacted"] is True and entry["details"]["request"] == request_id
+    assert hashlib.sha256(r.content).hexdigest() == entry["details"]["sha256"]
+    r = c.get(f"/requests/{request_id}/jobs/{job}/play?t=forged")
+    assert r.status_code == 403
+    auditor = clients["auditor"].get(f"/requests/{request_id}").text
+    assert "<video" not in auditor and "Approve" not in auditor
+    r = post(c, f"/requests/{request_id}/approve", {"link_days": "7"})
+    assert r.status_code == 200 and "data-released" in r.text
+    link = re.search(r'data-link value="[^"]*"|value="([^"]+)"[^>]*data-link', r.text)
+    assert link and link.group(1)
+    path = link.group(1).removeprefix("https://testserver")
+    assert path.startswith("/release/")
+    assert "data-released" not in c.get(f"/requests/{request_id}").text  # shown once
+    assert status_of(c, request_id) == "released"
+    requester = client(site.app(), None)
+    listing = requester.get(path)
+    assert listing.status_code == 200, listing.text
+    files = re.findall(r'href="(/release/[^"]+)" download', listing.text)
+    assert len(files) == 2  # the redacted clip and its record
+    clip = requester.get(next(f for f in files if f.endswith(".redacted.mp4")))
+    assert clip.status_code == 200 and clip.content.startswith(b"\x00\x00\x00")
+    assert hashlib.sha256(clip.content).hexdigest() in listing.text
+    assert requester.get(path[:-3] + "AAA").status_code == 404
+    r = post(c, f"/requests/{request_id}/deny", {"exemption": "no-records"})
+    assert r.status_code == 409 and "an ended request does not change" in r.text
+
+
+def test_deny_cites_an_exemption_of_the_rule(site: Site, clients: Clients) -> None:
+    c = clients["custodian"]
+    request_id = new_request(site, c)
+    codes = [e.code for e in load_rule(DEFAULT_RULE).exemptions]
+    page = c.get(f"/requests/{request_id}").text
+    assert all(f'<option value="{code}">' in page for code in codes)
+    r = post(c, f"/requests/{request_id}/deny", {"exemption": "made-up"})
+    assert r.status_code == 422 and codes[0] in r.text
+    r = post(c, f"/requests/{request_id}/deny", {"exemption": codes[0], "note": "<i>why</i>"})
+    assert r.status_code == 303
+    page = c.get(f"/requests/{request_id}").text
+    assert 'data-status="denied"' in page and "&lt;i&gt;why&lt;/i&gt;" in page
+
+
+def test_without_a_redactor_the_page_says_so(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redactors, "DEFAULT_REDACTOR", None)
+    c = client(site.app(), "custodian")
+    request_id = new_request(site, c)
+    assert post(c, f"/requests/{request_id}/propose").status_code == 303
+    assert post(c, f"/requests/{request_id}/take", {"item": site.items["station"]}).status_code
+    page = c.get(f"/requests/{request_id}").text
+    assert "data-no-redactor" in page and "no redactor is installed" in page
+    r = post(c, f"/requests/{request_id}/redact", {"faces": "true"})
+    assert r.status_code == 422 and "no redactor is installed" in r.text
+    assert status_of(c, request_id) == "found"  # nothing planned
+    other = client(site.app(redactor="nowhere:redact"), "custodian")
+    assert (
+        "module &#39;nowhere&#39; cannot be imported" in other.get(f"/requests/{request_id}").text
+    )
+
+
+def test_serve_hands_the_redaction_options_to_the_app(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: given.update(app=app))
+    base = ["serve", "--audit", str(site.audit), "--db", site.db_url]
+    more = ["--redactor", STAND_IN, "--redis", "redis://127.0.0.1:1/0", "--workers", "3"]
+    r = CliRunner().invoke(cli, [*base, *more])
+    assert r.exit_code == 0, r.output
+    settings = given["app"].state.settings
+    assert (settings.redactor, settings.redis_url, settings.redaction_workers) == (
+        STAND_IN,
+        "redis://127.0.0.1:1/0",
+        3,
+    )
+    assert CliRunner().invoke(cli, [*base, "--workers", "0"]).exit_code == 2
