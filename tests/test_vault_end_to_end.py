@@ -1,5 +1,5 @@
 """The vault end to end on the servers a department runs: a PostgreSQL database and a SeaweedFS
-S3 bucket together. Made with ``onrecord vault init``; cameras deliver through the Axis content
+S3 bucket together; and the S3 server stopped while a camera uploads through the Axis API. Made with ``onrecord vault init``; cameras deliver through the Axis content
 destination mounted in the console (python-swiftclient over HTTP); then ``vault verify``, a
 bundle checked by the standalone verifier, a clip played and downloaded by byte ranges in the
 console, a hold and a disposition, and one byte flipped in the bucket caught by ``verify``.
@@ -13,27 +13,34 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from swiftclient.client import Connection
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from swiftclient.client import ClientException, Connection
 from typer.testing import CliRunner
 
 from axis_support import Recording, meta, register, serving, tiny_clip
 from onrecord.audit import run_audit
+from onrecord.database.axis import AxisObject
+from onrecord.database.vault import VaultItem
 from onrecord.cli.app import app as cli
 from onrecord.demo import generate
 from onrecord.vault import verify_bundle
+from onrecord.vault.axis.app import create_app as create_destination
 from onrecord.vault.axis.headers import Kind
+from onrecord.vault.axis.service import Settings as DestinationSettings
 from onrecord.vault.encryption import Header
 from onrecord.vault.service import Vault
 from onrecord.web.app import create_app
 from onrecord.web.settings import Settings
 from postgres_server import PostgresServer
-from s3_server import ACCESS_KEY, SECRET_KEY, SeaweedServer
+from s3_server import ACCESS_KEY, SECRET_KEY, SeaweedServer, seaweedfs
 
 MiB = 1 << 20
 PASSWORD = "custodian's long password"
@@ -191,3 +198,96 @@ def test_postgresql_and_seaweedfs_together(
     s3.put_object(Bucket=bucket, Key=key, Body=bytes(stored))
     found = run("vault", "verify", "--db", url, code=1)
     assert sha in found and held in found and "does not verify: 1 problem" in found
+
+
+def count(url: str, table: Any) -> int:
+    vault = Vault.open(url)
+    with Session(vault.engine) as s:
+        n = s.scalar(select(func.count()).select_from(table)) or 0
+    vault.engine.dispose()
+    return n
+
+
+def wait_for_a_part(server: SeaweedServer, bucket: str) -> None:
+    """Until the bucket has a multipart upload with a part in it."""
+    client = server.client()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            parts = client.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            if parts.get("Parts"):
+                return
+        time.sleep(0.05)
+    raise AssertionError("no part of the clip reached the bucket")
+
+
+def test_the_s3_server_stopped_mid_upload_through_the_api(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A camera's clip is going up through the content destination when SeaweedFS stops: the
+    camera is answered 503 with Retry-After (retry later), and nothing of the clip shows — no
+    item, no staged object, no ingest, verify clean — only the refusal's failure entry. Once
+    the server is back, the camera's retry makes exactly one item."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    url = postgres_server.new_database()
+    with seaweedfs() as server:  # its own: this test stops it
+        bucket = server.new_bucket()
+        run(
+            "vault", "init", "--db", url, "--store", f"s3://{bucket}/evidence",
+            "--endpoint-url", server.endpoint_url, "--origin", "vault.e2e.example/stop",
+            "--keys", str(tmp_path / "keys"),
+        )  # fmt: skip
+        vault = Vault.open(url)  # as `onrecord vault serve` serves it
+        app = create_destination(
+            vault.engine, vault.store, vault, DestinationSettings(retry_after_s=7)
+        )
+        clip = large_clip() * 2  # 18 MiB and more: three parts of 8 MiB
+        r = Recording()
+        with serving(app) as base:
+            run("vault", "connection-file", "--db", url, "--base-url", base,
+                "--out", str(tmp_path / "connection.json"))  # fmt: skip
+            doc = json.loads((tmp_path / "connection.json").read_text())
+            conn = Connection(
+                authurl=doc["AuthenticationTokenURI"][0], user=doc["BlobAPIUserName"],
+                key=doc["BlobAPIKey"], auth_version="1", retries=0,
+            )  # fmt: skip
+            register(conn)
+            conn.put_container(r.name, headers=r.container_meta())
+
+            def stopping() -> Any:
+                for at in range(0, len(clip), MiB):
+                    if at == 12 * MiB:  # once a part of the clip is up, more to come
+                        wait_for_a_part(server, bucket)
+                        server.stop()
+                    yield clip[at : at + MiB]
+
+            with pytest.raises(ClientException) as refused:
+                conn.put_object(r.name, r.clip_name(), stopping(), headers=r.clip_meta())
+            e = refused.value
+            assert e.http_status == 503 and e.http_response_headers["retry-after"] == "7"
+            message = e.http_response_content.decode()
+            assert "did not answer" in message and "nothing was stored, try again" in message
+            assert count(url, VaultItem) == 0 and count(url, AxisObject) == 0
+            [failure] = [e for e in entries(url) if e["outcome"] == "failure"]
+            assert (failure["action"], failure["details"]["status"]) == ("ingest", 503)
+            assert not [
+                e for e in entries(url) if e["action"] == "ingest" and e["outcome"] == "success"
+            ]
+
+            server.start()
+            assert "The vault verifies" in run("vault", "verify", "--db", url)
+            listing = server.client().list_objects_v2(Bucket=bucket, Prefix="evidence/")
+            assert listing.get("KeyCount", 0) == 0  # no part of the clip is visible
+            # The camera's retry, after Retry-After; then the recording is complete.
+            etag = conn.put_object(r.name, r.clip_name(), clip, headers=r.clip_meta())
+            assert etag == hashlib.md5(clip).hexdigest()
+            conn.post_container(r.name, headers=meta(Kind.CONTAINER, Status="Complete"))
+            conn.close()
+        vault.engine.dispose()
+        [ingest] = [
+            e for e in entries(url) if e["action"] == "ingest" and e["outcome"] == "success"
+        ]
+        assert ingest["details"]["files"][0]["sha256"] == hashlib.sha256(clip).hexdigest()
+        assert count(url, VaultItem) == 1
+        assert "The vault verifies" in run("vault", "verify", "--db", url)
