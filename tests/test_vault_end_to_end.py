@@ -1,9 +1,10 @@
 """The vault end to end on the servers a department runs: a PostgreSQL database and a SeaweedFS
-S3 bucket together; and the S3 server stopped while a camera uploads through the Axis API. Made with ``onrecord vault init``; cameras deliver through the Axis content
+S3 bucket together. Made with ``onrecord vault init``; cameras deliver through the Axis content
 destination mounted in the console (python-swiftclient over HTTP); then ``vault verify``, a
 bundle checked by the standalone verifier, a clip played and downloaded by byte ranges in the
-console, a hold and a disposition, and one byte flipped in the bucket caught by ``verify``.
-The services are tested on their own elsewhere; this test is what ties them together."""
+console, a hold and a disposition, and one byte flipped in the bucket caught by ``verify``. And
+the S3 server stopped while a camera uploads through the API. The services are tested on their
+own elsewhere; these tests tie them together."""
 
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ from typer.testing import CliRunner
 
 from axis_support import Recording, meta, register, serving, tiny_clip
 from onrecord.audit import run_audit
+from onrecord.cli.app import app as cli
 from onrecord.database.axis import AxisObject
 from onrecord.database.vault import VaultItem
-from onrecord.cli.app import app as cli
 from onrecord.demo import generate
 from onrecord.vault import verify_bundle
 from onrecord.vault.axis.app import create_app as create_destination
