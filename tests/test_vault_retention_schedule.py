@@ -282,7 +282,9 @@ def test_a_file_and_an_unknown_reference(tmp_path: Path) -> None:
     assert load_schedule(str(f)).name == "ours"
     with pytest.raises(RetentionError) as e:
         load_schedule(tmp_path / "missing.yaml")
-    assert "the built-in schedules are minnesota-13.825, ohio-highway-patrol-760-0826" in str(e.value)
+    assert "the built-in schedules are minnesota-13.825, ohio-highway-patrol-760-0826" in str(
+        e.value
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"name: \xff\n")
     with pytest.raises(RetentionError, match="cannot be read"):
