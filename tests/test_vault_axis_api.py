@@ -642,11 +642,11 @@ def test_one_upload_too_many_is_503_with_retry_after(tmp_path: Path) -> None:
 
 
 class Slow(MemoryStore):
-    """The memory store, taking a tenth of a second per blob like a busy disk: concurrent
+    """The memory store, taking a third of a second per blob like a busy disk: concurrent
     uploads overlap, so the destination's limit is met."""
 
     def put(self, chunks: Iterable[bytes]) -> StoredBlob:
-        time.sleep(0.1)
+        time.sleep(0.3)  # longer than twenty clients take to arrive (httptools is quick)
         return super().put(chunks)
 
 
