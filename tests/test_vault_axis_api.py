@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from swiftclient.client import ClientException, Connection
@@ -99,6 +100,21 @@ def test_sign_in_answers_a_token_and_the_storage_url(st: Site) -> None:
     r = raw(st, "GET", "/auth/v1.0", {"X-Auth-User": "axis", "X-Auth-Key": st.key})
     assert r.status == 200
     assert 3500 < int(r.headers["X-Auth-Token-Expires"]) <= 3600
+    assert st.vault.failures == []
+
+
+def test_mounted_under_a_prefix_the_storage_url_keeps_it(st: Site) -> None:
+    """As the console mounts the destination at /axis: the storage URL answered at sign-in is
+    under the prefix too, or every later request would miss the destination."""
+    outer = FastAPI()
+    outer.mount("/axis", st.app)
+    with serving(outer) as base:
+        conn = Connection(
+            authurl=f"{base}/axis/auth/v1.0", user=st.user, key=st.key, auth_version="1"
+        )
+        url, _ = conn.get_auth()
+        assert url == f"{base}/axis/v1/AUTH_axis"
+        register(conn)  # requests to the storage URL reach the destination
     assert st.vault.failures == []
 
 
@@ -626,11 +642,11 @@ def test_one_upload_too_many_is_503_with_retry_after(tmp_path: Path) -> None:
 
 
 class Slow(MemoryStore):
-    """The memory store, taking a tenth of a second per blob like a busy disk: concurrent
+    """The memory store, taking a third of a second per blob like a busy disk: concurrent
     uploads overlap, so the destination's limit is met."""
 
     def put(self, chunks: Iterable[bytes]) -> StoredBlob:
-        time.sleep(0.1)
+        time.sleep(0.3)  # longer than twenty clients take to arrive (httptools is quick)
         return super().put(chunks)
 
 

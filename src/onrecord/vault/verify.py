@@ -371,12 +371,17 @@ def _check_files(con: Connection, store: BlobStore, problems: Problems, tell: Pr
         .select_from(VaultFile)
         .group_by(VaultFile.sha256)
     )
-    total = con.scalar(
-        select(func.coalesce(func.sum(VaultFile.size), 0)).where(
-            VaultFile.id.in_(
-                select(func.min(VaultFile.id)).where(~VaultFile.disposed).group_by(VaultFile.sha256)
+    total = int(  # PostgreSQL's SUM of bigints is a Decimal
+        con.scalar(
+            select(func.coalesce(func.sum(VaultFile.size), 0)).where(
+                VaultFile.id.in_(
+                    select(func.min(VaultFile.id))
+                    .where(~VaultFile.disposed)
+                    .group_by(VaultFile.sha256)
+                )
             )
         )
+        or 0
     )
     done = 0
     tell("files", 0, total)

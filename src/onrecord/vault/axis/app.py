@@ -70,7 +70,10 @@ async def sign_in(request: Request) -> Response:
         dest.sign_in, request.headers.get("x-auth-user"), request.headers.get("x-auth-key")
     )
     lasts = int((token.expires_at - dest.settings.clock()).total_seconds())
-    storage = f"{str(request.base_url).rstrip('/')}/v1/{token.account}"
+    # Beside the sign-in URL, so under the prefix a console mounts this app at (``base_url``
+    # is the outermost app's root: it would drop the prefix).
+    signed_in_at = str(request.url.replace(query="")).removesuffix("/auth/v1.0")
+    storage = f"{signed_in_at}/v1/{token.account}"
     return Response(
         status_code=200,
         headers={
