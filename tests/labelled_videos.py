@@ -448,7 +448,7 @@ def read_frames(path: Path) -> Iterator[Frame]:
     """The decoded RGB frames of a video, in order."""
     with av.open(str(path)) as container:
         for frame in container.decode(container.streams.video[0]):
-            yield frame.to_ndarray(format="rgb24")
+            yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 def read_audio(path: Path) -> tuple[npt.NDArray[np.float32], int]:

@@ -125,7 +125,7 @@ def score_frame(seen: Sequence[Seen], source: Frame, output: Frame, judge: Judge
             f"{source.shape[1]}x{source.shape[0]}: a redactor must keep the frame size"
         )
     objects = tuple(showing(s, source, output, judge) for s in seen if s.kind in judge.kinds)
-    away = outside(seen, *source.shape[:2], judge.outside_margin)
+    away = outside(seen, source.shape[0], source.shape[1], judge.outside_margin)
     changed = far(output, source, judge.change_tolerance) & away
     return FrameScore(objects, int(changed.sum()), int(away.sum()))
 

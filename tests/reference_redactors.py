@@ -10,6 +10,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+
 from labelled_videos import Frame, Labels, read_audio, read_frames
 
 
