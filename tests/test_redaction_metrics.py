@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labelled_videos import Box, Labels, Seen, read_audio, read_frames, tone, write_video
 from redaction_metrics import (
@@ -172,3 +174,44 @@ def test_null_redactor_shows_every_face(walk: tuple[Path, Labels], tmp_path: Pat
     inp, rate = read_audio(source)
     outp, _ = read_audio(out)
     assert mute_level(inp, outp, rate, [(0.5, 1.0)]) > 0.9
+
+
+# --- the fast paths against plain references ---------------------------------------------
+
+
+@given(
+    st.integers(1, 12).flatmap(
+        lambda h: st.tuples(
+            st.just(h), st.integers(1, 12), st.integers(0, 3), st.integers(0, 2**31 - 1)
+        )
+    )
+)
+def test_judged_matches_a_pixel_by_pixel_erosion(case: tuple[int, int, int, int]) -> None:
+    h, w, erode, seed = case
+    rng = np.random.default_rng(seed)
+    visible = rng.random((h, w)) < 0.8
+    source = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    judge = Judge(erode=erode)
+    expected = np.zeros((h, w), bool)
+    for y in range(h):
+        for x in range(w):
+            around = [
+                0 <= y + dy < h and 0 <= x + dx < w and visible[y + dy, x + dx]
+                for dy in range(-erode, erode + 1)
+                for dx in range(-erode, erode + 1)
+            ]
+            expected[y, x] = all(around) and int(source[y, x].max()) > judge.fill_tolerance
+    assert np.array_equal(judged(visible, source, judge), expected)
+
+
+@given(st.integers(20, 200), st.integers(0, 8), st.integers(0, 2**31 - 1))
+def test_correlation_matches_a_shift_by_shift_reference(length: int, lag: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    source = rng.normal(0, 1, length).astype(np.float32)
+    output = rng.normal(0, 1, length + 2 * lag).astype(np.float32)
+    best = max(
+        float(np.dot(source, output[k : k + length]))
+        / max(float(np.linalg.norm(source) * np.linalg.norm(output[k : k + length])), 1e-12)
+        for k in range(2 * lag + 1)
+    )
+    assert correlation(source, output, 100, lag / 100) == pytest.approx(best, abs=1e-4)
