@@ -28,7 +28,6 @@ import pytest
 from labelled_videos import Labels, read_audio, read_frames, write_video
 from redaction_metrics import Judge, Scores, kept_correlation, mute_level, score_video
 
-pytest.importorskip("onrecord.redaction")  # the engine's branch; to go once it is merged
 
 RECALL_FLOOR = 0.95
 PLATE_RECALL_FLOOR = 0.8
