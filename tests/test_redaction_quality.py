@@ -28,7 +28,6 @@ import pytest
 from labelled_videos import Labels, read_audio, read_frames, write_video
 from redaction_metrics import Judge, Scores, kept_correlation, mute_level, score_video
 
-
 RECALL_FLOOR = 0.95
 PLATE_RECALL_FLOOR = 0.8
 CHANGED_CEILING = 0.005
