@@ -25,8 +25,8 @@ def face_images() -> tuple[Image, ...]:
     """Face crops as RGB: the astronaut's head, and a few LFW faces (grey, made RGB)."""
     from skimage import data
 
-    astronaut = data.astronaut()[30:200, 160:290]  # type: ignore[no-untyped-call]
-    lfw = data.lfw_subset()[:3]  # type: ignore[no-untyped-call]
+    astronaut = data.astronaut()[30:200, 160:290]
+    lfw = data.lfw_subset()[:3]
     others = [np.repeat((f * 255).astype(np.uint8)[..., None], 3, axis=2) for f in lfw]
     return (np.ascontiguousarray(astronaut), *others)
 
