@@ -27,8 +27,9 @@ setup: $(STAMP)
 
 demo: setup
 	@echo "Generating the demo department (a city like Boston in 2020), then checking, auditing"
-	@echo "and planning it, and delivering a few of its recordings to its evidence vault as an"
-	@echo "Axis camera system would; the web console starts at the end."
+	@echo "and planning it, delivering a few of its recordings to its evidence vault as an Axis"
+	@echo "camera system would and releasing one redacted for a records request; the web console"
+	@echo "starts at the end."
 	$(BIN)/onrecord demo-data --out $(DEMO)
 	$(BIN)/onrecord check $(DEMO)
 	$(BIN)/onrecord audit $(DEMO) --out $(DEMO)-audit --policy boston-rule-405-2019 --compare mandate-all
@@ -44,12 +45,14 @@ demo: setup
 	$(BIN)/onrecord vault init --db $(DEMO_DB) --store $(DEMO_VAULT) --keys $(DEMO_KEYS) \
 	  --origin vault.demo-city.example/bwc
 	$(BIN)/python scripts/demo_vault.py --db $(DEMO_DB) --package $(DEMO)
+	$(BIN)/python scripts/demo_release.py --db $(DEMO_DB)
 	$(BIN)/onrecord vault verify --db $(DEMO_DB)
 	@echo "Demo accounts (user / password): admin, manager, supervisor (station A-1), auditor,"
 	@echo "  custodian, investigator (station A-1), each with the password demo-ROLE-password,"
 	@echo "  e.g. auditor / demo-auditor-password; the manager runs the fleet page and the kiosks,"
 	@echo "  e.g. http://127.0.0.1:8000/kiosk/A-1; the custodian finds the clips the cameras"
-	@echo "  delivered under Evidence, and the investigator those of station A-1's officers."
+	@echo "  delivered under Evidence, and the investigator those of station A-1's officers;"
+	@echo "  the custodian finds the records request answered with a redacted clip under Requests."
 	$(BIN)/onrecord serve --audit $(DEMO)-audit --plan $(DEMO)-plan --db $(DEMO_DB) --insecure-cookies
 
 lint: setup

@@ -255,3 +255,62 @@ def test_serve_hands_the_redaction_options_to_the_app(
         3,
     )
     assert CliRunner().invoke(cli, [*base, "--workers", "0"]).exit_code == 2
+
+
+BOXES = """boxes:
+  - label: sign
+    keyframes:
+      - {frame: 0, x: 4, y: 4, w: 16, h: 16}
+      - {frame: 19, x: 24, y: 24, w: 16, h: 16}
+"""
+
+
+def test_a_track_rejected_and_accepted_again_in_the_review(site: Site) -> None:
+    """With the real engine: the review lists the clip's tracks from its redaction record; a
+    custodian's Reject renders the clip again without it (a new redacted clip, an entry); the
+    buttons need the CSRF token and the custodian's role."""
+    clients = Clients(site.app(redactor=redactors.DEFAULT_REDACTOR))
+    c = clients["custodian"]
+    request_id = new_request(site, c)
+    assert post(c, f"/requests/{request_id}/propose").status_code == 303
+    assert (
+        post(c, f"/requests/{request_id}/take", {"item": site.items["station"]}).status_code == 303
+    )
+    r = post(c, f"/requests/{request_id}/redact", {"style": "solid", "boxes": BOXES})
+    assert r.status_code == 303, r.text
+    deadline = time.monotonic() + 120
+    while status_of(c, request_id) == "redacting":
+        assert time.monotonic() < deadline, c.get(f"/requests/{request_id}/jobs").text
+        time.sleep(0.2)
+    page = c.get(f"/requests/{request_id}").text
+    [job] = re.findall(r'data-tracks="([0-9]+)"', page)
+    [track] = re.findall(r'<tr data-track="([0-9]+)">', page)
+    row = page.split(f'<tr data-track="{track}">')[1].split("</tr>")[0]
+    assert "manual" in row and "(sign)" in row and "20 (0–19)" in row and ">Reject<" in row
+    action = f"/requests/{request_id}/jobs/{job}/tracks/{track}"
+    assert c.post(action, data={"accepted": "false", "csrf_token": "forged"}).status_code == 403
+    auditor = clients["auditor"]
+    assert 'data-tracks="' not in auditor.get(f"/requests/{request_id}").text
+    assert post(auditor, action, {"accepted": "false"}).status_code == 403
+    assert (
+        post(c, f"/requests/{request_id}/jobs/{job}/tracks/99", {"accepted": "false"}).status_code
+        == 422
+    )
+
+    start = len(log(site))
+    r = post(c, action, {"accepted": "false"})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#review-{job}")
+    [entry] = log(site, start)
+    assert (entry["action"], entry["actor"], entry["item"]) == (
+        "redaction made",
+        "custodian",
+        site.items["station"],
+    )
+    assert entry["details"]["review"] == {"track": int(track), "accepted": False}
+    row = c.get(f"/requests/{request_id}").text.split(f'<tr data-track="{track}">')[1]
+    assert "no (rejected)" in row.split("</tr>")[0] and ">Accept<" in row.split("</tr>")[0]
+    assert post(c, action, {"accepted": "true"}).status_code == 303
+    row = c.get(f"/requests/{request_id}").text.split(f'<tr data-track="{track}">')[1]
+    assert ">Reject<" in row.split("</tr>")[0]
+    assert post(c, f"/requests/{request_id}/approve", {"link_days": "7"}).status_code == 200
+    assert 'data-tracks="' not in c.get(f"/requests/{request_id}").text  # nothing left to decide

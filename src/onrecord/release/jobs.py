@@ -109,13 +109,13 @@ def run(job_id: int, setup: Setup, report: Progress | None = None) -> str:
             return "failed"
         except (Cancelled, Superseded) as e:
             return "cancelled" if isinstance(e, Cancelled) else "superseded"
-        outputs = {"output": _describe(target, clip_name), "record": _describe(record, record_name)}
+        outputs = {"output": describe(target, clip_name), "record": describe(record, record_name)}
         try:
             _storing(claim, setup, outputs)
         except (Cancelled, Superseded) as e:
             return "cancelled" if isinstance(e, Cancelled) else "superseded"
         for path in (target, record):
-            releases.vault.store.put(_chunks(path))
+            releases.vault.store.put(chunks(path))
         try:
             _done(claim, setup, outputs)
         except (Cancelled, Superseded) as e:
@@ -127,16 +127,16 @@ def run(job_id: int, setup: Setup, report: Progress | None = None) -> str:
     return "done"
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
+def chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             yield chunk
 
 
-def _describe(path: Path, name: str) -> dict[str, Any]:
+def describe(path: Path, name: str) -> dict[str, Any]:
     digest = hashlib.sha256()
     size = 0
-    for chunk in _chunks(path):
+    for chunk in chunks(path):
         digest.update(chunk)
         size += len(chunk)
     return {"name": name, "sha256": digest.hexdigest(), "size": size}

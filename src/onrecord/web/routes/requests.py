@@ -2,7 +2,8 @@
 officer: the same role holds the footage, its holds and its shares): the list with deadlines,
 logging a request, finding and taking the items that answer it, redacting them on the console's
 job queue (``web.redaction_jobs``) with the progress polled by htmx, the review (each redacted
-clip beside its original), and approving (the requester's link shown once) or denying. An
+clip beside its original, its tracks accepted or rejected one by one: ``release.review``), and
+approving (the requester's link shown once) or denying. An
 auditor reads the same pages, without players or forms.
 
 Every change goes through ``release.service.Releases``; a move the request's status does not
@@ -23,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from onrecord.database.accounts import Role
+from onrecord.release import review
 from onrecord.release.deadline import (
     DEFAULT_RULE,
     DeadlineRule,
@@ -46,6 +48,7 @@ from onrecord.release.service import (
 from onrecord.release.status import Status
 from onrecord.vault import access, playback
 from onrecord.vault.log import Action
+from onrecord.vault.service import Vault
 from onrecord.web import byte_ranges, deps
 from onrecord.web.account_store import Account
 from onrecord.web.auth import Play
@@ -71,6 +74,7 @@ RequestId = Annotated[
     str, Path(pattern=REQUEST_ID, max_length=20, description="A request's id, e.g. R-2026-0001.")
 ]
 JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A redaction job's number.")]
+TrackId = Annotated[int, Path(ge=0, le=2**31 - 1, description="A track's id in its record.")]
 Short = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=20_000)]
 POLL_SECONDS = 2
@@ -212,9 +216,26 @@ def _players(request: Request, account: Account, d: RequestDetail) -> dict[str, 
         redacted = signer.play_token(Play(account.name, _job_key(j.id), j.file_position))
         clips.append(
             {"job": j, "name": output_names(j.source_name)[0], "redacted": redacted,
-             "original": original}
+             "original": original, "tracks": _tracks(vault, d, j)}
         )  # fmt: skip
     return {"clips": clips, "originals": may_play}
+
+
+def _tracks(vault: Vault, d: RequestDetail, job: JobView) -> list[dict[str, Any]] | None:
+    """The tracks of a clip under review, from its redaction record, each with the frames it
+    covers; None when there is nothing to decide (released, or another redactor's record)."""
+    if d.request.status is not Status.REVIEW:
+        return None
+    try:
+        record = review.record_of(Releases(vault), d.request.id, job.id)
+    except ReleaseError:
+        return None
+    rows = []
+    for t in record.tracks:
+        frames = [b[0] for b in t.boxes]
+        first, last = (min(frames), max(frames)) if frames else (None, None)
+        rows.append({"track": t, "frames": len(frames), "first": first, "last": last})
+    return rows
 
 
 def _job_key(job_id: int) -> str:
@@ -406,6 +427,24 @@ def deny(
         releases.deny(request_id, rule, exemption, actor=account.name, note=note.strip() or None)
 
     return _act(request, account, request_id, "decision", decide)
+
+
+@pages.post("/requests/{request_id}/jobs/{job_id}/tracks/{track_id}", dependencies=[Csrf])
+def decide_track(
+    request: Request,
+    account: Custody,
+    request_id: RequestId,
+    job_id: JobId,
+    track_id: TrackId,
+    accepted: Annotated[bool, Form()],
+) -> Response:
+    """Accept or reject one track of a redacted clip under review; the clip is rendered again
+    with the edited record before the page comes back (``release.review``: no detection, so
+    about as long as the clip plays), and the decision is a ``redaction made`` entry."""
+    return _act(request, account, request_id, f"review-{job_id}",
+                lambda: review.decide_track(_releases(request), request_id, job_id, track_id,
+                                            accepted, actor=account.name,
+                                            address=client_address(request)))  # fmt: skip
 
 
 @pages.get("/requests/{request_id}/jobs/{job_id}/play")
