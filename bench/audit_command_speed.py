@@ -151,6 +151,7 @@ def main() -> None:
     ap.add_argument("--before", type=Path, help="an earlier src/ folder to measure as well")
     args = ap.parse_args()
     package = build(20_000, 365)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         work = Path(tmp)
         reference = work / "reference"
@@ -198,7 +199,7 @@ def main() -> None:
         "output_mb": {n: round(b / 1e6, 1) for n, b in sizes.items()},
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, duckdb {duckdb.__version__}",
-        "load_average": os.getloadavg(),
+        "load_average": {"start": load_before, "end": os.getloadavg()},
         "floor_writes_reference_bytes": same,
         "digests": expected,
         **{f"{k}_s": median(r.wall for r in v) for k, v in runs.items()},
