@@ -67,6 +67,7 @@ test: lint
 bench: setup
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/audit_speed.py
+	$(BIN)/python bench/audit_command_speed.py
 	$(BIN)/python bench/plan_speed.py
 	$(BIN)/python bench/checkout_speed.py
 	$(BIN)/python bench/web_speed.py

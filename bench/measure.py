@@ -31,10 +31,11 @@ class Run:
     cpu: float = 0.0  # user + system seconds: what the work costs on a machine shared by others
 
 
-def run(code: str) -> Run:
+def run(code: str, env: dict[str, str] | None = None) -> Run:
+    """``code`` in a fresh interpreter (with ``env`` as its environment, when given)."""
     out = subprocess.run(
         [sys.executable, "-c", PRELUDE + code + EPILOGUE],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, env=env,
     )  # fmt: skip
     doc = json.loads(out.stdout.strip().splitlines()[-1])
     return Run(doc["wall"], doc["peak"], doc["cpu"])

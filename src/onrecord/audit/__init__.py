@@ -9,6 +9,7 @@ holds them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,23 +41,35 @@ class AuditResult:
 
 
 def _run_one(
-    pkg: Package, policy: Policy, out: Path, fmt: TableFormat, public: bool, say: Progress
-) -> tuple[AuditSummary, list[Path]]:
-    """Audit ``pkg`` under ``policy``: its summary, and the row files written to ``out``."""
+    pkg: Package,
+    policy: Policy,
+    out: Path,
+    fmt: TableFormat,
+    public: bool,
+    say: Progress,
+    writer: ThreadPoolExecutor,
+) -> tuple[AuditSummary, Future[list[Path]] | None]:
+    """Audit ``pkg`` under ``policy``: its summary, and (not with ``public``) the writing of the
+    row files to ``out``. ``encounters`` is written on ``writer``, on a connection of its own,
+    while the summary and the report are made: the two take about as long, and each leaves a
+    core mostly idle. The audit tables must not be made again before it is done."""
     tz, whole = pkg.department.timezone, policy.recording_required.whole_shift
     written: dict[str, Path] = {}
 
     def write_shifts(con: duckdb.DuckDBPyConnection) -> None:
         written.update(outputs.write_rows(con, out, tz, fmt, whole, ("shifts",)))
 
+    def write_encounters(con: duckdb.DuckDBPyConnection) -> None:
+        written.update(outputs.write_rows(con, out, tz, fmt, whole, ("encounters",)))
+
+    def rows() -> list[Path]:
+        engine.beside(pkg.con, write_encounters)
+        return list(written.values())
+
     engine.run(pkg, policy, say, alongside=None if public else write_shifts)
+    pending = None if public else writer.submit(rows)
     say("computing rates")
-    doc = summary.build(pkg, policy)
-    files: list[Path] = []
-    if not public:
-        written.update(outputs.write_rows(pkg.con, out, tz, fmt, whole, ("encounters",)))
-        files += written.values()
-    return doc, files
+    return summary.build(pkg, policy), pending
 
 
 def _write(doc: AuditSummary, out: Path) -> tuple[dict[str, Any], Path]:
@@ -89,21 +102,26 @@ def run_audit(
     main_policy = resolve_policy(policy, pkg)
     other = resolve_policy(compare, pkg) if compare is not None else None
     out, fmt = Path(out), TableFormat(fmt)
-    doc, files = _run_one(pkg, main_policy, out, fmt, public, say)
-    compare_doc, compare_document = None, None
-    if other is not None:
-        compare_doc, more = _run_one(pkg, other, out / "compare", fmt, public, say)
-        files += more
-    if public:  # together: the report publishes both editions side by side
-        editions = public_summaries(doc, *([compare_doc] if compare_doc else []))
-        doc, compare_doc = editions[0], (editions[1] if compare_doc else None)
-    document, path = _write(doc, out)
-    files.append(path)
-    if compare_doc is not None:
-        compare_document, path = _write(compare_doc, out / "compare")
-        files.append(path)
-    say("writing the report")
-    report = out / "report.html"
-    report.write_text(render_report(doc, compare_doc), encoding="utf-8")
-    files.append(report)
+    with ThreadPoolExecutor(1, thread_name_prefix="onrecord-write") as writer:
+        doc, rows = _run_one(pkg, main_policy, out, fmt, public, say, writer)
+        pending = [rows] if rows else []
+        compare_doc, compare_document = None, None
+        if other is not None:
+            for f in pending:  # the second audit makes the audit tables again
+                f.result()
+            compare_doc, rows = _run_one(pkg, other, out / "compare", fmt, public, say, writer)
+            pending += [rows] if rows else []
+        if public:  # together: the report publishes both editions side by side
+            editions = public_summaries(doc, *([compare_doc] if compare_doc else []))
+            doc, compare_doc = editions[0], (editions[1] if compare_doc else None)
+        document, path = _write(doc, out)
+        done = [path]
+        if compare_doc is not None:
+            compare_document, path = _write(compare_doc, out / "compare")
+            done.append(path)
+        say("writing the report")
+        report = out / "report.html"
+        report.write_text(render_report(doc, compare_doc), encoding="utf-8")
+        done.append(report)
+        files = [p for f in pending for p in f.result()] + done
     return AuditResult(doc, compare_doc, document, compare_document, files)

@@ -88,7 +88,7 @@ def run(
             _shifts(con, policy, sql_str(zone), sh)
         else:
             _no_shifts(con)
-        done = side.submit(_beside, con, alongside) if alongside else None
+        done = side.submit(beside, con, alongside) if alongside else None
         if en:
             attrs = _context(con, en[0], sh) if sh is not None else _no_context(en[0].num_rows)
             rows = (en[1], attrs, _officers_of(people, en[0]["o"]))
@@ -102,7 +102,7 @@ def run(
     pa.default_memory_pool().release_unused()
 
 
-def _beside(con: Con, work: Callable[[Con], object]) -> None:
+def beside(con: Con, work: Callable[[Con], object]) -> None:
     """Run ``work`` on a second connection to ``con``'s database, in UTC like the first."""
     second = con.cursor()
     try:

@@ -1,12 +1,14 @@
 """Findings: facts about the kept rows that an auditor must see, computed across tables.
 
-Findings exclude nothing. Each is one vectorised query over the kept tables that inserts one
-problem per row concerned into ``_problems``, naming the row's file and line.
+Findings exclude nothing. Each is one vectorised query over one or two kept tables that inserts
+one problem per row concerned into ``_problems``, naming the row's file and line; the loader may
+make them in any order, on any connection to the package's database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 
@@ -47,32 +49,28 @@ def _insert(
     )
 
 
-def unknown_ids(
+def unknown_id(
     con: duckdb.DuckDBPyConnection,
     files: Files,
     code: Code,
     ref: str,
     ref_col: str,
-    uses: list[tuple[str, str]],
+    table: str,
+    column: str,
 ) -> None:
-    """Ids used in ``uses`` (table, column) that the reference table does not list."""
-    if ref not in files:
-        return
-    for table, column in uses:
-        if table not in files:
-            continue
-        c = quote(column)
-        _insert(
-            con,
-            code,
-            table,
-            files,
-            column,
-            f"""FROM {table} t WHERE t.{c} IS NOT NULL AND NOT EXISTS
-            (SELECT 1 FROM {ref} r WHERE r.{quote(ref_col)} = t.{c})""",
-            f"format('{{}} is not in {files[ref]}; add it there or correct the id', t.{c})",
-            f"t.{c}",
-        )
+    """Ids in ``table``'s ``column`` that the reference table does not list."""
+    c = quote(column)
+    _insert(
+        con,
+        code,
+        table,
+        files,
+        column,
+        f"""FROM {table} t WHERE t.{c} IS NOT NULL AND NOT EXISTS
+        (SELECT 1 FROM {ref} r WHERE r.{quote(ref_col)} = t.{c})""",
+        f"format('{{}} is not in {files[ref]}; add it there or correct the id', t.{c})",
+        f"t.{c}",
+    )
 
 
 def unassigned_footage(con: duckdb.DuckDBPyConnection, files: Files) -> None:
@@ -131,64 +129,59 @@ def two_cameras_at_once(con: duckdb.DuckDBPyConnection, files: Files) -> None:
     con.execute("DROP TABLE _islands; DROP TABLE _overlapping")
 
 
-def outside_employment(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:
-    """Shifts and recordings whose local start date is outside the officer's active dates.
+def outside_employment(
+    con: duckdb.DuckDBPyConnection, files: Files, timezone: str, table: str
+) -> None:
+    """Rows of ``table`` (shifts or recordings) whose local start date is outside the officer's
+    active dates.
 
     A local date is never more than a day from the UTC date, so only starts before the day
     after ``active_from`` or from ``active_to`` on (both UTC midnights, worked out once per
     officer) can be outside; only those are converted to local time, which is far dearer than
     the comparison. Officers whose bounds lie outside the table's first and last start can have
     no such row and are left out of the join: in a year of a large city, all but a few."""
-    if "officers" not in files:
-        return
-    for table, what in (("shifts", "shift_id"), ("recordings", "recording_id")):
-        if table not in files:
-            continue
-        _insert(
-            con,
-            Code.OUTSIDE_EMPLOYMENT,
-            table,
-            files,
-            "start",
-            f"""FROM (SELECT t._line, t.{what} AS id, o.officer_id, o.active_from, o.active_to,
-                       CAST(timezone({sql_str(timezone)}, t.start) AS DATE) AS day
-                FROM {table} t JOIN (SELECT * FROM (
-                    SELECT officer_id, active_from, active_to,
-                           CAST(active_from + 1 AS TIMESTAMPTZ) AS after_first,
-                           CAST(active_to AS TIMESTAMPTZ) AS last_day
-                    FROM officers WHERE active_from IS NOT NULL OR active_to IS NOT NULL)
-                    WHERE after_first > (SELECT min(start) FROM {table})
-                       OR last_day <= (SELECT max(start) FROM {table})) o
-                USING (officer_id)
-                WHERE t.start < o.after_first OR t.start >= o.last_day)
-            WHERE day < active_from OR day > active_to""",
-            f"format('{what} {{}} on {{}} is outside officer {{}}''s employment ({{}} to {{}})', "
-            "id, day, officer_id, coalesce(CAST(active_from AS VARCHAR), 'open'), "
-            "coalesce(CAST(active_to AS VARCHAR), 'open'))",
-            "id",
-        )
+    what = KEYS[table]
+    _insert(
+        con,
+        Code.OUTSIDE_EMPLOYMENT,
+        table,
+        files,
+        "start",
+        f"""FROM (SELECT t._line, t.{what} AS id, o.officer_id, o.active_from, o.active_to,
+                   CAST(timezone({sql_str(timezone)}, t.start) AS DATE) AS day
+            FROM {table} t JOIN (SELECT * FROM (
+                SELECT officer_id, active_from, active_to,
+                       CAST(active_from + 1 AS TIMESTAMPTZ) AS after_first,
+                       CAST(active_to AS TIMESTAMPTZ) AS last_day
+                FROM officers WHERE active_from IS NOT NULL OR active_to IS NOT NULL)
+                WHERE after_first > (SELECT min(start) FROM {table})
+                   OR last_day <= (SELECT max(start) FROM {table})) o
+            USING (officer_id)
+            WHERE t.start < o.after_first OR t.start >= o.last_day)
+        WHERE day < active_from OR day > active_to""",
+        f"format('{what} {{}} on {{}} is outside officer {{}}''s employment ({{}} to {{}})', "
+        "id, day, officer_id, coalesce(CAST(active_from AS VARCHAR), 'open'), "
+        "coalesce(CAST(active_to AS VARCHAR), 'open'))",
+        "id",
+    )
 
 
-def unlisted_words(con: duckdb.DuckDBPyConnection, files: Files) -> None:
-    for table, column, words in (
-        ("shifts", "kind", SHIFT_KINDS),
-        ("encounters", "type", ENCOUNTER_TYPES),
-        ("recordings", "stop_reason", STOP_REASONS),
-    ):
-        if table not in files:
-            continue
-        listed = ", ".join(sql_str(w) for w in words)
-        _insert(
-            con,
-            Code.UNLISTED_WORD,
-            table,
-            files,
-            column,
-            f"FROM {table} WHERE {quote(column)} IS NOT NULL AND {quote(column)} NOT IN ({listed})",
-            f"format('{{}} is not in the {column} vocabulary; it is kept as its own {column}', "
-            f"{quote(column)})",
-            quote(column),
-        )
+def unlisted_words(
+    con: duckdb.DuckDBPyConnection, files: Files, table: str, column: str, words: tuple[str, ...]
+) -> None:
+    """Values of ``table``'s ``column`` outside its vocabulary ``words``."""
+    listed = ", ".join(sql_str(w) for w in words)
+    _insert(
+        con,
+        Code.UNLISTED_WORD,
+        table,
+        files,
+        column,
+        f"FROM {table} WHERE {quote(column)} IS NOT NULL AND {quote(column)} NOT IN ({listed})",
+        f"format('{{}} is not in the {column} vocabulary; it is kept as its own {column}', "
+        f"{quote(column)})",
+        quote(column),
+    )
 
 
 def _officers_with_overlap(con: duckdb.DuckDBPyConnection, table: str, where: str) -> None:
@@ -231,45 +224,59 @@ def overlapping_shifts(con: duckdb.DuckDBPyConnection, files: Files) -> None:
     con.execute("DROP TABLE _overlapping")
 
 
+# (code, reference table, its id column, the (table, column) pairs that use its ids)
+REFERENCES: tuple[tuple[Code, str, str, tuple[tuple[str, str], ...]], ...] = (
+    (Code.UNKNOWN_OFFICER, "officers", "officer_id",
+     (("shifts", "officer_id"), ("encounters", "officer_id"), ("recordings", "officer_id"),
+      ("cameras", "assigned_officer_id"), ("device_events", "officer_id"))),
+    (Code.UNKNOWN_STATION, "stations", "station_id",
+     (("officers", "station_id"), ("cameras", "station_id"), ("shifts", "station_id"))),
+    (Code.UNKNOWN_CAMERA, "cameras", "camera_id",
+     (("recordings", "camera_id"), ("device_events", "camera_id"))),
+)  # fmt: skip
+VOCABULARIES = (
+    ("shifts", "kind", SHIFT_KINDS),
+    ("encounters", "type", ENCOUNTER_TYPES),
+    ("recordings", "stop_reason", STOP_REASONS),
+)
+KEYS = {"shifts": "shift_id", "recordings": "recording_id"}  # the tables outside_employment reads
+
+
+@dataclass(frozen=True)
+class Step:
+    """One finding's query: the tables it reads, and how to make it on a connection."""
+
+    tables: frozenset[str]
+    make: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def steps(files: Files, timezone: str) -> list[Step]:
+    """Every finding the data allows, given which tables are present, each with the tables it
+    reads (so that a loader reading several tables at once can make it as soon as they are in),
+    in the order :func:`run_all` makes them."""
+    out: list[Step] = []
+
+    def add(tables: tuple[str, ...], make: Callable[..., None], *args: object) -> None:
+        def run(con: duckdb.DuckDBPyConnection) -> None:
+            make(con, files, *args)
+
+        if all(t in files for t in tables):
+            out.append(Step(frozenset(tables), run))
+
+    for code, ref, ref_col, uses in REFERENCES:
+        for table, column in uses:
+            add((ref, table), unknown_id, code, ref, ref_col, table, column)
+    for table, column, words in VOCABULARIES:
+        add((table,), unlisted_words, table, column, words)
+    for table in KEYS:
+        add(("officers", table), outside_employment, timezone, table)
+    add(("recordings",), unassigned_footage)
+    add(("recordings",), two_cameras_at_once)
+    add(("shifts",), overlapping_shifts)
+    return out
+
+
 def run_all(con: duckdb.DuckDBPyConnection, files: Files, timezone: str) -> None:
-    """Every finding the data allows, given which tables are present."""
-    steps: list[Callable[[], None]] = [
-        lambda: unknown_ids(
-            con,
-            files,
-            Code.UNKNOWN_OFFICER,
-            "officers",
-            "officer_id",
-            [
-                ("shifts", "officer_id"),
-                ("encounters", "officer_id"),
-                ("recordings", "officer_id"),
-                ("cameras", "assigned_officer_id"),
-                ("device_events", "officer_id"),
-            ],
-        ),
-        lambda: unknown_ids(
-            con,
-            files,
-            Code.UNKNOWN_STATION,
-            "stations",
-            "station_id",
-            [("officers", "station_id"), ("cameras", "station_id"), ("shifts", "station_id")],
-        ),
-        lambda: unknown_ids(
-            con,
-            files,
-            Code.UNKNOWN_CAMERA,
-            "cameras",
-            "camera_id",
-            [("recordings", "camera_id"), ("device_events", "camera_id")],
-        ),
-        lambda: unlisted_words(con, files),
-        lambda: outside_employment(con, files, timezone),
-    ]
-    if "recordings" in files:
-        steps += [lambda: unassigned_footage(con, files), lambda: two_cameras_at_once(con, files)]
-    if "shifts" in files:
-        steps.append(lambda: overlapping_shifts(con, files))
-    for step in steps:
-        step()
+    """Every finding the data allows, one after another on ``con``."""
+    for step in steps(files, timezone):
+        step.make(con)

@@ -145,6 +145,10 @@ def read_table(
 ) -> TableLoad:
     """Read ``tf``; create the view named after its table over ``_typed_<table>``.
 
+    Both are in the database's main schema, not temporary to ``con``, so that several files can
+    be read at once, each on a connection (cursor) of its own, and every connection sees them;
+    the reader's scratch tables are temporary, private to ``con``.
+
     With ``keep``, only those columns are stored and in the view: every cell is still checked
     (a row with a bad value in any column is excluded and reported all the same), but the values
     of the other columns are not kept, so a job that reads a few columns of a large package
@@ -161,7 +165,7 @@ def read_table(
 
     def create(source: str) -> None:
         query = _typed_query(table, tf, source, native, stored)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {query}")
+        con.execute(f"CREATE OR REPLACE TABLE {typed} AS {query}")
 
     if tf.fmt == TableFormat.CSV:
         line = _read_csv(con, tf, typed, create)
@@ -202,7 +206,7 @@ def create_view(con: duckdb.DuckDBPyConnection, load: TableLoad) -> None:
     """The view named after the table: its kept rows, with the columns of ``load.view``."""
     cols = ", ".join(f"{sql} AS {quote(name)}" for name, (sql, _) in load.view.items())
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {quote(load.table)} AS "
+        f"CREATE OR REPLACE VIEW {quote(load.table)} AS "
         f"SELECT {cols} FROM {typed_table(load.table)} WHERE {KEEP}"
     )
 
@@ -215,7 +219,8 @@ def narrow(con: duckdb.DuckDBPyConnection, load: TableLoad, keep: set[str]) -> N
     used = {LINE, KEEP}.union(*(reads for _, reads in load.view.values()))
     typed = typed_table(load.table)
     present = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = 'temp'",
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+        "AND database_name = current_database() AND schema_name = 'main'",
         [typed],
     ).fetchall()
     for (name,) in present:
