@@ -31,7 +31,6 @@ import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from scipy import optimize, sparse
 
 from onrecord.audit.models import AuditSummary, Measures
 
@@ -210,7 +209,12 @@ class Table:
         A linear program finds a movement ``x`` of the counts that keeps every equation
         (``A x = 0``), moves ``cell`` (``x[cell] = 1``), moves no zero, and moves published cells
         as little as possible, weighted by their counts; the cells it moves are the ones to
-        withhold. (The protection problem of cell suppression, solved one cell at a time.)"""
+        withhold. (The protection problem of cell suppression, solved one cell at a time.)
+
+        SciPy is imported here, not with the module: only this step needs it, and importing it
+        was a fifth of every ``onrecord`` command's start-up (``check``, ``vault``, ``redact``…)."""
+        from scipy import optimize, sparse
+
         index = {c: j for j, c in enumerate(self.values)}
         n = len(index)
         rows, cols, data = [], [], []
