@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -182,6 +182,17 @@ def at(origin: str, text: str, loc: Loc, what: str, *, at_key: bool = False) -> 
     where = f", line {place[0]}, column {place[1]}" if place else ""
     path = ".".join(str(p) for p in loc)
     return f"{origin}{where}: {path + ': ' if path else ''}{what}"
+
+
+def placed(
+    origin: str, text: str, error: ValidationError, message: Callable[[ErrorDetails], str]
+) -> list[str]:
+    """Every validation problem of ``error`` at its place, in ``message``'s words; an unknown
+    key is pointed at by the key itself, any other problem by its value."""
+    return [
+        at(origin, text, e["loc"], message(e), at_key=e["type"] == "extra_forbidden")
+        for e in error.errors()
+    ]
 
 
 def unknown_key(loc: Loc, models: Mapping[tuple[str, ...], type[BaseModel]]) -> str:

@@ -298,18 +298,7 @@ def parse_rule(text: str, origin: str = "<text>") -> DeadlineRule:
     try:
         rule = DeadlineRule.model_validate(doc)
     except ValidationError as e:
-        raise RuleError(
-            [
-                strict_yaml.at(
-                    origin,
-                    text,
-                    err["loc"],
-                    _message(err),
-                    at_key=err["type"] == "extra_forbidden",
-                )
-                for err in e.errors()
-            ]
-        ) from None
+        raise RuleError(strict_yaml.placed(origin, text, e, _message)) from None
     rule._text, rule._origin = text, origin
     return rule
 

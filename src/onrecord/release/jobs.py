@@ -92,12 +92,7 @@ def run(job_id: int, setup: Setup, report: Progress | None = None) -> str:
     clip_name, record_name = output_names(claim.source_name)
     with tempfile.TemporaryDirectory(prefix="onrecord-redact-", dir=setup.scratch) as tmp:
         folder = Path(tmp)
-        source = folder / ("source" + (Path(claim.source_name).suffix or ".mp4"))
-        with source.open("wb") as f:
-            for chunk in releases.vault.store.read(claim.source_sha256):
-                f.write(chunk)
-        target = folder / "out" / clip_name
-        target.parent.mkdir()
+        source, target = workspace(releases, folder, claim.source_sha256, claim.source_name)
         try:
             record = setup.redactor(source, target, choices, _watch(claim, setup, report))
             source.unlink()
@@ -125,6 +120,18 @@ def run(job_id: int, setup: Setup, report: Progress | None = None) -> str:
     if stale:
         releases.discard_outputs(stale)
     return "done"
+
+
+def workspace(releases: Releases, folder: Path, sha256: str, name: str) -> tuple[Path, Path]:
+    """The source clip copied out of the vault into ``folder`` (the engine reads files), and
+    where its redacted output is to be written (``out/``, made here)."""
+    source = folder / ("source" + (Path(name).suffix or ".mp4"))
+    with source.open("wb") as f:
+        for chunk in releases.vault.store.read(sha256):
+            f.write(chunk)
+    target = folder / "out" / output_names(name)[0]
+    target.parent.mkdir()
+    return source, target
 
 
 def chunks(path: Path) -> Iterator[bytes]:

@@ -31,7 +31,7 @@ from onrecord.redaction import (
     render,
 )
 from onrecord.release.errors import ReleaseError
-from onrecord.release.jobs import chunks, describe
+from onrecord.release.jobs import chunks, describe, workspace
 from onrecord.release.service import Releases, output_names
 from onrecord.release.status import Status
 from onrecord.vault.log import Action
@@ -78,12 +78,7 @@ def decide_track(
     clip_name, record_name = output_names(job.source_name)
     with tempfile.TemporaryDirectory(prefix="onrecord-review-") as tmp:
         folder = Path(tmp)
-        source = folder / ("source" + (Path(job.source_name).suffix or ".mp4"))
-        with source.open("wb") as f:
-            for chunk in releases.vault.store.read(job.source_sha256):
-                f.write(chunk)
-        target = folder / "out" / clip_name
-        target.parent.mkdir()
+        source, target = workspace(releases, folder, job.source_sha256, job.source_name)
         refused: tuple[type[Exception], ...] = (*INPUT_ERRORS, RedactionError)
         try:
             done = render(source, edited, target)

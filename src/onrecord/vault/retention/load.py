@@ -60,18 +60,7 @@ def parse_schedule(text: str, origin: str = "<text>") -> Schedule:
     try:
         schedule = Schedule.from_document(doc, text, origin)
     except ValidationError as e:
-        raise RetentionError(
-            [
-                strict_yaml.at(
-                    origin,
-                    text,
-                    err["loc"],
-                    _message(err),
-                    at_key=err["type"] == "extra_forbidden",
-                )
-                for err in e.errors()
-            ]
-        ) from None
+        raise RetentionError(strict_yaml.placed(origin, text, e, _message)) from None
     problems = _useless_rules(schedule)
     if problems:
         raise RetentionError([strict_yaml.at(origin, text, loc, what) for loc, what in problems])
