@@ -17,8 +17,9 @@ from onrecord.redaction.carry import Carrier
 from onrecord.redaction.errors import ModelMissing
 from onrecord.redaction.faces import decode, detection_size, model_path, nms
 from onrecord.redaction.geometry import Box, iou, lerp, pad, pixels, union, unrotate
+from onrecord.redaction.options import Style
 from onrecord.redaction.ranges import muted
-from onrecord.redaction.styles import Style, cover, split
+from onrecord.redaction.styles import cover, split
 from onrecord.redaction.tracking import (
     Chain,
     Detection,

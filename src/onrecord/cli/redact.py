@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from onrecord import redaction
 from onrecord.cli.running import make_console
 from onrecord.redaction import (
     RedactionError,
@@ -18,10 +19,6 @@ from onrecord.redaction import (
     parse_range,
     read_boxes,
     record_path,
-    replay,
-)
-from onrecord.redaction import (
-    redact as run,
 )
 
 
@@ -74,14 +71,14 @@ def redact(
                 bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
 
             if replay_record is not None:
-                record = replay(source, replay_record, out, progress)
+                record = redaction.replay(source, replay_record, out, progress)
             else:
                 options = RedactionOptions(
                     faces=faces, plates=plates, style=style, detect_every=detect_every,
                     face_threshold=threshold, mutes=tuple(parse_range(m) for m in mute or ()),
                     boxes=read_boxes(boxes) if boxes else (),
                 )  # fmt: skip
-                record = run(source, out, options, progress)
+                record = redaction.redact(source, out, options, progress)
     except RedactionError as e:
         console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None

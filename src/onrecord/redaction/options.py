@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from onrecord.redaction.manual import ManualBox
-from onrecord.redaction.styles import Style
+
+
+class Style(StrEnum):
+    """How covered regions look (drawn by ``styles``)."""
+
+    BLUR = "blur"
+    PIXELATE = "pixelate"
+    SOLID = "solid"
 
 
 class RedactionOptions(BaseModel):

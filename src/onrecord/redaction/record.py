@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from onrecord.redaction.errors import InputError
 from onrecord.redaction.manual import ManualBox
-from onrecord.redaction.styles import Style
+from onrecord.redaction.options import Style
 from onrecord.redaction.tracking import How
 
 FORMAT: Final = "onrecord.redaction-record/1"

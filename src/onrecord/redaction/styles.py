@@ -10,19 +10,13 @@ even-aligned rectangle ``geometry.pixels`` gives, and nothing outside it.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from onrecord.redaction.options import Style
+
 Plane = npt.NDArray[np.uint8]
-
-
-class Style(StrEnum):
-    BLUR = "blur"
-    PIXELATE = "pixelate"
-    SOLID = "solid"
 
 
 def _cover(region: Plane, style: Style, black: int) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from onrecord import redaction
 from onrecord.database.release import ReleaseJob, ReleaseRequest
 from onrecord.redaction import (
     INPUT_ERRORS,
@@ -28,7 +29,6 @@ from onrecord.redaction import (
     RedactionRecord,
     Track,
     record_path,
-    render,
 )
 from onrecord.release.errors import ReleaseError
 from onrecord.release.jobs import chunks, describe, workspace
@@ -81,7 +81,7 @@ def decide_track(
         source, target = workspace(releases, folder, job.source_sha256, job.source_name)
         refused: tuple[type[Exception], ...] = (*INPUT_ERRORS, RedactionError)
         try:
-            done = render(source, edited, target)
+            done = redaction.render(source, edited, target)  # the engine loads on first use
         except refused as e:
             raise ReleaseError(f"the clip of job {job_id} cannot be rendered again: {e}") from None
         record_file = record_path(target)
