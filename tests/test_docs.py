@@ -20,13 +20,15 @@ README = DOCS.parent / "README.md"
 
 def _commands() -> Iterator[tuple[str, Any]]:
     """Every runnable command as its words after ``onrecord`` (``fleet init``), groups walked.
-    (Typer carries its own copy of Click, so groups are told by their ``commands``.)"""
+    (Typer carries its own copy of Click, so groups are told by their ``commands``; they are
+    listed by ``list_commands``, since the top level loads each command when it is asked for.)"""
     root = typer.main.get_command(app)
 
     def walk(cmd: Any, words: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
         if hasattr(cmd, "commands"):
-            for name, sub in cmd.commands.items():
-                yield from walk(sub, (*words, name))
+            ctx = typer.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), (*words, name))
         else:
             yield " ".join(words), cmd
 

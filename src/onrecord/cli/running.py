@@ -14,10 +14,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from onrecord.database import connection as db
-from onrecord.package.problems import StructuralError
-from onrecord.policy import PolicyError
-
 WIDTH_WITHOUT_TERMINAL = 160
 """Columns for tables when the output is a pipe or a file (Rich would assume 80)."""
 
@@ -70,6 +66,9 @@ def spinner(console: Console) -> Iterator[Callable[[str], None]]:
 def exit_on_bad_input(console: Console, package: Path, *more: type[Exception]) -> Iterator[None]:
     """Turn an unreadable package, an unusable policy (or ``more`` errors carrying
     ``messages``) into their messages on the console and exit status 2."""
+    from onrecord.package.problems import StructuralError  # not at start-up: they load DuckDB
+    from onrecord.policy import PolicyError
+
     bad_input: tuple[type[Exception], ...] = (PolicyError, *more)
     try:
         yield
@@ -105,9 +104,11 @@ ActorOption = Annotated[
 @contextmanager
 def database_errors(console: Console) -> Iterator[None]:
     """Turn a database that cannot be used (bad URL, not initialised) into a message, exit 2."""
+    from onrecord.database.connection import DatabaseError  # not at start-up: it loads Alembic
+
     try:
         yield
-    except db.DatabaseError as e:
+    except DatabaseError as e:
         console.print(f"[red]✗[/] {escape(str(e))}")
         raise typer.Exit(2) from None
 
