@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, Response
@@ -86,9 +87,10 @@ def _releases(request: Request) -> Releases:
     return Releases(deps.vault(request))
 
 
+@cache
 def _rule(name: str) -> DeadlineRule | None:
     """A built-in rule by name (a department's own rule file is read by the CLI only: the
-    console never opens a path a form names)."""
+    console never opens a path a form names); parsed once, not once a row of the list."""
     return load_rule(name) if name in builtin_rules() else None
 
 
@@ -324,11 +326,16 @@ def _act(
     with the service's message (409 for a move the status does not allow, 422 otherwise)."""
     try:
         change()
-    except IllegalTransition as e:
-        return _request_page(request, account, request_id, error=str(e), status=409)
     except ReleaseError as e:
-        return _request_page(request, account, request_id, error=str(e), status=422)
+        return _refused(request, account, request_id, e)
     return RedirectResponse(f"/requests/{request_id}#{anchor}", status_code=303)
+
+
+def _refused(request: Request, account: Account, request_id: str, e: ReleaseError) -> Response:
+    """The request's page with the service's message: 409 for a move the status does not
+    allow, 422 for anything else refused."""
+    status = 409 if isinstance(e, IllegalTransition) else 422
+    return _request_page(request, account, request_id, error=str(e), status=status)
 
 
 @pages.post("/requests/{request_id}/propose", dependencies=[Csrf])
@@ -396,10 +403,8 @@ def approve(
         made = _releases(request).approve(
             request_id, actor=account.name, address=client_address(request), link_days=link_days
         )
-    except IllegalTransition as e:
-        return _request_page(request, account, request_id, error=str(e), status=409)
     except ReleaseError as e:
-        return _request_page(request, account, request_id, error=str(e), status=422)
+        return _refused(request, account, request_id, e)
     link = f"{str(request.base_url).rstrip('/')}/release/{made.link.token}"
     shown = {"link": link, "expires": made.link.expires_at, "items": made.items}
     return _request_page(request, account, request_id, released=shown)
