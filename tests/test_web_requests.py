@@ -22,6 +22,10 @@ from onrecord.cli.app import app as cli
 from onrecord.database.vault import VaultItem
 from onrecord.release import redactor as redactors
 from onrecord.release.deadline import DEFAULT_RULE, load_rule
+from onrecord.release.matching import Filters
+from onrecord.release.redactor import RedactionChoices
+from onrecord.release.service import NewRequest, Releases
+from onrecord.release.status import Status
 from web_support import ROLES, Clients, Site, client, csrf_of
 
 PUBLIC = ("public", *ROLES)
@@ -314,3 +318,30 @@ def test_a_track_rejected_and_accepted_again_in_the_review(site: Site) -> None:
     assert ">Reject<" in row.split("</tr>")[0]
     assert post(c, f"/requests/{request_id}/approve", {"link_days": "7"}).status_code == 200
     assert 'data-tracks="' not in c.get(f"/requests/{request_id}").text  # nothing left to decide
+
+
+def test_jobs_left_waiting_start_with_the_console(site: Site) -> None:
+    """Jobs planned while no console ran (or left queued by one that stopped) are run from the
+    console's start, not from the next redaction someone asks for."""
+    releases = Releases(site.vault())
+    request = releases.log_request(
+        NewRequest(
+            "A reporter",
+            datetime.now(UTC).date(),
+            "the stop",
+            filters=Filters(officer_ids=(officer_of(site, site.items["station"]),)),
+        ),
+        load_rule(DEFAULT_RULE),
+        actor="custodian",
+    )
+    releases.propose(request.id)
+    releases.take(request.id, [site.items["station"]], actor="custodian")
+    [job] = releases.plan_redaction(request.id, RedactionChoices(), actor="custodian")
+    assert job.status == "queued"
+    releases.vault.engine.dispose()
+    with TestClient(site.app(redactor=STAND_IN), base_url="https://testserver") as started:
+        deadline = time.monotonic() + 60
+        while Releases(site.vault()).request(request.id).request.status is not Status.REVIEW:
+            assert time.monotonic() < deadline, "the waiting job never ran"
+            time.sleep(0.2)
+        assert started.get("/").status_code == 200

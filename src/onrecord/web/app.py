@@ -9,6 +9,7 @@ FastAPI's interactive docs page is off: it loads its code from a CDN.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -60,7 +61,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """Stop the local redaction workers (if any were started) when the server stops."""
+        """Start the local redaction workers if jobs are waiting; stop them (if any were
+        started) when the server stops."""
+        await asyncio.to_thread(lambda: redaction.resume(deps.app_vault(app)))
         try:
             yield
         finally:

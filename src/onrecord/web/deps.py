@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, NoReturn
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -102,16 +102,22 @@ def vault(request: Request) -> Vault:
 def vault_if_any(request: Request) -> Vault | None:
     """The evidence vault, or None while the database holds none (pages that only add to
     what they show when there is one)."""
-    opened: Vault | None = request.app.state.vault
+    return app_vault(request.app)
+
+
+def app_vault(app: FastAPI) -> Vault | None:
+    """:func:`vault_if_any` of an application, for work outside a request (its start-up)."""
+    opened: Vault | None = app.state.vault
     if opened is not None:
         return opened
-    with Session(engine(request).execution_options(**db.READ_ONLY)) as s:
+    found_engine: Engine = app.state.engine
+    with Session(found_engine.execution_options(**db.READ_ONLY)) as s:
         found = s.scalar(select(VaultSettings))
     if found is None:
         return None
-    store: BlobStore | None = request.app.state.vault_store
-    opened = Vault(engine(request), store, found, keys=settings(request).vault_keys)
-    request.app.state.vault = opened
+    store: BlobStore | None = app.state.vault_store
+    opened = Vault(found_engine, store, found, keys=app.state.settings.vault_keys)
+    app.state.vault = opened
     return opened
 
 

@@ -5,7 +5,8 @@ Which queue, by the settings:
 
 - ``redis_url`` given: that Redis's queue, worked by the department's ``onrecord worker``s
   (the console only submits and reads progress);
-- otherwise local workers the console starts when first needed and stops at shutdown
+- otherwise local workers the console starts when first needed (at its start when jobs are
+  waiting) and stops at shutdown
   (``release.queue.local_jobs``: a private ``redis-server`` with worker processes, or threads
   where there is none);
 - but when the app was given its blob store as an object (``create_app(vault_store=…)``, an
@@ -18,6 +19,7 @@ The redactor is ``settings.redactor``, else ``release.redactor.DEFAULT_REDACTOR`
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import ExitStack
 
@@ -31,6 +33,8 @@ from onrecord.release.queue import JobQueue, QueueState
 from onrecord.release.service import Releases
 from onrecord.vault.service import Vault
 from onrecord.web.settings import Settings
+
+log = logging.getLogger("onrecord.web")
 
 
 class RedactionJobs:
@@ -93,6 +97,20 @@ class RedactionJobs:
         return self._stack.enter_context(
             jobqueue.local_jobs(s.db_url, name, workers=s.redaction_workers, keys=s.vault_keys)
         )
+
+    def resume(self, vault: Vault | None) -> None:
+        """At the console's start: when jobs are waiting in the database (left by a console
+        stopped before they ran), start the local workers now rather than at the next
+        redaction asked for. Nothing to do with a Redis given (its workers find them) or no
+        vault; a redactor that cannot run is logged, and the pages say why."""
+        if vault is None or self.settings.redis_url:
+            return
+        if not Releases(vault).jobs(active_only=True):
+            return
+        try:
+            self.queue(vault)
+        except (ReleaseError, RedisError, OSError) as e:
+            log.warning("jobs are waiting, but the local workers cannot start: %s", e)
 
     def state(self, queue_job_id: str | None) -> QueueState | None:
         """A job's progress as its queue knows it (None before the queue started)."""
