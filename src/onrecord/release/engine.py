@@ -1,6 +1,7 @@
 """The redaction engine as the release jobs' redactor (``DEFAULT_REDACTOR``): a records
 officer's choices turned into the engine's options, and the engine's refusals of the clip or the
-choices into ``UnusableInput`` (the job then fails at once rather than being retried)."""
+choices into ``UnusableInput`` (the job then fails at once rather than being retried). A
+machine without the face model is refused before it takes a job (``ready``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ from onrecord.redaction import (
     record_path,
     redact,
 )
+from onrecord.redaction.errors import ModelMissing
+from onrecord.redaction.faces import model_path
 from onrecord.release.redactor import Progress, RedactionChoices, UnusableInput
+
+
+def ready() -> str | None:
+    """Why the engine cannot run here (the face model is not installed), or None."""
+    try:
+        model_path()
+    except ModelMissing as e:
+        return str(e)
+    return None
 
 
 def options_of(choices: RedactionChoices) -> RedactionOptions:

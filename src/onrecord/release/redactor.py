@@ -8,9 +8,12 @@ choices cannot be used (the job then fails at once, with that message, rather th
 retried); anything else it raises is taken for a passing failure and the job is retried.
 
 The worker is told which redactor to run by name (``module:function``), so the queue never
-carries code, and a department can run its own. The choices travel with the job as JSON
-(``RedactionChoices``): they are what a records officer picks, and the redactor turns them into
-its own options.
+carries code, and a department can run its own. Its module may define ``ready() -> str | None``:
+why it cannot run on this machine (a model not installed), asked before a worker starts and
+before the console offers redaction, so a job never goes to a worker that could only fail it.
+
+The choices travel with the job as JSON (``RedactionChoices``): they are what a records officer
+picks, and the redactor turns them into its own options.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ class Redactor(Protocol):
 
 
 def resolve(name: str) -> Redactor:
-    """The redactor named ``module:function``, or a ``ReleaseError`` saying what is wrong."""
+    """The redactor named ``module:function``, or a ``ReleaseError`` saying what is wrong (its
+    module's ``ready()`` included, when it has one)."""
     module, _, attribute = name.partition(":")
     if not module or not attribute:
         raise ReleaseError(f"redactor {name!r}: give it as module:function")
@@ -81,5 +85,9 @@ def resolve(name: str) -> Redactor:
         raise ReleaseError(f"redactor {name!r}: {module} has no {attribute!r}") from None
     if not callable(found):
         raise ReleaseError(f"redactor {name!r} is not callable")
+    ready = getattr(importlib.import_module(module), "ready", None)
+    problem = ready() if callable(ready) else None
+    if problem is not None:
+        raise ReleaseError(f"redactor {name!r} cannot run here: {problem}")
     redactor: Redactor = found
     return redactor
