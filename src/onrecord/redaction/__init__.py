@@ -9,6 +9,7 @@ console start without them and a reader of options, records or boxes files never
 
 from typing import TYPE_CHECKING, Any
 
+from onrecord.redaction.drawn import Drawn, Still
 from onrecord.redaction.errors import INPUT_ERRORS, InputError, ModelMissing, RedactionError
 from onrecord.redaction.manual import Keyframe, ManualBox, read_boxes
 from onrecord.redaction.options import RedactionOptions, Style
@@ -16,6 +17,7 @@ from onrecord.redaction.ranges import parse_range, parse_time
 from onrecord.redaction.record import RedactionRecord, Track, read_record, record_path
 
 if TYPE_CHECKING:
+    from onrecord.redaction.edits import still, with_box
     from onrecord.redaction.engine import (
         Detectors,
         OutputError,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 _ENGINE = frozenset(
     ("Detectors", "OutputError", "Progress", "analyse", "redact", "render", "replay")
 )
+_EDITS = frozenset(("still", "with_box"))
 
 
 def __getattr__(name: str) -> Any:
@@ -36,12 +39,16 @@ def __getattr__(name: str) -> Any:
         from onrecord.redaction import engine
 
         return getattr(engine, name)
+    if name in _EDITS:
+        from onrecord.redaction import edits
+
+        return getattr(edits, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
-    "INPUT_ERRORS", "Detectors", "InputError", "Keyframe", "ManualBox", "ModelMissing",
-    "OutputError", "Progress", "RedactionError", "RedactionOptions", "RedactionRecord", "Style",
-    "Track", "analyse", "parse_range", "parse_time", "read_boxes", "read_record", "record_path",
-    "redact", "render", "replay",
+    "INPUT_ERRORS", "Detectors", "Drawn", "InputError", "Keyframe", "ManualBox", "ModelMissing",
+    "OutputError", "Progress", "RedactionError", "RedactionOptions", "RedactionRecord", "Still",
+    "Style", "Track", "analyse", "parse_range", "parse_time", "read_boxes", "read_record",
+    "record_path", "redact", "render", "replay", "still", "with_box",
 ]  # fmt: skip

@@ -78,6 +78,42 @@ def frames(container: av.container.InputContainer, source: Path) -> Iterator[av.
         raise InputError(f"{source}: cannot be decoded ({e})") from None
 
 
+def frame_times(source: Path) -> list[int]:
+    """The video frames' presentation timestamps (in the stream's time base), in order, read
+    from the packets without decoding; ``InputError`` when a packet has none (a stream whose
+    frames cannot be found by time)."""
+    stamps = []
+    with opened(source) as container:
+        try:
+            for packet in container.demux(container.streams.video[0]):
+                if packet.size == 0:
+                    continue  # the demuxer's end-of-stream marker
+                if packet.pts is None:
+                    raise InputError(f"{source}: a video packet has no timestamp")
+                stamps.append(int(packet.pts))
+        except av.FFmpegError as e:
+            raise InputError(f"{source}: cannot be read ({e})") from None
+    return sorted(stamps)
+
+
+def frames_from(
+    container: av.container.InputContainer, source: Path, stamps: list[int], first: int
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """The frames from number ``first`` on, with their numbers (``stamps`` from
+    ``frame_times``): decoding starts at the key frame before it, not at the clip's start."""
+    video = container.streams.video[0]
+    video.thread_type = "AUTO"
+    number = {pts: i for i, pts in enumerate(stamps)}
+    try:
+        container.seek(stamps[first], stream=video, backward=True, any_frame=False)
+        for frame in container.decode(video):
+            i = number.get(frame.pts) if frame.pts is not None else None
+            if i is not None and i >= first:
+                yield i, frame
+    except av.FFmpegError as e:
+        raise InputError(f"{source}: cannot be decoded ({e})") from None
+
+
 def write(
     source: Path,
     target: Path,

@@ -48,8 +48,8 @@ class Reviewed:
 
 def record_of(releases: Releases, request_id: str, job_id: int) -> RedactionRecord:
     """The redaction record of a finished job of the request (its tracks and their state)."""
-    job = _job(releases, request_id, job_id)
-    return _read(releases, job.record_sha256)
+    job = under_review(releases, request_id, job_id)
+    return stored_record(releases, job.record_sha256)
 
 
 def decide_track(
@@ -66,7 +66,7 @@ def decide_track(
     module); ``ReleaseError`` when the request is not in review, the job or the track is not
     there, or the clip cannot be rendered."""
 
-    def change(record: RedactionRecord) -> RedactionRecord:
+    def change(_: Path, record: RedactionRecord) -> RedactionRecord:
         if not any(t.id == track_id for t in record.tracks):
             raise ReleaseError(f"the redaction of job {job_id} has no track {track_id}")
         tracks = tuple(_set(t, accepted) if t.id == track_id else t for t in record.tracks)
@@ -79,13 +79,14 @@ def decide_track(
 @dataclass(frozen=True)
 class Edit:
     """One review edit: what the ``redaction made`` entry says was done (``review``), and how
-    it changes the job's record (``ReleaseError`` for a change that cannot be made). The clip
+    it changes the job's record, given the source clip (``ReleaseError`` or the engine's
+    ``InputError`` for a change that cannot be made). The clip
     is then written by the engine's ``render``, or by ``render`` when given: called with the
     source, the changed record, the target and the job's current redacted clip, so that it
     can copy what the edit leaves as it was."""
 
     review: dict[str, Any]
-    change: Callable[[RedactionRecord], RedactionRecord]
+    change: Callable[[Path, RedactionRecord], RedactionRecord]
     render: Callable[[Path, RedactionRecord, Path, Path], RedactionRecord] | None = None
 
 
@@ -112,14 +113,18 @@ def apply(
 
     An error before 4 deletes what the edit stored and its row; a kill leaves the row, which
     ``verify`` reads as an edit cut short (its bytes are named, not stray)."""
-    job = _job(releases, request_id, job_id)
+    job = under_review(releases, request_id, job_id)
     _in_review(releases, request_id)
-    edited = edit.change(_read(releases, job.record_sha256)).model_copy(update={"output": None})
+    record = stored_record(releases, job.record_sha256)
     clip_name, record_name = output_names(job.source_name)
     with tempfile.TemporaryDirectory(prefix="onrecord-review-") as tmp:
         folder = Path(tmp)
         source, target = workspace(releases, folder, job.source_sha256, job.source_name)
         refused: tuple[type[Exception], ...] = (*INPUT_ERRORS, RedactionError)
+        try:
+            edited = edit.change(source, record).model_copy(update={"output": None})
+        except refused as e:
+            raise ReleaseError(str(e)) from None
         try:
             if edit.render is None:
                 done = redaction.render(source, edited, target)  # the engine loads on first use
@@ -155,7 +160,9 @@ def _set(track: Track, accepted: bool) -> Track:
     return track.model_copy(update={"accepted": accepted})
 
 
-def _job(releases: Releases, request_id: str, job_id: int) -> ReleaseJob:
+def under_review(releases: Releases, request_id: str, job_id: int) -> ReleaseJob:
+    """The job's row (detached) if it is a finished redaction of the request's newest run, not
+    yet released; ``ReleaseError`` otherwise."""
     with releases.vault.readers() as s:
         job = s.get(ReleaseJob, job_id)
         newest = s.scalar(
@@ -171,7 +178,8 @@ def _job(releases: Releases, request_id: str, job_id: int) -> ReleaseJob:
         return job
 
 
-def _read(releases: Releases, sha256: str | None) -> RedactionRecord:
+def stored_record(releases: Releases, sha256: str | None) -> RedactionRecord:
+    """The redaction record stored as ``sha256``, if OnRecord's engine made it."""
     text = b"".join(releases.vault.store.read(sha256 or ""))
     try:
         return RedactionRecord.model_validate_json(text)
