@@ -3,7 +3,7 @@ of ``release.review`` and its edits."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import av
@@ -15,6 +15,7 @@ from onrecord.release.matching import Filters
 from onrecord.release.queue import InProcessQueue
 from onrecord.release.redactor import DEFAULT_REDACTOR, RedactionChoices, resolve
 from onrecord.release.service import NewRequest, Releases
+from redaction_support import make_clip
 from release_support import ingest_clip, make_vault
 
 T0 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -26,11 +27,21 @@ BOXES = """boxes:
 """
 
 
-def in_review(tmp_path: Path) -> tuple[Releases, str, int, str]:
-    """A request in review whose one clip was redacted by the engine with one reviewer's box
-    (a manual track); returns the releases, the request, the job and the source item."""
+def in_review(tmp_path: Path, audio: bool = False) -> tuple[Releases, str, int, str]:
+    """A request in review whose one clip (48×48, 20 frames at 10 a second; with ``audio``,
+    64×48 with a tone) was redacted by the engine with one reviewer's box (a manual track);
+    returns the releases, the request, the job and the source item."""
     vault = make_vault(f"sqlite:///{tmp_path / 'v.db'}", tmp_path)
-    item = ingest_clip(vault, tmp_path / "clips", officer="1234", start=T0, seed=1)
+    if audio:
+        (tmp_path / "clips").mkdir()
+        clip = make_clip(tmp_path / "clips" / "tone.mp4", width=64, height=48, frames=20, fps=10)
+        [done] = vault.ingest_files(
+            [clip.path], officer="1234", camera="CAM-1", start=T0,
+            end=T0 + timedelta(minutes=5), actor="clerk",
+        )  # fmt: skip
+        item = done.item_id
+    else:
+        item = ingest_clip(vault, tmp_path / "clips", officer="1234", start=T0, seed=1)
     releases = Releases(vault)
     rid = releases.log_request(
         NewRequest("Jane Roe", date(2026, 11, 30), "the stop", None, Filters(("1234",))),

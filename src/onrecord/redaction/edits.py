@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,7 @@ from onrecord.redaction.geometry import Box, pixels
 from onrecord.redaction.manual import Keyframe, ManualBox
 from onrecord.redaction.record import FrameBox, RedactionRecord, Track
 from onrecord.redaction.tracking import How
+from onrecord.redaction.waveform import Waveform
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,9 @@ class _Clock:
             raise InputError(
                 f"{source}: has {len(stamps)} frames where its record has {record.video.frames}"
             )
-        base = _fraction(record.video.time_base)
-        times = [(s - stamps[0]) * base for s in stamps]
-        return cls(stamps, times, 0.5 / _fraction(record.video.fps))
+        base = Fraction(record.video.time_base)
+        times = [float((s - stamps[0]) * base) for s in stamps]
+        return cls(stamps, times, float(0.5 / Fraction(record.video.fps)))
 
     def at(self, seconds: float, what: str) -> int:
         """The first frame shown at or after ``seconds`` (half a frame's grace)."""
@@ -60,11 +62,6 @@ class _Clock:
     def until(self, seconds: float) -> int:
         """The last frame shown at or before ``seconds``."""
         return max(0, bisect.bisect_right(self.times, seconds + self.half) - 1)
-
-
-def _fraction(text: str) -> float:
-    top, _, bottom = text.partition("/")
-    return float(top) / float(bottom or 1)
 
 
 def still(source: Path, record: RedactionRecord, seconds: float) -> Still:
@@ -177,3 +174,8 @@ def _manual(label: str, start: int, end: int, box: Box, follow: bool) -> ManualB
         return ManualBox(label=label, frame=start, x=x, y=y, w=w, h=h, end_frame=end)
     marks = (Keyframe(frame=start, x=x, y=y, w=w, h=h), Keyframe(frame=end, x=x, y=y, w=w, h=h))
     return ManualBox(label=label, keyframes=marks, end_frame=end)
+
+
+def loudness(source: Path, parts: int) -> Waveform | None:
+    """The peaks of ``parts`` equal parts of the clip's audio, or None without audio."""
+    return media.loudness(source, parts)
