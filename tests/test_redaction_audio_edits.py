@@ -11,8 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onrecord.redaction import InputError, RedactionOptions, check_mutes, loudness, redact
-from onrecord.redaction import remute, render
+from onrecord.redaction import (
+    InputError,
+    RedactionOptions,
+    check_mutes,
+    loudness,
+    redact,
+    remute,
+    render,
+)
 from onrecord.redaction.waveform import Blocks, peaks
 from redaction_support import make_clip
 
