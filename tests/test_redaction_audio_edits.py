@@ -4,6 +4,7 @@ its video packets copied: the very file a whole render of the same record gives.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def test_blocks_then_parts_are_the_plain_peaks_when_parts_hold_whole_blocks(
     found = blocks.done()
     parts = min(parts, len(found))
     bounds = [(i * len(found)) // parts * size for i in range(parts + 1)]
-    plain = [np.abs(samples[a:b]).max() if b > a else 0 for a, b in zip(bounds, bounds[1:])]
+    plain = [np.abs(samples[a:b]).max() if b > a else 0 for a, b in pairwise(bounds)]
     assert peaks(found, parts).tolist() == pytest.approx(plain)
 
 
