@@ -22,7 +22,7 @@ from onrecord.cli.app import app as cli
 from onrecord.database.vault import VaultItem
 from onrecord.release import redactor as redactors
 from onrecord.release.deadline import DEFAULT_RULE, load_rule
-from web_support import ROLES, Clients, Site, client, csrf_of
+from web_support import ROLES, Clients, Site, client, csrf_of, tone_item
 
 PUBLIC = ("public", *ROLES)
 CUSTODY_READ = ("custodian", "auditor")
@@ -316,12 +316,12 @@ def test_a_track_rejected_and_accepted_again_in_the_review(site: Site) -> None:
     assert 'data-tracks="' not in c.get(f"/requests/{request_id}").text  # nothing left to decide
 
 
-def in_review(site: Site, c: TestClient) -> tuple[str, str]:
-    """A request in review whose station clip the real engine redacted (the sign's box only,
-    no detector); its id and the job's."""
+def in_review(site: Site, c: TestClient, item: str | None = None) -> tuple[str, str]:
+    """A request in review whose station clip (or ``item``) the real engine redacted (the
+    sign's box only, no detector); its id and the job's."""
     request_id = new_request(site, c)
     assert post(c, f"/requests/{request_id}/propose").status_code == 303
-    r = post(c, f"/requests/{request_id}/take", {"item": site.items["station"]})
+    r = post(c, f"/requests/{request_id}/take", {"item": item or site.items["station"]})
     assert r.status_code == 303, r.text
     r = post(c, f"/requests/{request_id}/redact", {"style": "solid", "boxes": BOXES})
     assert r.status_code == 303, r.text
@@ -337,12 +337,15 @@ def test_a_box_drawn_on_a_frame_in_the_review(site: Site) -> None:
     """The frame to draw on is the original for the custodian, a ``view`` entry each time,
     refused to other roles and past the clip's end (422, the reason as text); the box form
     renders the clip again with a new track, and a box outside the frame is the page with the
-    reason (422)."""
+    reason (422). The clip has no sound: the page says so, and mutes are refused."""
     clients = Clients(site.app(redactor=redactors.DEFAULT_REDACTOR))
     c = clients["custodian"]
     request_id, job = in_review(site, c)
     page = c.get(f"/requests/{request_id}").text
     assert f'data-box-editor="{job}"' in page and 'viewBox="0 0 32 32"' in page
+    assert "data-no-audio" in page and "data-waveform" not in page  # a clip without sound
+    r = post(c, f"/requests/{request_id}/jobs/{job}/mutes", {"mutes": "0.2-0.4"})
+    assert r.status_code == 422 and "no audio track" in r.text
     frame = f"/requests/{request_id}/jobs/{job}/frame"
     start = len(log(site))
     r = c.get(frame, params={"at": "0:00.3"})
@@ -372,3 +375,27 @@ def test_a_box_drawn_on_a_frame_in_the_review(site: Site) -> None:
     assert entry["action"] == "redaction made" and entry["details"]["review"]["box"]["x"] == 8
     row = c.get(f"/requests/{request_id}").text.split('<tr data-track="2">')[1].split("</tr>")[0]
     assert "(screen)" in row and "8 (3–10)" in row
+
+
+def test_mutes_set_on_the_waveform_in_the_review(site: Site) -> None:
+    """A clip with sound shows its waveform (an inline SVG drawn from the original's peaks) and
+    its mutes; setting ranges writes the clip again and shades them; overlapping ranges or a
+    clip without sound are the page with the reason (422)."""
+    clients = Clients(site.app(redactor=redactors.DEFAULT_REDACTOR))
+    c = clients["custodian"]
+    item = tone_item(site, officer_of(site, site.items["station"]))
+    request_id, job = in_review(site, c, item)
+    page = c.get(f"/requests/{request_id}").text
+    assert f'data-waveform="{job}"' in page and "data-muted" not in page
+    mutes = f"/requests/{request_id}/jobs/{job}/mutes"
+    bad = post(c, mutes, {"mutes": "0.2-0.8 0:00.5-1"})
+    assert bad.status_code == 422 and "overlap: make them one range (0.2-1)" in bad.text
+    assert post(c, mutes, {"mutes": "1-0.5"}).status_code == 422
+    assert post(clients["auditor"], mutes, {"mutes": "0.2-0.4"}).status_code == 403
+    start = len(log(site))
+    r = post(c, mutes, {"mutes": "0.2-0.4, 1-1.5"})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#review-{job}")
+    [entry] = log(site, start)
+    assert entry["details"]["review"] == {"mutes_ms": [[200, 400], [1000, 1500]]}
+    page = c.get(f"/requests/{request_id}").text
+    assert page.count("data-muted") == 2 and 'value="0.2-0.4 1-1.5"' in page

@@ -25,8 +25,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from onrecord.database.accounts import Role
-from onrecord.redaction import Drawn, InputError, parse_time
-from onrecord.release import review, review_box
+from onrecord.redaction import Drawn, InputError, parse_range, parse_time
+from onrecord.release import review, review_audio, review_box
 from onrecord.release.deadline import (
     DEFAULT_RULE,
     DeadlineRule,
@@ -219,27 +219,36 @@ def _players(request: Request, account: Account, d: RequestDetail) -> dict[str, 
         redacted = signer.play_token(Play(account.name, _job_key(j.id), j.file_position))
         clips.append(
             {"job": j, "name": output_names(j.source_name)[0], "redacted": redacted,
-             "original": original, "review": _review(vault, d, j)}
+             "original": original, "review": _review(vault, d, j, original is not None)}
         )  # fmt: skip
     return {"clips": clips, "originals": may_play}
 
 
-def _review(vault: Vault, d: RequestDetail, job: JobView) -> dict[str, Any] | None:
+def _review(vault: Vault, d: RequestDetail, job: JobView, original: bool) -> dict[str, Any] | None:
     """What the review of a clip edits, from its redaction record: its tracks, each with the
-    frames it covers, its picture's size and its mutes; None when there is nothing to edit
+    frames it covers, its picture's size, its mutes and its audio's waveform (from the
+    original if ``original``: the viewer may see it); None when there is nothing to edit
     (released, or another redactor's record)."""
     if d.request.status is not Status.REVIEW:
         return None
+    releases = Releases(vault)
     try:
-        record = review.record_of(Releases(vault), d.request.id, job.id)
+        record = review.record_of(releases, d.request.id, job.id)
     except ReleaseError:
         return None
+    wave, unreadable = None, None
+    try:
+        wave = review_audio.waveform(releases, d.request.id, job.id, original=original)
+    except ReleaseError as e:
+        unreadable = str(e)
     rows = []
     for t in record.tracks:
         frames = [b[0] for b in t.boxes]
         first, last = (min(frames), max(frames)) if frames else (None, None)
         rows.append({"track": t, "frames": len(frames), "first": first, "last": last})
-    return {"tracks": rows, "video": record.video, "mutes": record.mutes}
+    mutes = " ".join(f"{a:g}-{b:g}" for a, b in record.mutes)
+    return {"tracks": rows, "video": record.video, "mutes": mutes, "muted": record.mutes,
+            "wave": wave, "unreadable": unreadable}  # fmt: skip
 
 
 def _job_key(job_id: int) -> str:
@@ -570,5 +579,27 @@ def add_box(
         )  # fmt: skip
         review_box.add_box(_releases(request), request_id, job_id, drawn, actor=account.name,
                            address=client_address(request))  # fmt: skip
+
+    return _act(request, account, request_id, f"review-{job_id}", change)
+
+
+@pages.post("/requests/{request_id}/jobs/{job_id}/mutes", dependencies=[Csrf])
+def set_mutes(
+    request: Request,
+    account: Custody,
+    request_id: RequestId,
+    job_id: JobId,
+    mutes: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Silence these ranges (START-END each, separated by spaces; in place of those before)
+    and write the clip again: its video copied, its audio encoded again."""
+
+    def change() -> None:
+        try:
+            ranges = tuple(parse_range(m) for m in _words(mutes))
+        except InputError as e:
+            raise ReleaseError(str(e)) from None
+        review_audio.set_mutes(_releases(request), request_id, job_id, ranges,
+                               actor=account.name, address=client_address(request))  # fmt: skip
 
     return _act(request, account, request_id, f"review-{job_id}", change)

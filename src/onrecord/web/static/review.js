@@ -1,6 +1,6 @@
 // The review of a redacted clip: show a frame, draw a box on it with the mouse or move and
 // resize it with the keyboard (the numeric fields are kept in step both ways); drag across the
-// waveform to choose a range to mute.
+// waveform to add a range to the list of ranges to mute.
 (function () {
   "use strict";
 
@@ -98,7 +98,7 @@
     var pick = svg.querySelector("[data-pick]");
     var seconds = parseFloat(svg.dataset.seconds);
     var width = svg.viewBox.baseVal.width;
-    var start = null;
+    var start = null, before = "";
 
     function at(e) {
       var p = svg.createSVGPoint();
@@ -111,10 +111,11 @@
       pick.setAttribute("x", Math.min(a, b));
       pick.setAttribute("width", Math.abs(b - a));
       var from = Math.min(a, b) / width * seconds, to = Math.max(a, b) / width * seconds;
-      field.value = from.toFixed(2) + "-" + to.toFixed(2);
+      field.value = (before ? before + " " : "") + from.toFixed(2) + "-" + to.toFixed(2);
     }
     svg.addEventListener("pointerdown", function (e) {
       start = at(e);
+      before = field.value.trim();
       svg.setPointerCapture(e.pointerId);
     });
     svg.addEventListener("pointermove", function (e) { if (start !== null) { show(start, at(e)); } });
