@@ -2,15 +2,17 @@
 officer: the same role holds the footage, its holds and its shares): the list with deadlines,
 logging a request, finding and taking the items that answer it, redacting them on the console's
 job queue (``web.redaction_jobs``) with the progress polled by htmx, the review (each redacted
-clip beside its original, its tracks accepted or rejected one by one: ``release.review``), and
-approving (the requester's link shown once) or denying. An
+clip beside its original, its tracks accepted or rejected one by one: ``release.review``; a box
+drawn on a frame: ``release.review_box``; mutes set on the audio's waveform:
+``release.review_audio``), and approving (the requester's link shown once) or denying. An
 auditor reads the same pages, without players or forms.
 
 Every change goes through ``release.service.Releases``; a move the request's status does not
 allow, or input it refuses, is the request's page again with the service's message. Reading a
 request is a read of officer-level data (the access log); playing the original is the evidence
-pages' own playback (``/evidence/…/play``, a custody entry), and playing a redacted clip before
-release is a ``play`` entry on its source item.
+pages' own playback (``/evidence/…/play``, a custody entry), playing a redacted clip before
+release is a ``play`` entry on its source item, and each frame shown for drawing a box is a
+``view`` entry on it.
 """
 
 from __future__ import annotations
