@@ -93,8 +93,14 @@ def test_a_kill_at_any_point_leaves_nothing_unexplained(
     [after] = releases.jobs(rid)
     committed = name in ("discard", "_forget")
     assert (after.output_sha256 != before.output_sha256) is committed
-    # The job can be edited again, and verify still finds nothing.
+    # The job's next edit sweeps the row and the bytes only it named: the store holds the
+    # source and the job's outputs, nothing else; verify finds nothing.
+    source = review.under_review(releases, rid, job_id).source_sha256
     review.decide_track(releases, rid, job_id, 1, committed, actor="rita")
+    assert _edits(releases) == 0
+    [last] = releases.jobs(rid)
+    stored = set(releases.vault.store.hashes())
+    assert stored == {source, last.output_sha256, last.record_sha256}
     assert verify_vault(releases.vault.engine, releases.vault.store, tmp_path / "keys") == []
 
 

@@ -109,10 +109,11 @@ def apply(
     4. one transaction points the job at them, logs the entry, and makes the edit's row name
        the old outputs instead;
     5. the old outputs are deleted from the store unless something else names them, then the
-       edit's row.
+       edit's row, then the job's other edit rows (``_sweep``).
 
     An error before 4 deletes what the edit stored and its row; a kill leaves the row, which
-    ``verify`` reads as an edit cut short (its bytes are named, not stray)."""
+    ``verify`` reads as an edit cut short (its bytes are named, not stray) until the job's next
+    edit sweeps it."""
     job = under_review(releases, request_id, job_id)
     _in_review(releases, request_id)
     record = stored_record(releases, job.record_sha256)
@@ -148,11 +149,12 @@ def apply(
                 releases.vault.store.put(chunks(path))
             _commit(releases, job, edit_id, old, outputs, edit.review, actor, address)
         except Exception:
-            releases.discard_outputs([o["sha256"] for o in outputs.values()], but_edit=edit_id)
+            releases.discard_outputs([o["sha256"] for o in outputs.values()], but_edits=[edit_id])
             _forget(releases, edit_id)
             raise
-    releases.discard_outputs([h for h in old if h], but_edit=edit_id)
+    releases.discard_outputs([h for h in old if h], but_edits=[edit_id])
     _forget(releases, edit_id)
+    _sweep(releases, job.id)
     return Reviewed(job.id, done)
 
 
@@ -233,6 +235,25 @@ def _storing(
         s.add(row)
         s.flush()
         return row.id
+
+
+def _sweep(releases: Releases, job_id: int) -> None:
+    """Delete the job's other edit rows, and the bytes only they name: once an edit has
+    committed, every other edit row of the job is stale. One left by a kill is swept here; one
+    whose edit still runs was rendered from the outputs just replaced, so its commit will be
+    refused and it deletes what it stored itself (its row gone meanwhile is no matter)."""
+    with releases.vault.readers() as s:
+        left = s.execute(
+            select(ReleaseEdit.id, ReleaseEdit.output_sha256, ReleaseEdit.record_sha256).where(
+                ReleaseEdit.job_id == job_id
+            )
+        ).all()
+    if not left:
+        return
+    ids = [row[0] for row in left]
+    releases.discard_outputs([h for row in left for h in row[1:]], but_edits=ids)
+    with releases.vault.sessions.begin() as s:
+        s.execute(delete(ReleaseEdit).where(ReleaseEdit.id.in_(ids)))
 
 
 def _forget(releases: Releases, edit_id: int) -> None:

@@ -541,9 +541,9 @@ class Releases:
         if hashes:
             event.listen(s, "after_commit", lambda _: self.discard_outputs(hashes), once=True)
 
-    def discard_outputs(self, hashes: Sequence[str], but_edit: int | None = None) -> None:
+    def discard_outputs(self, hashes: Sequence[str], but_edits: Sequence[int] = ()) -> None:
         """Delete redaction outputs from the store that no vault file, no live job and no
-        review edit being stored (other than ``but_edit``, the caller's own) names."""
+        review edit being stored (other than ``but_edits``, the caller's own) names."""
         with self.vault.readers() as s:
             kept = set(
                 s.scalars(select(VaultFile.sha256).where(VaultFile.sha256.in_(hashes))).all()
@@ -558,7 +558,7 @@ class Releases:
                     )
                     if h
                 )
-            others = ReleaseEdit.id != but_edit if but_edit is not None else true()
+            others = ReleaseEdit.id.not_in(but_edits) if but_edits else true()
             for edit in (ReleaseEdit.output_sha256, ReleaseEdit.record_sha256):
                 kept.update(s.scalars(select(edit).where(edit.in_(hashes), others)))
         for h in set(hashes) - kept:
