@@ -80,10 +80,10 @@ def decide_track(
 class Edit:
     """One review edit: what the ``redaction made`` entry says was done (``review``), and how
     it changes the job's record, given the source clip (``ReleaseError`` or the engine's
-    ``InputError`` for a change that cannot be made). The clip
-    is then written by the engine's ``render``, or by ``render`` when given: called with the
-    source, the changed record, the target and the job's current redacted clip, so that it
-    can copy what the edit leaves as it was."""
+    ``InputError`` for a change that cannot be made). The clip is then written by the engine's
+    ``render``, or by ``render`` when given: called with the source, the changed record, the
+    target and the job's current redacted clip, so that it can copy what the edit leaves as it
+    was."""
 
     review: dict[str, Any]
     change: Callable[[Path, RedactionRecord], RedactionRecord]
@@ -124,8 +124,8 @@ def apply(
         refused: tuple[type[Exception], ...] = (*INPUT_ERRORS, RedactionError)
         try:
             edited = edit.change(source, record).model_copy(update={"output": None})
-        except refused as e:
-            raise ReleaseError(str(e)) from None
+        except refused as e:  # said with the clip's name, not the scratch copy's path
+            raise ReleaseError(str(e).replace(str(source), job.source_name)) from None
         try:
             if edit.render is None:
                 done = redaction.render(source, edited, target)  # the engine loads on first use
@@ -136,7 +136,10 @@ def apply(
                         f.write(chunk)
                 done = edit.render(source, edited, target, previous)
         except refused as e:
-            raise ReleaseError(f"the clip of job {job_id} cannot be rendered again: {e}") from None
+            said = str(e).replace(str(source), job.source_name)
+            raise ReleaseError(
+                f"the clip of job {job_id} cannot be rendered again: {said}"
+            ) from None
         record_file = record_path(target)
         outputs = {
             "output": describe(target, clip_name),
