@@ -101,8 +101,10 @@ def make_clip(
     audio: bool = True,
     rotation: int = 0,
     codec: str = "libx264",
+    keyint: int | None = None,
 ) -> Clip:
-    """Write the clip (MP4) and return it with its labels."""
+    """Write the clip (MP4) and return it with its labels; ``keyint``: a key frame every so
+    many frames (else the encoder's choice)."""
     clip = Clip(path)
     turns = (rotation // 90) % 4
     with av.open(str(path), "w", format="mp4") as out:
@@ -110,6 +112,8 @@ def make_clip(
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         if codec == "libx264":
             video.options = {"preset": "ultrafast", "crf": "18"}
+            if keyint:
+                video.options |= {"g": str(keyint), "keyint_min": str(keyint)}
         if rotation:
             video.set_display_rotation(rotation)
         sound = out.add_stream("aac", rate=16000) if audio else None

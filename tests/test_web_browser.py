@@ -7,9 +7,11 @@ Screenshots go to build/test-artifacts/ for people to look at."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,20 +21,15 @@ from offline_browser import Watch, artifact, chromium, watched_page
 from onrecord.database.vault import VaultItem
 from onrecord.policy import diff, load_policy, parse_policy
 from onrecord.presentation.cells import percent
+from onrecord.release.redactor import DEFAULT_REDACTOR
 from onrecord.web.results import ReviewFilter
-from web_support import PASSWORD, Site, free_officer, policy_yaml
+from web_support import PASSWORD, Site, free_officer, policy_yaml, tone_item
 
 
-@pytest.fixture
-def base_url(site: Site) -> Iterator[str]:
-    """The app over this test's site, served by uvicorn on a free port in this process, stopped
-    after the test."""
-    config = uvicorn.Config(
-        site.app(secure_cookies=False, redactor="release_support:copy_frames"),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-    )
+@contextmanager
+def _served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port in this process; its URL, then stopped."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -44,6 +41,20 @@ def base_url(site: Site) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def base_url(site: Site) -> Iterator[str]:
+    """The app over this test's site (the stand-in redactor), stopped after the test."""
+    with _served(site.app(secure_cookies=False, redactor="release_support:copy_frames")) as url:
+        yield url
+
+
+@pytest.fixture
+def engine_url(site: Site) -> Iterator[str]:
+    """The app over this test's site with the redaction engine as its redactor."""
+    with _served(site.app(secure_cookies=False, redactor=DEFAULT_REDACTOR)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +299,87 @@ def test_custodian_takes_a_request_to_release(site: Site, base_url: str, browser
     assert download.value.suggested_filename.endswith(".redacted.mp4")
     assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
     assert requester_watch == Watch()
+
+
+def test_custodian_edits_a_redaction_by_keyboard_and_releases_it(
+    site: Site, engine_url: str, browser: Any
+) -> None:
+    """With the redaction engine: a clip with sound redacted with nothing found; in the review
+    the custodian shows a frame, places a box with the arrow keys (Shift resizes) and holds it
+    for a second, marks a range on the waveform by typing it, and approves. Each edit renders
+    the clip again (a new track row, a shaded range)."""
+    vault = site.vault()
+    with vault.readers() as s:
+        officer = vault_item_officer(s, site.items["station"])
+    vault.engine.dispose()
+    item = tone_item(site, officer)
+    page, watch = _page(browser, engine_url, viewport={"width": 1200, "height": 900})
+    page.goto(engine_url + "/requests")
+    page.fill("#name", "custodian")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation(url="**/requests"):
+        page.keyboard.press("Enter")
+    page.fill("#requester", "A neighbour")
+    page.fill("#description", "The stop, with its sound")
+    page.fill("#officers", officer)
+    page.fill("#time_from", "2026-11-30T08:00")
+    page.fill("#time_to", "2026-11-30T11:00")
+    with page.expect_navigation(url="**/requests/R-*"):
+        page.locator("button", has_text="Log the request").click()
+    with page.expect_navigation():
+        page.locator("button", has_text="Find matching items").click()
+    page.locator(f"#take-{item}").focus()
+    page.keyboard.press("Space")
+    with page.expect_navigation():
+        page.locator("button", has_text="Take the ticked items").click()
+    page.locator("input[name=faces]").uncheck()
+    with page.expect_navigation():
+        page.locator("button", has_text="Start the redaction").click()
+    page.wait_for_selector("[data-status=review]", timeout=120_000)
+    editor = page.locator("[data-box-editor]")
+    editor.locator("[data-frame-at]").fill("0.5")
+    editor.locator("[data-frame-at]").press("Enter")
+    status = editor.locator("[data-frame-status]")
+    page.wait_for_function("s => s.textContent.startsWith('Frame 5')", arg=status.element_handle())
+    assert (
+        editor.locator("[data-frame-image]")
+        .get_attribute("href", timeout=5000)
+        .startswith("data:image/jpeg")
+    )
+    frame = editor.locator("svg[data-frame]")
+    frame.focus()
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown", "Shift+ArrowRight", "Shift+ArrowDown"):
+        page.keyboard.press(key)
+    numbers = [editor.locator(f"[data-box-{f}]").input_value() for f in "xywh"]
+    assert numbers == ["4", "2", "18", "18"]  # 16×16 from the corner, moved 2+2 and 2, grown 2
+    assert frame.locator("[data-box]").get_attribute("width") == "18"
+    editor.locator("input[name=mode][value=fixed]").check()
+    editor.locator("input[name=until]").fill("1")
+    editor.locator("input[name=label]").fill("a screen")
+    with page.expect_navigation():
+        editor.locator("button", has_text="Add the box").click()
+    assert page.locator("[data-error]").count() == 0, page.locator("[data-error]").inner_text()
+    assert "(a screen)" in page.locator("tr[data-track='1']").inner_text()
+    mutes = page.locator("[data-mute-editor]")
+    waveform = mutes.locator("svg[data-waveform]")
+    waveform.scroll_into_view_if_needed()
+    box = waveform.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 10)
+    page.mouse.up()
+    assert re.fullmatch(r"0\.2[0-9]-0\.6[0-9]", mutes.locator("[data-mute-range]").input_value())
+    mutes.locator("[data-mute-range]").fill("0:00.5-1")  # typed: the keyboard's way
+    with page.expect_navigation():
+        mutes.locator("[data-mute-range]").press("Enter")
+    assert page.locator("[data-error]").count() == 0, page.locator("[data-error]").inner_text()
+    assert page.locator("[data-mute-editor] rect[data-muted]").count() == 1
+    _shot(page, "request-review-edited")
+    with page.expect_navigation():
+        page.locator("button", has_text="Approve and release").click()
+    assert page.locator("[data-status]").get_attribute("data-status") == "released"
+    assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
 
 
 def vault_item_officer(s: Any, item_id: str) -> str:

@@ -26,7 +26,7 @@ from onrecord.release.matching import Filters
 from onrecord.release.redactor import RedactionChoices
 from onrecord.release.service import NewRequest, Releases
 from onrecord.release.status import Status
-from web_support import ROLES, Clients, Site, client, csrf_of
+from web_support import ROLES, Clients, Site, client, csrf_of, tone_item
 
 PUBLIC = ("public", *ROLES)
 CUSTODY_READ = ("custodian", "auditor")
@@ -345,3 +345,88 @@ def test_jobs_left_waiting_start_with_the_console(site: Site) -> None:
             assert time.monotonic() < deadline, "the waiting job never ran"
             time.sleep(0.2)
         assert started.get("/").status_code == 200
+
+
+def in_review(site: Site, c: TestClient, item: str | None = None) -> tuple[str, str]:
+    """A request in review whose station clip (or ``item``) the real engine redacted (the
+    sign's box only, no detector); its id and the job's."""
+    request_id = new_request(site, c)
+    assert post(c, f"/requests/{request_id}/propose").status_code == 303
+    r = post(c, f"/requests/{request_id}/take", {"item": item or site.items["station"]})
+    assert r.status_code == 303, r.text
+    r = post(c, f"/requests/{request_id}/redact", {"style": "solid", "boxes": BOXES})
+    assert r.status_code == 303, r.text
+    deadline = time.monotonic() + 120
+    while status_of(c, request_id) == "redacting":
+        assert time.monotonic() < deadline, c.get(f"/requests/{request_id}/jobs").text
+        time.sleep(0.2)
+    [job] = re.findall(r'data-tracks="([0-9]+)"', c.get(f"/requests/{request_id}").text)
+    return request_id, job
+
+
+def test_a_box_drawn_on_a_frame_in_the_review(site: Site) -> None:
+    """The frame to draw on is the original for the custodian, a ``view`` entry each time,
+    refused to other roles and past the clip's end (422, the reason as text); the box form
+    renders the clip again with a new track, and a box outside the frame is the page with the
+    reason (422). The clip has no sound: the page says so, and mutes are refused."""
+    clients = Clients(site.app(redactor=redactors.DEFAULT_REDACTOR))
+    c = clients["custodian"]
+    request_id, job = in_review(site, c)
+    page = c.get(f"/requests/{request_id}").text
+    assert f'data-box-editor="{job}"' in page and 'viewBox="0 0 32 32"' in page
+    assert "data-no-audio" in page and "data-waveform" not in page  # a clip without sound
+    r = post(c, f"/requests/{request_id}/jobs/{job}/mutes", {"mutes": "0.2-0.4"})
+    assert r.status_code == 422 and "no audio track" in r.text
+    frame = f"/requests/{request_id}/jobs/{job}/frame"
+    start = len(log(site))
+    r = c.get(frame, params={"at": "0:00.3"})
+    assert (r.status_code, r.headers["content-type"], r.headers["x-frame"]) == (
+        200,
+        "image/jpeg",
+        "3",
+    )
+    [seen] = log(site, start)
+    assert (seen["action"], seen["item"], seen["details"]["redacted"]) == (
+        "view", site.items["station"], False
+    )  # fmt: skip
+    late = c.get(frame, params={"at": "5"})
+    assert late.status_code == 422 and "past the clip's last frame" in late.text
+    assert c.get(frame, params={"at": "soon"}).status_code == 422
+    assert clients["auditor"].get(frame).status_code == 403
+
+    boxes = f"/requests/{request_id}/jobs/{job}/boxes"
+    box = {"at": "0.3", "x": "8", "y": "8", "w": "12", "h": "12", "mode": "fixed", "until": "1"}
+    outside = post(c, boxes, {**box, "x": "24"})
+    assert outside.status_code == 422 and "reaches outside the 32×32 frame" in outside.text
+    assert post(clients["auditor"], boxes, box).status_code == 403
+    start = len(log(site))
+    r = post(c, boxes, {**box, "label": "screen"})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#review-{job}")
+    [entry] = log(site, start)
+    assert entry["action"] == "redaction made" and entry["details"]["review"]["box"]["x"] == 8
+    row = c.get(f"/requests/{request_id}").text.split('<tr data-track="2">')[1].split("</tr>")[0]
+    assert "(screen)" in row and "8 (3–10)" in row
+
+
+def test_mutes_set_on_the_waveform_in_the_review(site: Site) -> None:
+    """A clip with sound shows its waveform (an inline SVG drawn from the original's peaks) and
+    its mutes; setting ranges writes the clip again and shades them; overlapping ranges or a
+    clip without sound are the page with the reason (422)."""
+    clients = Clients(site.app(redactor=redactors.DEFAULT_REDACTOR))
+    c = clients["custodian"]
+    item = tone_item(site, officer_of(site, site.items["station"]))
+    request_id, job = in_review(site, c, item)
+    page = c.get(f"/requests/{request_id}").text
+    assert f'data-waveform="{job}"' in page and "data-muted" not in page
+    mutes = f"/requests/{request_id}/jobs/{job}/mutes"
+    bad = post(c, mutes, {"mutes": "0.2-0.8 0:00.5-1"})
+    assert bad.status_code == 422 and "overlap: make them one range (0.2-1)" in bad.text
+    assert post(c, mutes, {"mutes": "1-0.5"}).status_code == 422
+    assert post(clients["auditor"], mutes, {"mutes": "0.2-0.4"}).status_code == 403
+    start = len(log(site))
+    r = post(c, mutes, {"mutes": "0.2-0.4, 1-1.5"})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#review-{job}")
+    [entry] = log(site, start)
+    assert entry["details"]["review"] == {"mutes_ms": [[200, 400], [1000, 1500]]}
+    page = c.get(f"/requests/{request_id}").text
+    assert page.count("data-muted") == 2 and 'value="0.2-0.4 1-1.5"' in page

@@ -239,3 +239,18 @@ def get_paths(app: FastAPI) -> set[str]:
                 yield prefix + r.path
 
     return set(walk(list(app.routes), ""))
+
+
+def tone_item(site: Site, officer: str) -> str:
+    """A second recording by ``officer`` beside the station's, whose clip has sound (64×48, 20
+    frames at 10 a second, a tone); its item id."""
+    from redaction_support import make_clip as make_sounding_clip
+
+    folder = site.db_url.removeprefix("sqlite:///").rsplit("/", 1)[0]
+    clip = make_sounding_clip(Path(folder) / "tone.mp4", width=64, height=48, frames=20, fps=10)
+    vault = site.vault()
+    item = new_item(site.store, officer, [clip.path.read_bytes()],
+                    start=START + timedelta(minutes=1))  # fmt: skip
+    made = vault.ingest(item, actor="axis", address=None)
+    vault.engine.dispose()
+    return str(made.item_id)

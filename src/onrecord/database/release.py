@@ -176,3 +176,21 @@ class ReleaseLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReleaseEdit(Base):
+    """A reviewer's edit of a redaction under review whose outputs are being stored (migration
+    ``0011``): the hashes and sizes of the clip and record rendered again, written *before*
+    their bytes go into the store and deleted in the transaction that makes ``job_id`` name
+    them. A row left behind is an edit cut short (a killed console); ``verify`` reads its
+    hashes as that, not as stray bytes."""
+
+    __tablename__ = "release_edits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("release_jobs.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    output_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    output_size: Mapped[int] = mapped_column(BigInteger)
+    record_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    record_size: Mapped[int] = mapped_column(BigInteger)

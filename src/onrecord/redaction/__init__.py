@@ -9,26 +9,31 @@ console start without them and a reader of options, records or boxes files never
 
 from typing import TYPE_CHECKING, Any
 
+from onrecord.redaction.drawn import Drawn, Still
 from onrecord.redaction.errors import INPUT_ERRORS, InputError, ModelMissing, RedactionError
 from onrecord.redaction.manual import Keyframe, ManualBox, read_boxes
 from onrecord.redaction.options import RedactionOptions, Style
-from onrecord.redaction.ranges import parse_range, parse_time
+from onrecord.redaction.ranges import check_mutes, parse_range, parse_time
 from onrecord.redaction.record import RedactionRecord, Track, read_record, record_path
+from onrecord.redaction.waveform import Waveform
 
 if TYPE_CHECKING:
+    from onrecord.redaction.edits import loudness, still, with_box
     from onrecord.redaction.engine import (
         Detectors,
         OutputError,
         Progress,
         analyse,
         redact,
+        remute,
         render,
         replay,
     )
 
 _ENGINE = frozenset(
-    ("Detectors", "OutputError", "Progress", "analyse", "redact", "render", "replay")
+    ("Detectors", "OutputError", "Progress", "analyse", "redact", "remute", "render", "replay")
 )
+_EDITS = frozenset(("loudness", "still", "with_box"))
 
 
 def __getattr__(name: str) -> Any:
@@ -36,12 +41,17 @@ def __getattr__(name: str) -> Any:
         from onrecord.redaction import engine
 
         return getattr(engine, name)
+    if name in _EDITS:
+        from onrecord.redaction import edits
+
+        return getattr(edits, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
-    "INPUT_ERRORS", "Detectors", "InputError", "Keyframe", "ManualBox", "ModelMissing",
-    "OutputError", "Progress", "RedactionError", "RedactionOptions", "RedactionRecord", "Style",
-    "Track", "analyse", "parse_range", "parse_time", "read_boxes", "read_record", "record_path",
-    "redact", "render", "replay",
+    "INPUT_ERRORS", "Detectors", "Drawn", "InputError", "Keyframe", "ManualBox", "ModelMissing",
+    "OutputError", "Progress", "RedactionError", "RedactionOptions", "RedactionRecord", "Still",
+    "Style", "Track", "Waveform", "analyse", "check_mutes", "loudness", "parse_range",
+    "parse_time", "read_boxes", "read_record", "record_path", "redact", "remute", "render",
+    "replay", "still", "with_box",
 ]  # fmt: skip

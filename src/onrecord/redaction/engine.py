@@ -271,6 +271,41 @@ def render(
     return done
 
 
+def remute(source: Path, previous: Path, record: RedactionRecord, target: Path) -> RedactionRecord:
+    """Write ``target`` as ``render`` would from ``record``, when ``previous`` is the output of
+    a record that differs from it in its mutes only: the video packets are copied from
+    ``previous`` and only the audio is encoded again. The record, with the output's SHA-256, is
+    written beside it."""
+    info = media.facts(source)
+    if not info.audio:
+        raise InputError(f"{source}: has no audio to mute")
+    if sha256_file(source) != record.input.sha256:
+        raise InputError(f"{source}: is not the clip the record was made from (SHA-256 differs)")
+    _check_mutes(record.mutes, record.video.frames / float(info.fps))
+    partial = target.with_name(target.name + ".partial")
+    try:
+        copied = media.rewrite_audio(source, previous, partial, info, record.mutes)
+        if copied != record.video.frames:
+            raise InputError(
+                f"{previous}: has {copied} video packets where the record has "
+                f"{record.video.frames} frames"
+            )
+        os.replace(partial, target)
+    except OSError as e:
+        raise OutputError(f"{target}: cannot be written: {e}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    done = record.model_copy(
+        update={"output": FileRef(name=target.name, sha256=sha256_file(target))}
+    )
+    try:
+        write_record(done, record_path(target))
+    except OSError as e:
+        target.unlink(missing_ok=True)
+        raise OutputError(f"{record_path(target)}: cannot be written: {e}") from None
+    return done
+
+
 def redact(
     source: Path,
     target: Path,

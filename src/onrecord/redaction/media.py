@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import av.container
@@ -17,6 +18,7 @@ import numpy.typing as npt
 
 from onrecord.redaction.errors import InputError
 from onrecord.redaction.ranges import muted
+from onrecord.redaction.waveform import Blocks, Waveform, peaks
 
 ENCODER = {"preset": "veryfast", "crf": "20"}
 """libx264's settings: part of what makes a replay give the same file."""
@@ -78,6 +80,42 @@ def frames(container: av.container.InputContainer, source: Path) -> Iterator[av.
         raise InputError(f"{source}: cannot be decoded ({e})") from None
 
 
+def frame_times(source: Path) -> list[int]:
+    """The video frames' presentation timestamps (in the stream's time base), in order, read
+    from the packets without decoding; ``InputError`` when a packet has none (a stream whose
+    frames cannot be found by time)."""
+    stamps = []
+    with opened(source) as container:
+        try:
+            for packet in container.demux(container.streams.video[0]):
+                if packet.size == 0:
+                    continue  # the demuxer's end-of-stream marker
+                if packet.pts is None:
+                    raise InputError(f"{source}: a video packet has no timestamp")
+                stamps.append(int(packet.pts))
+        except av.FFmpegError as e:
+            raise InputError(f"{source}: cannot be read ({e})") from None
+    return sorted(stamps)
+
+
+def frames_from(
+    container: av.container.InputContainer, source: Path, stamps: list[int], first: int
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """The frames from number ``first`` on, with their numbers (``stamps`` from
+    ``frame_times``): decoding starts at the key frame before it, not at the clip's start."""
+    video = container.streams.video[0]
+    video.thread_type = "AUTO"
+    number = {pts: i for i, pts in enumerate(stamps)}
+    try:
+        container.seek(stamps[first], stream=video, backward=True, any_frame=False)
+        for frame in container.decode(video):
+            i = number.get(frame.pts) if frame.pts is not None else None
+            if i is not None and i >= first:
+                yield i, frame
+    except av.FFmpegError as e:
+        raise InputError(f"{source}: cannot be decoded ({e})") from None
+
+
 def write(
     source: Path,
     target: Path,
@@ -112,6 +150,94 @@ def write(
         if sound is not None:
             _audio(source, out, sound, mutes)
     return count
+
+
+def rewrite_audio(
+    source: Path,
+    previous: Path,
+    target: Path,
+    info: VideoFacts,
+    mutes: tuple[tuple[float, float], ...],
+) -> int:
+    """Write ``target`` (MP4) with ``previous``'s video packets copied as they are (nothing
+    decoded or encoded again) and ``source``'s audio with ``mutes`` silenced, encoded as
+    ``write`` encodes it. Returns the number of video packets."""
+    count = 0
+    with opened(previous) as old, av.open(str(target), "w", format="mp4") as out:
+        video = old.streams.video[0]
+        stream = out.add_stream_from_template(video)
+        if info.rotation:
+            stream.set_display_rotation(info.rotation)
+        with opened(source) as inp:
+            sound = _audio_stream(inp, out)
+        try:
+            for packet in old.demux(video):
+                if packet.dts is None:
+                    continue  # the demuxer's end-of-stream marker
+                packet.stream = stream
+                out.mux(packet)
+                count += 1
+        except av.FFmpegError as e:
+            raise InputError(f"{previous}: cannot be read ({e})") from None
+        _audio(source, out, sound, mutes)
+    _as_encoded(target)
+    return count
+
+
+def _as_encoded(target: Path) -> None:
+    """Give the copied video track's ``btrt`` box the average bit rate the encoder declares
+    (none, at a constant quality), as ``write`` does: the muxer, lacking the encoder's
+    declaration for copied packets, writes one it measured, and the file would differ from a
+    render of the same record in those four bytes. The video track is the movie's first, so
+    its ``btrt`` is the first in the ``moov`` box."""
+    with target.open("r+b") as f:
+        at = 0
+        while header := f.read(8):
+            size, kind = int.from_bytes(header[:4], "big"), header[4:]
+            if size == 1:
+                size = int.from_bytes(f.read(8), "big")
+            if kind == b"moov":
+                f.seek(at)
+                moov = f.read(size)
+                found = moov.find(b"btrt")
+                if found >= 4:
+                    f.seek(at + found + 12)  # past the buffer size and the maximum rate
+                    f.write(b"\0\0\0\0")
+                return
+            if size < 8:
+                return
+            at += size
+            f.seek(at)
+
+
+def loudness(source: Path, parts: int) -> Waveform | None:
+    """The peaks of ``parts`` equal parts of ``source``'s first audio track (``waveform``), or
+    None for a clip without audio."""
+    with opened(source) as inp:
+        if not inp.streams.audio:
+            return None
+        audio = inp.streams.audio[0]
+        rate = audio.sample_rate or 48000
+        blocks = Blocks.of(rate)
+        try:
+            for frame in inp.decode(audio):
+                samples = frame.to_ndarray()
+                if frame.format.is_planar or samples.shape[0] == 1:
+                    blocks.add(_unit(samples))
+                else:  # packed: one row of interleaved channels
+                    blocks.add(_unit(samples.reshape(-1, len(frame.layout.channels)).T))
+        except av.FFmpegError as e:
+            raise InputError(f"{source}: its audio cannot be decoded ({e})") from None
+    found = blocks.done()
+    return Waveform(blocks.samples / rate, tuple(round(float(v), 4) for v in peaks(found, parts)))
+
+
+def _unit(samples: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """Samples as floats with full scale at 1 (integer formats scaled by their range)."""
+    if np.issubdtype(samples.dtype, np.integer):
+        full = float(np.iinfo(samples.dtype).max)
+        return np.asarray(samples, dtype=np.float32) / np.float32(full)
+    return np.asarray(samples, dtype=np.float32)
 
 
 def _audio_stream(

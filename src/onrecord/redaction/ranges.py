@@ -4,6 +4,7 @@ audio samples a set of ranges silences."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -53,3 +54,26 @@ def muted(
         if stop > first:
             out[first:stop] = True
     return out
+
+
+def check_mutes(
+    ranges: tuple[tuple[float, float], ...], seconds: float
+) -> tuple[tuple[float, float], ...]:
+    """``ranges`` in order of their start, if each ends after it starts and within the clip's
+    ``seconds``, and no two overlap; ``InputError`` saying which otherwise."""
+    ordered = tuple(sorted(ranges))
+    for a, b in ordered:
+        if a < 0 or b <= a:
+            raise InputError(f"mute range {a:g}-{b:g}: the end must be after the start")
+        if b > seconds + 1e-6:
+            raise InputError(
+                f"mute range {a:g}-{b:g} ends after the clip ({seconds:.2f} s): give an end of "
+                f"{seconds:.2f} or less"
+            )
+    for (a, b), (c, d) in pairwise(ordered):
+        if c < b:
+            raise InputError(
+                f"mute ranges {a:g}-{b:g} and {c:g}-{d:g} overlap: make them one range "
+                f"({a:g}-{max(b, d):g})"
+            )
+    return ordered

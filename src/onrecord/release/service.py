@@ -24,12 +24,13 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, event, func, select, update
+from sqlalchemy import and_, event, func, select, true, update
 from sqlalchemy.orm import Session
 
 from onrecord.database.fleet import DeviceEvent, Shift
 from onrecord.database.release import (
     ReleaseCandidate,
+    ReleaseEdit,
     ReleaseJob,
     ReleaseLink,
     ReleaseRequest,
@@ -540,8 +541,9 @@ class Releases:
         if hashes:
             event.listen(s, "after_commit", lambda _: self.discard_outputs(hashes), once=True)
 
-    def discard_outputs(self, hashes: Sequence[str]) -> None:
-        """Delete redaction outputs from the store that no vault file and no live job names."""
+    def discard_outputs(self, hashes: Sequence[str], but_edits: Sequence[int] = ()) -> None:
+        """Delete redaction outputs from the store that no vault file, no live job and no
+        review edit being stored (other than ``but_edits``, the caller's own) names."""
         with self.vault.readers() as s:
             kept = set(
                 s.scalars(select(VaultFile.sha256).where(VaultFile.sha256.in_(hashes))).all()
@@ -556,6 +558,9 @@ class Releases:
                     )
                     if h
                 )
+            others = ReleaseEdit.id.not_in(but_edits) if but_edits else true()
+            for edit in (ReleaseEdit.output_sha256, ReleaseEdit.record_sha256):
+                kept.update(s.scalars(select(edit).where(edit.in_(hashes), others)))
         for h in set(hashes) - kept:
             self.vault.store.delete(h)
 

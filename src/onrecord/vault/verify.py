@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
 from onrecord.database import connection as db
 from onrecord.database.axis import AxisContainer, AxisObject
-from onrecord.database.release import ReleaseJob
+from onrecord.database.release import ReleaseEdit, ReleaseJob
 from onrecord.database.vault import (
     VaultCheckpoint,
     VaultEntry,
@@ -445,7 +445,8 @@ def _owners(con: Connection, sha: str) -> str:
 def _check_store(con: Connection, store: BlobStore, problems: Problems, tell: Progress) -> None:
     """Every blob in the store must be a file of some item, a file of a recording an Axis
     system is still delivering (staged until its ``Status: Complete``: in transfer, not stray),
-    or a redaction made for a records request and awaiting review (release item not yet made)."""
+    or a redaction made for a records request and awaiting review (release item not yet made),
+    or a reviewer's edit of one being stored (or cut short: ``release_edits``)."""
     seen = 0
     try:
         hashes = store.hashes()
@@ -470,6 +471,8 @@ def _check_store(con: Connection, store: BlobStore, problems: Problems, tell: Pr
                     )
                     if h is not None
                 )
+            for edit in (ReleaseEdit.output_sha256, ReleaseEdit.record_sha256):
+                known.update(con.scalars(select(edit).where(edit.in_(batch))).all())
             for sha in batch:
                 if sha not in known:
                     problems.add(

@@ -2,15 +2,17 @@
 officer: the same role holds the footage, its holds and its shares): the list with deadlines,
 logging a request, finding and taking the items that answer it, redacting them on the console's
 job queue (``web.redaction_jobs``) with the progress polled by htmx, the review (each redacted
-clip beside its original, its tracks accepted or rejected one by one: ``release.review``), and
-approving (the requester's link shown once) or denying. An
+clip beside its original, its tracks accepted or rejected one by one: ``release.review``; a box
+drawn on a frame: ``release.review_box``; mutes set on the audio's waveform:
+``release.review_audio``), and approving (the requester's link shown once) or denying. An
 auditor reads the same pages, without players or forms.
 
 Every change goes through ``release.service.Releases``; a move the request's status does not
 allow, or input it refuses, is the request's page again with the service's message. Reading a
 request is a read of officer-level data (the access log); playing the original is the evidence
-pages' own playback (``/evidence/…/play``, a custody entry), and playing a redacted clip before
-release is a ``play`` entry on its source item.
+pages' own playback (``/evidence/…/play``, a custody entry), playing a redacted clip before
+release is a ``play`` entry on its source item, and each frame shown for drawing a box is a
+``view`` entry on it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from onrecord.database.accounts import Role
-from onrecord.release import review
+from onrecord.redaction import Drawn, InputError, parse_range, parse_time
+from onrecord.release import review, review_audio, review_box
 from onrecord.release.deadline import (
     DEFAULT_RULE,
     DeadlineRule,
@@ -218,26 +221,36 @@ def _players(request: Request, account: Account, d: RequestDetail) -> dict[str, 
         redacted = signer.play_token(Play(account.name, _job_key(j.id), j.file_position))
         clips.append(
             {"job": j, "name": output_names(j.source_name)[0], "redacted": redacted,
-             "original": original, "tracks": _tracks(vault, d, j)}
+             "original": original, "review": _review(vault, d, j, original is not None)}
         )  # fmt: skip
     return {"clips": clips, "originals": may_play}
 
 
-def _tracks(vault: Vault, d: RequestDetail, job: JobView) -> list[dict[str, Any]] | None:
-    """The tracks of a clip under review, from its redaction record, each with the frames it
-    covers; None when there is nothing to decide (released, or another redactor's record)."""
+def _review(vault: Vault, d: RequestDetail, job: JobView, original: bool) -> dict[str, Any] | None:
+    """What the review of a clip edits, from its redaction record: its tracks, each with the
+    frames it covers, its picture's size, its mutes and its audio's waveform (from the
+    original if ``original``: the viewer may see it); None when there is nothing to edit
+    (released, or another redactor's record)."""
     if d.request.status is not Status.REVIEW:
         return None
+    releases = Releases(vault)
     try:
-        record = review.record_of(Releases(vault), d.request.id, job.id)
+        record = review.record_of(releases, d.request.id, job.id)
     except ReleaseError:
         return None
+    wave, unreadable = None, None
+    try:
+        wave = review_audio.waveform(releases, d.request.id, job.id, original=original)
+    except ReleaseError as e:
+        unreadable = str(e)
     rows = []
     for t in record.tracks:
         frames = [b[0] for b in t.boxes]
         first, last = (min(frames), max(frames)) if frames else (None, None)
         rows.append({"track": t, "frames": len(frames), "first": first, "last": last})
-    return rows
+    mutes = " ".join(f"{a:g}-{b:g}" for a, b in record.mutes)
+    return {"tracks": rows, "video": record.video, "mutes": mutes, "muted": record.mutes,
+            "wave": wave, "unreadable": unreadable}  # fmt: skip
 
 
 def _job_key(job_id: int) -> str:
@@ -494,3 +507,101 @@ def play_redacted(
         vault.store, job.output_sha256, size, "video/mp4", wanted,
         byte_ranges.content_disposition("inline", name),
     )  # fmt: skip
+
+
+def _original(request: Request, account: Account, item_id: str) -> bool:
+    """Whether ``account`` sees the original of ``item_id`` (as the review page decides who is
+    given its player): a role that plays footage, with the item in its scope."""
+    scope = deps.evidence_scope(account)
+    return account.role in FOOTAGE and access.may_see(deps.vault(request), scope, item_id)
+
+
+def _seconds(text: str, what: str) -> float:
+    try:
+        return parse_time(text)
+    except InputError as e:
+        raise ReleaseError(f"{what}: {e}") from None
+
+
+@pages.get("/requests/{request_id}/jobs/{job_id}/frame")
+def frame(
+    request: Request,
+    account: Custody,
+    request_id: RequestId,
+    job_id: JobId,
+    at: Annotated[str, Query(max_length=40, description="A time: seconds or m:ss.")] = "0",
+) -> Response:
+    """The frame shown at ``at`` of a clip under review, as a JPEG picture: the original to a
+    role that may see it, else the redacted clip's; a ``view`` entry of the source item. Its
+    number and time are in the ``X-Frame`` and ``X-Frame-Time`` headers."""
+    releases = _releases(request)
+    try:
+        job = review.under_review(releases, request_id, job_id)
+        shown = review_box.frame(
+            releases, request_id, job_id, _seconds(at, "at"),
+            original=_original(request, account, job.item_id), actor=account.name,
+            address=client_address(request),
+        )  # fmt: skip
+    except ReleaseError as e:
+        return Response(str(e), status_code=422, media_type="text/plain; charset=utf-8")
+    return Response(
+        shown.jpeg,
+        media_type="image/jpeg",
+        headers={"X-Frame": str(shown.frame), "X-Frame-Time": f"{shown.seconds:.3f}",
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+@pages.post("/requests/{request_id}/jobs/{job_id}/boxes", dependencies=[Csrf])
+def add_box(
+    request: Request,
+    account: Custody,
+    request_id: RequestId,
+    job_id: JobId,
+    at: Annotated[str, Form(max_length=40)],
+    x: Annotated[int, Form(ge=-(2**20), le=2**20)],
+    y: Annotated[int, Form(ge=-(2**20), le=2**20)],
+    w: Annotated[int, Form(ge=0, le=2**20)],
+    h: Annotated[int, Form(ge=0, le=2**20)],
+    mode: Annotated[str, Form(pattern="^(follow|fixed)$")] = "follow",
+    until: Annotated[str, Form(max_length=40)] = "",
+    track: Annotated[str, Form(max_length=12)] = "",
+    label: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Add a box drawn on a frame (or adjust a track from that frame) and render the clip again
+    (``release.review_box``: only the box's frames are looked at, no detection)."""
+
+    def change() -> None:
+        if track.strip() and not track.strip().isdigit():
+            raise ReleaseError(f"track {track!r}: choose a track by its number, or a new box")
+        drawn = Drawn(
+            _seconds(at, "at"), x, y, w, h, follow=mode == "follow",
+            until=_seconds(until, "until") if until.strip() else None,
+            track=int(track) if track.strip() else None, label=label.strip() or None,
+        )  # fmt: skip
+        review_box.add_box(_releases(request), request_id, job_id, drawn, actor=account.name,
+                           address=client_address(request))  # fmt: skip
+
+    return _act(request, account, request_id, f"review-{job_id}", change)
+
+
+@pages.post("/requests/{request_id}/jobs/{job_id}/mutes", dependencies=[Csrf])
+def set_mutes(
+    request: Request,
+    account: Custody,
+    request_id: RequestId,
+    job_id: JobId,
+    mutes: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    """Silence these ranges (START-END each, separated by spaces; in place of those before)
+    and write the clip again: its video copied, its audio encoded again."""
+
+    def change() -> None:
+        try:
+            ranges = tuple(parse_range(m) for m in _words(mutes))
+        except InputError as e:
+            raise ReleaseError(str(e)) from None
+        review_audio.set_mutes(_releases(request), request_id, job_id, ranges,
+                               actor=account.name, address=client_address(request))  # fmt: skip
+
+    return _act(request, account, request_id, f"review-{job_id}", change)
