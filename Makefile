@@ -61,8 +61,10 @@ lint: setup
 	$(BIN)/mypy  # src, scripts and bench: see [tool.mypy] in pyproject.toml
 	$(BIN)/python scripts/layers.py --check > /dev/null  # each part imports only layers below it
 
+# The suite on every core (up to 4; one test file to a worker, so a file's module-wide fixtures
+# are built once), with the slowest 25 listed so that CI shows where its time goes.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile --durations 25
 
 bench: setup
 	$(BIN)/python bench/check_speed.py

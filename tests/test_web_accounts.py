@@ -22,14 +22,14 @@ from typer.testing import CliRunner
 from onrecord.cli.app import app as cli
 from onrecord.database import connection as db
 from onrecord.database.fleet import Station
-from web_support import PASSWORD, Site, build_site, client, csrf_of
+from web_support import PASSWORD, Site, client, csrf_of
 
 OFFICE = ("198.51.100.20", 40000)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("webaccounts"))
+def site(built_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return built_site.copy(tmp_path_factory.mktemp("webaccounts"))
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ from onrecord.web.app import create_app
 from onrecord.web.results import ReviewFilter
 from onrecord.web.routes import resources
 from onrecord.web.settings import Settings
-from web_support import ROLES, Site, build_site, client, csrf_of
+from web_support import ROLES, Site, client, csrf_of
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src",
@@ -91,8 +91,8 @@ def with_known(values: Any) -> st.SearchStrategy[Any]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    site = build_site(tmp_path_factory.mktemp("fuzz"))
+def site(built_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    site = built_site.copy(tmp_path_factory.mktemp("fuzz"))
     queue = site.results.review(ReviewFilter()).rows[:3]
     with site.service() as svc:
         cameras = [c.camera_id for c in svc.cameras_at(site.station)][:3]

@@ -31,7 +31,7 @@ from onrecord.web.app import create_app
 from onrecord.web.errors import SERVER_ERROR
 from onrecord.web.results import Results
 from onrecord.web.settings import Settings
-from web_support import ROLES, Site, build_site, client, csrf_of
+from web_support import ROLES, Site, client, csrf_of
 
 HUGE = 10**23  # more than any database integer holds
 
@@ -45,8 +45,8 @@ SECURITY_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(tmp_path_factory.mktemp("web-security"))
+def site(built_site: Site, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return built_site.copy(tmp_path_factory.mktemp("web-security"))
 
 
 def signed_in(app: FastAPI, role: str | None) -> TestClient:
