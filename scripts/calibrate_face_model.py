@@ -43,7 +43,7 @@ def pictures() -> Iterator[tuple[str, npt.NDArray[np.uint8]]]:
             continue
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is not None:
-            yield path.stem, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+            yield path.stem, np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 class Pictures(CalibrationDataReader):  # type: ignore[misc]

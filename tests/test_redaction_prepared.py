@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from labelled_videos import read_frames, write_video
@@ -57,10 +58,7 @@ def test_a_new_onnxruntime_or_recipe_makes_the_model_again(
     made: list[Precision], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prepared.prepared(Path("m.onnx"), SOURCE_SHA, Precision.FLOAT, tmp_path)
-    real = prepared.version
-    monkeypatch.setattr(
-        prepared, "version", lambda name: "99.0" if name == "onnxruntime" else real(name)
-    )
+    monkeypatch.setattr(prepared, "tool_versions", lambda: ["onnx 1.0", "onnxruntime 99.0"])
     prepared.prepared(Path("m.onnx"), SOURCE_SHA, Precision.FLOAT, tmp_path)
     monkeypatch.setattr(prepared, "RECIPE", "changed")
     prepared.prepared(Path("m.onnx"), SOURCE_SHA, Precision.FLOAT, tmp_path)
@@ -110,7 +108,7 @@ def test_the_cache_folder_follows_the_environment(
 
 
 @pytest.fixture(scope="module")
-def walk_frame(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:  # type: ignore[type-arg]
+def walk_frame(tmp_path_factory: pytest.TempPathFactory) -> npt.NDArray[np.uint8]:
     """The first frame of the quality test's walk with both faces wholly in view (labelled
     pixels all visible), at the network's size."""
     import cv2
@@ -126,7 +124,9 @@ def walk_frame(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:  # type:
     return np.ascontiguousarray(cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA))
 
 
-def test_the_int8_model_finds_the_faces_the_float_model_finds(walk_frame: np.ndarray) -> None:  # type: ignore[type-arg]
+def test_the_int8_model_finds_the_faces_the_float_model_finds(
+    walk_frame: npt.NDArray[np.uint8],
+) -> None:
     """Same faces, boxes overlapping by IoU 0.8 or more, scores within 0.2 (the int8 copy's
     heatmap tops out at the calibration's largest score, 0.74)."""
     exact = faces.CenterFace(precision=Precision.FLOAT).detect(walk_frame)

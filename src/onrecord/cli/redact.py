@@ -50,7 +50,7 @@ def redact(
             "--precision",
             help="The face model's copy: float (as it ships) or int8 (faster, misses more).",
         ),
-    ] = RedactionOptions().precision,
+    ] = Precision.FLOAT,
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.01, max=0.99, help="Face score to accept.")
     ] = RedactionOptions().face_threshold,
@@ -83,7 +83,8 @@ def redact(
             else:
                 options = RedactionOptions(
                     faces=faces, plates=plates, style=style, detect_every=detect_every,
-                    face_threshold=threshold, precision=precision, mutes=tuple(parse_range(m) for m in mute or ()),
+                    face_threshold=threshold, precision=precision,
+                    mutes=tuple(parse_range(m) for m in mute or ()),
                     boxes=read_boxes(boxes) if boxes else (),
                 )  # fmt: skip
                 record = redaction.redact(source, out, options, progress)

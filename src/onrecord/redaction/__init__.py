@@ -42,7 +42,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "INPUT_ERRORS", "Detectors", "InputError", "Keyframe", "ManualBox", "ModelMissing",
-    "OutputError", "Precision", "Progress", "RedactionError", "RedactionOptions", "RedactionRecord", "Style",
-    "Track", "analyse", "parse_range", "parse_time", "read_boxes", "read_record", "record_path",
-    "redact", "render", "replay",
+    "OutputError", "Precision", "Progress", "RedactionError", "RedactionOptions",
+    "RedactionRecord", "Style", "Track", "analyse", "parse_range", "parse_time", "read_boxes",
+    "read_record", "record_path", "redact", "render", "replay",
 ]  # fmt: skip

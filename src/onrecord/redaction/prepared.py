@@ -62,9 +62,14 @@ def cache_dir() -> Path:
     return Path(base) / "onrecord" / "models"
 
 
+def tool_versions() -> list[str]:
+    """The versions of the packages that make a prepared model (read without importing them)."""
+    return [f"{name} {version(name)}" for name in ("onnx", "onnxruntime")]
+
+
 def key(source_sha256: str, precision: Precision) -> str:
     """What a prepared file's bytes depend on, hashed."""
-    parts = [source_sha256, str(precision), RECIPE, version("onnx"), version("onnxruntime")]
+    parts = [source_sha256, str(precision), RECIPE, *tool_versions()]
     if precision is Precision.INT8:
         parts.append(hashlib.sha256(RANGES.read_bytes()).hexdigest())
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
