@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from labelled_videos import load_labels, read_frames, write_video  # noqa: E402
-from onrecord.redaction import Precision, RedactionOptions, Style, redact  # noqa: E402
+from onrecord.redaction import RedactionOptions, Style, redact  # noqa: E402
 from onrecord.redaction.engine import Detectors  # noqa: E402
+from onrecord.redaction.prepared import Precision  # noqa: E402
 from redaction_metrics import Judge, score_video  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "coverage"

@@ -13,7 +13,6 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from onrecord import redaction
 from onrecord.cli.running import make_console
 from onrecord.redaction import (
-    Precision,
     RedactionError,
     RedactionOptions,
     Style,
@@ -21,6 +20,7 @@ from onrecord.redaction import (
     read_boxes,
     record_path,
 )
+from onrecord.redaction.prepared import Precision
 
 
 def redact(

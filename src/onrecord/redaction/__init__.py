@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from onrecord.redaction.errors import INPUT_ERRORS, InputError, ModelMissing, RedactionError
 from onrecord.redaction.manual import Keyframe, ManualBox, read_boxes
 from onrecord.redaction.options import RedactionOptions, Style
-from onrecord.redaction.prepared import Precision
 from onrecord.redaction.ranges import parse_range, parse_time
 from onrecord.redaction.record import RedactionRecord, Track, read_record, record_path
 
@@ -42,7 +41,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "INPUT_ERRORS", "Detectors", "InputError", "Keyframe", "ManualBox", "ModelMissing",
-    "OutputError", "Precision", "Progress", "RedactionError", "RedactionOptions",
-    "RedactionRecord", "Style", "Track", "analyse", "parse_range", "parse_time", "read_boxes",
-    "read_record", "record_path", "redact", "render", "replay",
+    "OutputError", "Progress", "RedactionError", "RedactionOptions", "RedactionRecord", "Style",
+    "Track", "analyse", "parse_range", "parse_time", "read_boxes", "read_record", "record_path",
+    "redact", "render", "replay",
 ]  # fmt: skip
