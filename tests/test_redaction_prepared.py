@@ -137,3 +137,11 @@ def test_the_int8_model_finds_the_faces_the_float_model_finds(
         match = max(quick, key=lambda q: iou(q.box, d.box))
         assert iou(match.box, d.box) >= 0.8
         assert abs(match.score - d.score) <= 0.2
+
+
+def test_the_int8_copy_is_made_to_the_same_bytes_each_time() -> None:
+    """From the committed ranges, no pictures: what the record's ``prepared_sha256`` relies on."""
+    source = faces.model_path()
+    first = prepared.make(source, Precision.INT8)
+    assert prepared.make(source, Precision.INT8) == first
+    assert first != prepared.make(source, Precision.FLOAT)
