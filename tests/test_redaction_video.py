@@ -99,9 +99,10 @@ def test_the_clip_is_kept_but_covered(clip: Clip, detectors: Detectors, tmp_path
     assert np.abs(after[f][~outside] - before[f][~outside]).mean() < 3  # the rest as it was
     saved = json.loads(record_path(out).read_text(encoding="utf-8"))
     assert saved["format"] == "onrecord.redaction-record/1"
-    assert (
-        saved["detectors"][0]["name"] == "CenterFace" and len(saved["detectors"][0]["sha256"]) == 64
-    )
+    face = saved["detectors"][0]
+    assert face["name"] == "CenterFace" and len(face["sha256"]) == 64
+    assert face["precision"] == "float"  # the default copy, and the digest of what ran
+    assert face["prepared_sha256"] == detectors.faces.prepared.sha256  # type: ignore[union-attr]
     assert saved["output"]["sha256"] == record.output.sha256  # type: ignore[union-attr]
 
 
@@ -249,6 +250,17 @@ def test_the_command(clip: Clip, tmp_path: Path) -> None:
     again = runner.invoke(app, ["redact", str(clip.path), "--out", str(tmp_path / "again.mp4"),
                                 "--replay", str(record_path(Path(out)))])  # fmt: skip
     assert again.exit_code == 0, again.output
+
+
+def test_the_command_runs_the_int8_copy_when_asked(clip: Clip, tmp_path: Path) -> None:
+    out = tmp_path / "int8.mp4"
+    refused = runner.invoke(app, ["redact", str(clip.path), "--out", str(out), "--precision", "4"])
+    assert refused.exit_code == 2 and not out.exists()
+    done = runner.invoke(app, ["redact", str(clip.path), "--out", str(out), "--precision", "int8"])
+    assert done.exit_code == 0, done.output
+    [face] = read_record(record_path(out)).detectors
+    assert face.precision == "int8" and face.prepared_sha256 and face.prepared_sha256 != face.sha256
+    assert any(t.kind == "face" for t in read_record(record_path(out)).tracks)
 
 
 def test_the_release_jobs_redactor(clip: Clip, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from onrecord.redaction import (
     read_boxes,
     record_path,
 )
+from onrecord.redaction.prepared import Precision
 
 
 def redact(
@@ -43,6 +44,13 @@ def redact(
     detect_every: Annotated[
         int, typer.Option("--detect-every", min=1, max=10, help="Look for faces every k-th frame.")
     ] = RedactionOptions().detect_every,
+    precision: Annotated[
+        Precision,
+        typer.Option(
+            "--precision",
+            help="The face model's copy: float (as it ships) or int8 (faster, misses more).",
+        ),
+    ] = Precision.FLOAT,
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.01, max=0.99, help="Face score to accept.")
     ] = RedactionOptions().face_threshold,
@@ -75,7 +83,8 @@ def redact(
             else:
                 options = RedactionOptions(
                     faces=faces, plates=plates, style=style, detect_every=detect_every,
-                    face_threshold=threshold, mutes=tuple(parse_range(m) for m in mute or ()),
+                    face_threshold=threshold, precision=precision,
+                    mutes=tuple(parse_range(m) for m in mute or ()),
                     boxes=read_boxes(boxes) if boxes else (),
                 )  # fmt: skip
                 record = redaction.redact(source, out, options, progress)

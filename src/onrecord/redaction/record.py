@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from onrecord.redaction.errors import InputError
 from onrecord.redaction.manual import ManualBox
 from onrecord.redaction.options import Style
+from onrecord.redaction.prepared import Precision
 from onrecord.redaction.tracking import How
 
 FORMAT: Final = "onrecord.redaction-record/1"
@@ -29,7 +30,12 @@ class Detector(_Part):
     version: str
     model: str
     sha256: str | None = None
+    """The model file's, as it ships."""
     runtime: str
+    precision: Precision | None = None
+    """Which copy of the model ran (``prepared``); ``None`` for a detector with one copy."""
+    prepared_sha256: str | None = None
+    """The SHA-256 of the copy that ran, as onnxruntime loaded it."""
 
 
 class Settings(_Part):
