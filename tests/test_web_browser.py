@@ -242,6 +242,23 @@ def test_custodian_finds_an_item_and_plays_it(site: Site, base_url: str, browser
     assert [e for e in watch.errors if "status of 401" not in e] == [] and watch.fetched == []
 
 
+def log_request(page: Any, base_url: str, officer: str, requester: str, description: str) -> None:
+    """Sign in as the custodian at the requests page and log a request for ``officer``'s
+    morning of 30 November through its form, by keyboard and fields."""
+    page.goto(base_url + "/requests")
+    page.fill("#name", "custodian")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation(url="**/requests"):
+        page.keyboard.press("Enter")
+    page.fill("#requester", requester)
+    page.fill("#description", description)
+    page.fill("#officers", officer)
+    page.fill("#time_from", "2026-11-30T08:00")
+    page.fill("#time_to", "2026-11-30T11:00")
+    with page.expect_navigation(url="**/requests/R-*"):
+        page.locator("button", has_text="Log the request").click()
+
+
 def test_custodian_takes_a_request_to_release(site: Site, base_url: str, browser: Any) -> None:
     """Log a request, find and take its item (by keyboard), redact it (the stand-in redactor,
     progress polled by htmx until the page reloads in review), see the redacted clip beside its
@@ -252,18 +269,7 @@ def test_custodian_takes_a_request_to_release(site: Site, base_url: str, browser
         officer = vault_item_officer(s, item)
     vault.engine.dispose()
     page, watch = _page(browser, base_url, viewport={"width": 1200, "height": 900})
-    page.goto(base_url + "/requests")
-    page.fill("#name", "custodian")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation(url="**/requests"):
-        page.keyboard.press("Enter")
-    page.fill("#requester", "The Daily <Record>")
-    page.fill("#description", "The traffic stop on 30 November")
-    page.fill("#officers", officer)
-    page.fill("#time_from", "2026-11-30T08:00")
-    page.fill("#time_to", "2026-11-30T11:00")
-    with page.expect_navigation(url="**/requests/R-*"):
-        page.locator("button", has_text="Log the request").click()
+    log_request(page, base_url, officer, "The Daily <Record>", "The traffic stop on 30 November")
     assert page.locator("[data-requester]").inner_text() == "The Daily <Record>"
     with page.expect_navigation():
         page.locator("button", has_text="Find matching items").click()
@@ -314,18 +320,7 @@ def test_custodian_edits_a_redaction_by_keyboard_and_releases_it(
     vault.engine.dispose()
     item = tone_item(site, officer)
     page, watch = _page(browser, engine_url, viewport={"width": 1200, "height": 900})
-    page.goto(engine_url + "/requests")
-    page.fill("#name", "custodian")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation(url="**/requests"):
-        page.keyboard.press("Enter")
-    page.fill("#requester", "A neighbour")
-    page.fill("#description", "The stop, with its sound")
-    page.fill("#officers", officer)
-    page.fill("#time_from", "2026-11-30T08:00")
-    page.fill("#time_to", "2026-11-30T11:00")
-    with page.expect_navigation(url="**/requests/R-*"):
-        page.locator("button", has_text="Log the request").click()
+    log_request(page, engine_url, officer, "A neighbour", "The stop, with its sound")
     with page.expect_navigation():
         page.locator("button", has_text="Find matching items").click()
     page.locator(f"#take-{item}").focus()

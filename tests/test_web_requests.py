@@ -275,19 +275,8 @@ def test_a_track_rejected_and_accepted_again_in_the_review(site: Site) -> None:
     buttons need the CSRF token and the custodian's role."""
     clients = Clients(site.app(redactor=redactors.DEFAULT_REDACTOR))
     c = clients["custodian"]
-    request_id = new_request(site, c)
-    assert post(c, f"/requests/{request_id}/propose").status_code == 303
-    assert (
-        post(c, f"/requests/{request_id}/take", {"item": site.items["station"]}).status_code == 303
-    )
-    r = post(c, f"/requests/{request_id}/redact", {"style": "solid", "boxes": BOXES})
-    assert r.status_code == 303, r.text
-    deadline = time.monotonic() + 120
-    while status_of(c, request_id) == "redacting":
-        assert time.monotonic() < deadline, c.get(f"/requests/{request_id}/jobs").text
-        time.sleep(0.2)
+    request_id, job = in_review(site, c)
     page = c.get(f"/requests/{request_id}").text
-    [job] = re.findall(r'data-tracks="([0-9]+)"', page)
     [track] = re.findall(r'<tr data-track="([0-9]+)">', page)
     row = page.split(f'<tr data-track="{track}">')[1].split("</tr>")[0]
     assert "manual" in row and "(sign)" in row and "20 (0–19)" in row and ">Reject<" in row

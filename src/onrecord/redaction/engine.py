@@ -264,6 +264,12 @@ def render(
         raise OutputError(f"{target}: cannot be written: {e}") from None
     finally:
         partial.unlink(missing_ok=True)
+    return _recorded(record, target)
+
+
+def _recorded(record: RedactionRecord, target: Path) -> RedactionRecord:
+    """``record`` naming the output just written at ``target``, written beside it (the output
+    removed if the record cannot be, so no output is left without its record)."""
     done = record.model_copy(
         update={"output": FileRef(name=target.name, sha256=sha256_file(target))}
     )
@@ -299,15 +305,7 @@ def remute(source: Path, previous: Path, record: RedactionRecord, target: Path) 
         raise OutputError(f"{target}: cannot be written: {e}") from None
     finally:
         partial.unlink(missing_ok=True)
-    done = record.model_copy(
-        update={"output": FileRef(name=target.name, sha256=sha256_file(target))}
-    )
-    try:
-        write_record(done, record_path(target))
-    except OSError as e:
-        target.unlink(missing_ok=True)
-        raise OutputError(f"{record_path(target)}: cannot be written: {e}") from None
-    return done
+    return _recorded(record, target)
 
 
 def redact(
