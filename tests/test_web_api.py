@@ -38,6 +38,7 @@ ELSEWHERE = {
     "/requests/{request_id}": "tests/test_web_requests.py (a request logged first)",
     "/requests/{request_id}/jobs": "tests/test_web_requests.py",
     "/requests/{request_id}/jobs/{job_id}/play": "tests/test_web_requests.py (a play token)",
+    "/requests/{request_id}/jobs/{job_id}/frame": "tests/test_web_requests.py (a job in review)",
     "/release/{token}": "tests/test_web_requests.py (a released request's link)",
     "/release/{token}/{item_id}/{name}": "tests/test_web_requests.py",
 }
