@@ -4,6 +4,7 @@ Hypothesis profiles."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +42,17 @@ def pytest_report_header(config: pytest.Config) -> str:
         f"({settings.default.max_examples} examples a property test; "
         "HYPOTHESIS_PROFILE=dev|ci|deep, default ci if CI=true else dev)"
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Stop a run in which tests share a node id. pytest-xdist schedules by node id, so of
+    tests sharing one it runs a single test and reports it passed: with pytest 9.2, whose ids
+    no longer carry the operation schemathesis names its tests by, one route of the fuzz ran
+    instead of every route (hence ``pytest<9.2`` in pyproject.toml)."""
+    counts = Counter(item.nodeid for item in items)
+    repeated = sorted(i for i, n in counts.items() if n > 1)
+    if repeated:
+        raise pytest.UsageError(f"tests share a node id, so some would not run: {repeated[:3]}")
 
 
 @pytest.fixture
