@@ -224,6 +224,10 @@ def present(frames: int, on: range) -> list[list[Detection]]:
         ([det(0) if f in (1, 3, 4, 5) else [] for f in range(8)], [0, 1, 2, 3, 4, 5, 6, 7]),
         # two looks that each see one face, at places that do not overlap, disagree
         ([det(0) if f < 2 else det(50) for f in range(6)], [0, 1, 2, 3, 4, 5]),
+        # two faces, one passing behind the other at frames 2-3: the look at 2 sees one face,
+        # which overlaps both faces at 0, and disagrees with it
+        ([det(0) + det(4) if f in (0, 1, 4, 5) else det(2) for f in range(6)],
+         [0, 1, 2, 3, 4, 5]),
         # nothing anywhere: the regular looks only
         (present(9, range(0)), [0, 2, 4, 6, 8]),
     ],

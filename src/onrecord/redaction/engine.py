@@ -367,8 +367,8 @@ def redact(
         settings=Settings(
             face_threshold=options.face_threshold, detect_every=options.detect_every,
             refine=options.refine, detect_size=options.detect_size, padding=options.padding,
-            extend=options.extend,
-            max_gap=options.max_gap, style=options.style, encoder=dict(media.ENCODER),
+            extend=options.extend, max_gap=options.max_gap, style=options.style,
+            encoder=dict(media.ENCODER),
         ),
         video=Video(
             width=info.width, height=info.height, fps=str(info.fps), time_base=str(info.time_base),

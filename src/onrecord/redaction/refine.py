@@ -3,11 +3,11 @@ the looks on the frames 0, k, 2k, … (the regular looks) decide which frames be
 looked at too, so that a track's first and last frames are found as when looking at every frame
 and only frames between two looks that agree are inferred (interpolated by ``tracking.fill``).
 
-The rule. Two consecutive regular looks *agree* when every detection at either overlaps one at
-the other (``overlaps``), for faces and for plates. When two consecutive regular looks p and
-p + k disagree, the frames between them are looked at, and so are the frames between p − k and
-p and between p + k and p + 2k: one of the two looks may have missed an object, and what it
-missed may begin or end on the far side of it. After the clip's last frame an empty look is
+The rule. Two consecutive regular looks *agree* when they have as many detections of each kind
+(faces, plates) and these pair one to one with overlapping ones (``overlaps``). When two
+consecutive regular looks p and p + k disagree, the frames between them are looked at, and so
+are the frames between p − k and p and between p + k and p + 2k: one of the two looks may have
+missed an object, and what it missed may begin or end on the far side of it. After the clip's last frame an empty look is
 counted, so that a track seen at the last regular look has the frames after it looked at.
 
 Each run of frames between two regular looks is settled once the look two after it is made, so
@@ -40,12 +40,27 @@ def _centre_in(a: Box, b: Box) -> bool:
 
 
 def agree(a: Look, b: Look) -> bool:
-    """Every detection at either look overlaps one of the same kind at the other."""
-    return all(
-        all(any(overlaps(d.box, e.box) for e in ys) for d in xs)
-        and all(any(overlaps(e.box, d.box) for d in xs) for e in ys)
-        for xs, ys in zip(a, b, strict=True)
-    )
+    """As many detections of each kind at either look, paired one to one with overlapping ones
+    (best overlap first): two faces at one look and one at the other disagree even when it
+    overlaps both, as when a face passes behind another."""
+    return all(_paired(xs, ys) for xs, ys in zip(a, b, strict=True))
+
+
+def _paired(xs: Sequence[Detection], ys: Sequence[Detection]) -> bool:
+    if len(xs) != len(ys):
+        return False
+    pairs = sorted(
+        ((iou(d.box, e.box), i, j) for i, d in enumerate(xs) for j, e in enumerate(ys)
+         if overlaps(d.box, e.box)),
+        reverse=True,
+    )  # fmt: skip
+    taken_x: set[int] = set()
+    taken_y: set[int] = set()
+    for _, i, j in pairs:
+        if i not in taken_x and j not in taken_y:
+            taken_x.add(i)
+            taken_y.add(j)
+    return len(taken_x) == len(xs)
 
 
 class Refiner:
