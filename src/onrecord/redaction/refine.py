@@ -7,8 +7,9 @@ The rule. Two consecutive regular looks *agree* when they have as many detection
 (faces, plates) and these pair one to one with overlapping ones (``overlaps``). When two
 consecutive regular looks p and p + k disagree, the frames between them are looked at, and so
 are the frames between p − k and p and between p + k and p + 2k: one of the two looks may have
-missed an object, and what it missed may begin or end on the far side of it. After the clip's last frame an empty look is
-counted, so that a track seen at the last regular look has the frames after it looked at.
+missed an object, and what it missed may begin or end on the far side of it. After the clip's
+last frame an empty look is counted, so that a track seen at the last regular look has the
+frames after it looked at.
 
 Each run of frames between two regular looks is settled once the look two after it is made, so
 the engine keeps the 2k − 2 frames of the last two runs, not looked at yet, in a buffer.
