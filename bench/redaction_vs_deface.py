@@ -97,9 +97,9 @@ def tool_argv(tool: str, binary: Path, source: Path, target: Path) -> list[str]:
         return [str(binary), str(source), "-o", str(target), "--replacewith", "solid",
                 "--keep-audio", "--ffmpeg-config", config]  # fmt: skip
     extra = ["--precision", "int8"] if tool == "onrecord-int8" else []
-    if tool.startswith("onrecord-k"):  # onrecord-k2, onrecord-k2r: --detect-every 2 [--refine]
+    if tool.startswith("onrecord-k"):  # onrecord-k1, -k2 (--no-refine), -k2r (--refine)
         step = tool.removeprefix("onrecord-k")
-        extra = ["--detect-every", step.rstrip("r"), *(["--refine"] if "r" in step else [])]
+        extra = ["--detect-every", step.rstrip("r"), "--refine" if "r" in step else "--no-refine"]
     return [str(binary), "redact", str(source), "--out", str(target), "--style", "solid", *extra]
 
 
@@ -199,8 +199,9 @@ def main() -> None:
                         help="length of the clip for the workers' runs")  # fmt: skip
     parser.add_argument("--no-workers", action="store_true")
     parser.add_argument("--onrecord", nargs="+", default=["onrecord", "onrecord-int8"],
-                        help="OnRecord's runs: onrecord, onrecord-int8, onrecord-k2, "
-                        "onrecord-k2r (detect every 2nd frame, refined)...")  # fmt: skip
+                        help="OnRecord's runs: onrecord (its defaults), onrecord-int8, "
+                        "onrecord-k1 (every frame), onrecord-k2 (every 2nd frame), onrecord-k2r "
+                        "(every 2nd, refined)...")  # fmt: skip
     args = parser.parse_args()
 
     tools = {"deface": deface_command()}
