@@ -38,7 +38,7 @@ class RedactionOptions(BaseModel):
     refine: bool = True
     """With ``detect_every`` k > 1, look at the frames between two looks that disagree too
     (``refine``): tracks then begin and end where looking at every frame finds them. The
-    default, k = 2 refined, covered what k = 1 covers on every labelled video with 15-30% less
+    default, k = 2 refined, covered what k = 1 covers on every labelled video with 8-33% less
     CPU (docs/benchmarks.md); unrefined k > 1 did not."""
     detect_size: int = Field(default=1280, ge=128, le=4096)
     """The longest side, in pixels, of the picture the face model sees (never upscaled)."""
