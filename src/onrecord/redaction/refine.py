@@ -42,7 +42,8 @@ def _centre_in(a: Box, b: Box) -> bool:
 
 def agree(a: Look, b: Look) -> bool:
     """As many detections of each kind at either look, paired one to one with overlapping ones
-    (best overlap first): two faces at one look and one at the other disagree even when it
+    (best overlap first; a pairing that order misses counts as a disagreement, which only
+    looks at more frames): two faces at one look and one at the other disagree even when it
     overlaps both, as when a face passes behind another."""
     return all(_paired(xs, ys) for xs, ys in zip(a, b, strict=True))
 
