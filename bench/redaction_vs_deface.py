@@ -14,9 +14,10 @@ otherwise stretches a 640 × 360 video to 640 × 368, which no per-pixel judgeme
 
     .venv/bin/python bench/redaction_vs_deface.py [--seconds 10] [--repeats 3] [--no-workers]
 
-OnRecord runs twice: with its default face model (float, as deface runs it) and with its int8
-copy (``--precision int8``, ``onrecord-int8``); both copies are prepared into the model cache
-before any run is timed, as they are after a machine's first redaction.
+OnRecord runs twice unless told otherwise (``--onrecord``): with its default face model (float,
+as deface runs it) and with its int8 copy (``--precision int8``, ``onrecord-int8``); both
+copies are prepared into the model cache before any run is timed, as they are after a machine's
+first redaction.
 
 Until ``onrecord redact`` exists, OnRecord's columns are skipped with a message.
 """
@@ -96,6 +97,9 @@ def tool_argv(tool: str, binary: Path, source: Path, target: Path) -> list[str]:
         return [str(binary), str(source), "-o", str(target), "--replacewith", "solid",
                 "--keep-audio", "--ffmpeg-config", config]  # fmt: skip
     extra = ["--precision", "int8"] if tool == "onrecord-int8" else []
+    if tool.startswith("onrecord-k"):  # onrecord-k1, -k2 (--no-refine), -k2r (--refine)
+        step = tool.removeprefix("onrecord-k")
+        extra = ["--detect-every", step.rstrip("r"), "--refine" if "r" in step else "--no-refine"]
     return [str(binary), "redact", str(source), "--out", str(target), "--style", "solid", *extra]
 
 
@@ -194,6 +198,10 @@ def main() -> None:
     parser.add_argument("--worker-seconds", type=float, default=4.0,
                         help="length of the clip for the workers' runs")  # fmt: skip
     parser.add_argument("--no-workers", action="store_true")
+    parser.add_argument("--onrecord", nargs="+", default=["onrecord", "onrecord-int8"],
+                        help="OnRecord's runs: onrecord (its defaults), onrecord-int8, "
+                        "onrecord-k1 (every frame), onrecord-k2 (every 2nd frame), onrecord-k2r "
+                        "(every 2nd, refined)...")  # fmt: skip
     args = parser.parse_args()
 
     tools = {"deface": deface_command()}
@@ -203,8 +211,7 @@ def main() -> None:
               "deface and the metrics are measured alone.")  # fmt: skip
     else:
         warm_model_cache()
-        tools["onrecord"] = onrecord
-        tools["onrecord-int8"] = onrecord
+        tools.update(dict.fromkeys(args.onrecord, onrecord))
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"Machine: {machine()}")
     videos = make_videos(args.seconds)

@@ -19,6 +19,7 @@ from onrecord.redaction.faces import decode, detection_size, model_path, nms
 from onrecord.redaction.geometry import Box, iou, lerp, pad, pixels, union, unrotate
 from onrecord.redaction.options import Style
 from onrecord.redaction.ranges import muted
+from onrecord.redaction.refine import Refiner
 from onrecord.redaction.styles import cover, split
 from onrecord.redaction.tracking import (
     Chain,
@@ -188,6 +189,85 @@ def test_an_object_seen_only_between_looks_is_missed_by_the_fast_path() -> None:
     assert covered(associate(looks, max_gap=1), 4, 1) == {0, 1, 2}
     fast = [(f, d) for f, d in looks if f % 2 == 0]
     assert covered(associate(fast, max_gap=1 + reach(2)), 4, 1 + reach(2)) == set()
+
+
+def refined(every: int, answers: list[list[Detection]]) -> list[int]:
+    """The frames the refinement rule looks at in a clip whose detector answers
+    ``answers[f]`` at frame ``f``, fed to it as the engine feeds it."""
+    refiner = Refiner(every)
+    out: list[int] = []
+    for f in range(0, len(answers), every):
+        out += [f, *refiner.regular(f, [answers[f]])]
+    return sorted(out + refiner.end(len(answers)))
+
+
+def present(frames: int, on: range) -> list[list[Detection]]:
+    return [det(0) if f in on else [] for f in range(frames)]
+
+
+@pytest.mark.parametrize(
+    ("answers", "looked"),
+    [
+        # a face from frame 3 to the end: looks 2 (none) and 4 (a face) disagree, so the frames
+        # around them (1, 3, 5) are looked at; the face at the last look (10) has the frames
+        # after it (11) and before it (9) looked at
+        (present(12, range(3, 12)), [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11]),
+        # a face on frames 0-7: looks 6 and 8 disagree (frames 5, 7, 9); 1 and 3 are inferred
+        (present(12, range(8)), [0, 2, 4, 5, 6, 7, 8, 9, 10]),
+        # missed at the look at frame 4: looks 2/4 and 4/6 disagree (frames 1, 3, 5, 7); the
+        # last look (10) sees it (9, 11)
+        ([[] if f == 4 else det(0) for f in range(12)], list(range(12))),
+        # missed at frame 5, which is not looked at: all looks agree, so only the clip's end
+        ([[] if f == 5 else det(0) for f in range(12)], [0, 2, 4, 6, 8, 9, 10, 11]),
+        # a face from frame 1 that the look at frame 2 misses: looks 2 and 4 disagree, and the
+        # run before the look that missed (frame 1) is looked at too
+        ([det(0) if f in (1, 3, 4, 5) else [] for f in range(8)], [0, 1, 2, 3, 4, 5, 6, 7]),
+        # two looks that each see one face, at places that do not overlap, disagree
+        ([det(0) if f < 2 else det(50) for f in range(6)], [0, 1, 2, 3, 4, 5]),
+        # two faces, one passing behind the other at frames 2-3: the look at 2 sees one face,
+        # which overlaps both faces at 0, and disagrees with it
+        ([det(0) + det(4) if f in (0, 1, 4, 5) else det(2) for f in range(6)],
+         [0, 1, 2, 3, 4, 5]),
+        # nothing anywhere: the regular looks only
+        (present(9, range(0)), [0, 2, 4, 6, 8]),
+    ],
+)  # fmt: skip
+def test_refinement_looks_between_looks_that_disagree(
+    answers: list[list[Detection]], looked: list[int]
+) -> None:
+    assert refined(2, answers) == looked
+
+
+def test_refined_tracks_begin_and_end_as_on_every_frame() -> None:
+    """A face on frames 3-8 of 12, found on frames 3, 5, 7 and 8 at k = 2: its track covers
+    frames 3-8 held ``extend`` = 1 frame either side, as the per-frame reference's does, where
+    the reach of 2k - 1 frames holds it 3 frames more either side."""
+    answers = present(12, range(3, 9))
+    looks = [(f, answers[f]) for f in refined(2, answers)]
+    assert [f for f, d in looks if d] == [3, 4, 5, 6, 7, 8]
+    assert covered(associate(looks, max_gap=1), 12, 1) == set(range(2, 10))
+    every = [(f, d) for f, d in enumerate(answers)]
+    assert covered(associate(every, max_gap=1), 12, 1) == set(range(2, 10))
+    plain = [(f, d) for f, d in every if f % 2 == 0]
+    assert covered(associate(plain, max_gap=1 + reach(2)), 12, 1 + reach(2)) == set(range(12))
+
+
+@scaled(2, deadline=None)  # cheap examples: twice the profile's number
+@given(data=st.data(), k=st.integers(2, 4), extend=st.integers(0, 3), max_gap=st.integers(0, 6))
+def test_refined_looks_cover_what_every_frame_covers(
+    data: st.DataObject, k: int, extend: int, max_gap: int
+) -> None:
+    """The reference looks at every frame; the refined path at every k-th frame and where the
+    refinement rule says, with the engine's allowance (a longest gap of at least k - 1, the
+    reference's extension). Same detector answers (a pure function of the frame); the refined
+    path covers every frame the reference covers."""
+    seen = data.draw(sightings(k))
+    frames = len(seen)
+    answers = [det(f) if s else [] for f, s in enumerate(seen)]
+    reference = covered(associate(list(enumerate(answers)), max_gap=max_gap), frames, extend)
+    looks = [(f, answers[f]) for f in refined(k, answers)]
+    fast = covered(associate(looks, max_gap=max(max_gap, k - 1)), frames, extend)
+    assert reference <= fast
 
 
 # -- times, ranges and mutes ------------------------------------------------------------------

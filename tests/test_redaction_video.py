@@ -62,9 +62,11 @@ def covered_mask(boxes: list[tuple[int, int, int, int]], shape: tuple[int, int])
 def test_every_labelled_face_is_covered_in_every_frame(
     clip: Clip, detectors: Detectors, tmp_path: Path
 ) -> None:
-    for k in (1, 3):
-        out = tmp_path / f"k{k}.mp4"
-        record = redact(clip.path, out, RedactionOptions(detect_every=k), detectors=detectors)
+    for k, refine in ((1, False), (3, False), (2, True), (3, True)):
+        out = tmp_path / f"k{k}{refine}.mp4"
+        options = RedactionOptions(detect_every=k, refine=refine)
+        record = redact(clip.path, out, options, detectors=detectors)
+        assert (record.settings.detect_every, record.settings.refine) == (k, refine)
         faces = [t for t in record.tracks if t.kind == "face"]
         assert len(faces) == 2, [len(t.boxes) for t in faces]
         for frame, labels in clip.labels.items():
@@ -74,7 +76,7 @@ def test_every_labelled_face_is_covered_in_every_frame(
                 # the face itself: the photograph's middle (its edges are hair and background)
                 cx0, cy0 = x + w // 5, y + h // 5
                 core = mask[max(cy0, 0) : y + h - h // 5, max(cx0, 0) : x + w - w // 5]
-                assert core.all(), f"k={k}, frame {frame}: face at {x, y, w, h} not covered"
+                assert core.all(), f"k={k} {refine=}, frame {frame}: face {x, y, w, h} not covered"
         hows = {b[5] for t in faces for b in t.boxes}
         assert "detected" in hows and ("interpolated" in hows) == (k > 1)
 
@@ -131,7 +133,8 @@ def test_a_record_replays_to_the_same_output(
     clip: Clip, detectors: Detectors, tmp_path: Path
 ) -> None:
     first = tmp_path / "first.mp4"
-    record = redact(clip.path, first, RedactionOptions(detect_every=2), detectors=detectors)
+    options = RedactionOptions(detect_every=2, refine=True)
+    record = redact(clip.path, first, options, detectors=detectors)
     again = replay(clip.path, record_path(first), tmp_path / "again.mp4")
     assert again.output == record.output.model_copy(update={"name": "again.mp4"})  # type: ignore[union-attr]
     assert all(

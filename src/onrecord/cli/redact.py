@@ -44,6 +44,14 @@ def redact(
     detect_every: Annotated[
         int, typer.Option("--detect-every", min=1, max=10, help="Look for faces every k-th frame.")
     ] = RedactionOptions().detect_every,
+    refine: Annotated[
+        bool,
+        typer.Option(
+            "--refine/--no-refine",
+            help="With --detect-every K > 1, also look between two looks that disagree "
+            "(tracks begin and end where looking at every frame finds them).",
+        ),
+    ] = RedactionOptions().refine,
     precision: Annotated[
         Precision,
         typer.Option(
@@ -83,7 +91,7 @@ def redact(
             else:
                 options = RedactionOptions(
                     faces=faces, plates=plates, style=style, detect_every=detect_every,
-                    face_threshold=threshold, precision=precision,
+                    refine=refine, face_threshold=threshold, precision=precision,
                     mutes=tuple(parse_range(m) for m in mute or ()),
                     boxes=read_boxes(boxes) if boxes else (),
                 )  # fmt: skip

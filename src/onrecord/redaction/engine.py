@@ -43,6 +43,7 @@ from onrecord.redaction.record import (
     sha256_file,
     write_record,
 )
+from onrecord.redaction.refine import Refiner
 from onrecord.redaction.styles import cover, split
 from onrecord.redaction.tracking import Detection, How
 
@@ -131,33 +132,55 @@ def analyse(
     times: list[float] = []
     fps = float(info.fps)
     count = 0
+    refiner = _refiner(options)
+    skipped: dict[int, av.VideoFrame] = {}
+
+    def look(i: int, frame: av.VideoFrame) -> list[list[Detection]]:
+        small = np.asarray(
+            frame.reformat(width=dw, height=dh, format="rgb24").to_ndarray(), dtype=np.uint8
+        )
+        upright = np.ascontiguousarray(np.rot90(small, turns))
+        found: list[list[Detection]] = []
+        if detectors.faces:
+            faces = _stored(detectors.faces.detect(upright), turns, (dw, dh), (sx, sy))
+            found_faces.looks.append((i, faces))
+            found.append(faces)
+        if detectors.plates:
+            grey = np.ascontiguousarray(upright.mean(axis=2).astype(np.uint8))
+            plates = _stored(detectors.plates.detect(grey), turns, (dw, dh), (sx, sy))
+            found_plates.looks.append((i, plates))
+            found.append(plates)
+        return found
+
+    searching = bool(detectors.faces or detectors.plates)
     for i, frame in enumerate(frames):
         times.append(float(frame.time) if frame.time is not None else i / fps)
-        if i % k == 0 and (detectors.faces or detectors.plates):
-            small = np.asarray(
-                frame.reformat(width=dw, height=dh, format="rgb24").to_ndarray(), dtype=np.uint8
-            )
-            upright = np.ascontiguousarray(np.rot90(small, turns))
-            if detectors.faces:
-                found = detectors.faces.detect(upright)
-                found_faces.looks.append((i, _stored(found, turns, (dw, dh), (sx, sy))))
-            if detectors.plates:
-                grey = np.ascontiguousarray(upright.mean(axis=2).astype(np.uint8))
-                found = detectors.plates.detect(grey)
-                found_plates.looks.append((i, _stored(found, turns, (dw, dh), (sx, sy))))
+        if searching and i % k == 0:
+            found = look(i, frame)
+            if refiner:
+                for f in refiner.regular(i, found):
+                    look(f, skipped[f])
+                skipped = {f: v for f, v in skipped.items() if f > i - k}
+        elif searching and refiner:
+            skipped[i] = frame
         if singles:
             _carry(frame, i, times, fps, singles, carriers, carried)
         count = i + 1
         progress(count)
     if count == 0:
         raise InputError("the clip has no video frames")
+    if refiner:
+        for f in refiner.end(count):
+            look(f, skipped[f])
+    if refiner:  # track ends found as on every frame; runs between agreeing looks bridged
+        max_gap, extend = max(options.max_gap, k - 1), options.extend
+    else:
+        max_gap, extend = options.max_gap + tracking.reach(k), options.extend + tracking.reach(k)
     tracks: list[Track] = []
     for kind, looks in (("face", found_faces), ("plate", found_plates)):
-        more = tracking.reach(k)
-        for chain in tracking.associate(looks.looks, max_gap=options.max_gap + more):
-            boxes = tracking.fill(
-                chain, frames=count, extend=options.extend + more, padding=options.padding
-            )
+        ordered = sorted(looks.looks, key=lambda look: look[0])
+        for chain in tracking.associate(ordered, max_gap=max_gap):
+            boxes = tracking.fill(chain, frames=count, extend=extend, padding=options.padding)
             tracks.append(_track(len(tracks) + 1, kind, None, boxes, info))
     for n, box in enumerate(singles):
         if not carried[n]:
@@ -176,6 +199,11 @@ def analyse(
             boxes = tracking.keyframed(marks, end=_end(box, times, fps), frames=count)
             tracks.append(_track(len(tracks) + 1, "manual", box.label, boxes, info))
     return tuple(tracks), count
+
+
+def _refiner(options: RedactionOptions) -> Refiner | None:
+    """The refinement rule (``refine``) when asked for and detection skips frames."""
+    return Refiner(options.detect_every) if options.refine and options.detect_every > 1 else None
 
 
 def _end(box: ManualBox, times: list[float], fps: float) -> int | None:
@@ -338,8 +366,9 @@ def redact(
         detectors=tuple(detectors.described),
         settings=Settings(
             face_threshold=options.face_threshold, detect_every=options.detect_every,
-            detect_size=options.detect_size, padding=options.padding, extend=options.extend,
-            max_gap=options.max_gap, style=options.style, encoder=dict(media.ENCODER),
+            refine=options.refine, detect_size=options.detect_size, padding=options.padding,
+            extend=options.extend, max_gap=options.max_gap, style=options.style,
+            encoder=dict(media.ENCODER),
         ),
         video=Video(
             width=info.width, height=info.height, fps=str(info.fps), time_base=str(info.time_base),

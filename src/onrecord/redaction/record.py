@@ -41,6 +41,8 @@ class Detector(_Part):
 class Settings(_Part):
     face_threshold: float
     detect_every: int
+    refine: bool = False
+    """Whether the frames between disagreeing looks were looked at too (``refine``)."""
     detect_size: int
     padding: float
     extend: int
