@@ -46,6 +46,11 @@ class Reviewed:
     record: RedactionRecord
 
 
+def ms(seconds: float) -> int:
+    """A time as the custody log holds it: whole milliseconds (entries hold no floats)."""
+    return round(seconds * 1000)
+
+
 def record_of(releases: Releases, request_id: str, job_id: int) -> RedactionRecord:
     """The redaction record of a finished job of the request (its tracks and their state)."""
     job = under_review(releases, request_id, job_id)

@@ -8,6 +8,7 @@ audio encoded again (``onrecord.redaction.remute``: the same file a whole render
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections import OrderedDict
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +17,7 @@ from onrecord import redaction
 from onrecord.redaction import INPUT_ERRORS, RedactionRecord, Waveform
 from onrecord.release.errors import ReleaseError
 from onrecord.release.jobs import workspace
-from onrecord.release.review import Edit, Reviewed, apply, under_review
+from onrecord.release.review import Edit, Reviewed, apply, ms, under_review
 from onrecord.release.service import Releases
 
 PARTS = 400
@@ -34,24 +35,27 @@ def waveform(
 
 
 _KEPT: OrderedDict[str, Waveform | None] = OrderedDict()
+_KEEPING = threading.Lock()  # the console's pages run in threads
 KEEP = 32
 """How many clips' peaks are kept in memory."""
 
 
 def _peaks(releases: Releases, sha256: str, name: str) -> Waveform | None:
     """Peaks by the clip's SHA-256 (its bytes never change): computed once, not at every page."""
-    if sha256 in _KEPT:
-        _KEPT.move_to_end(sha256)
-        return _KEPT[sha256]
+    with _KEEPING:
+        if sha256 in _KEPT:
+            _KEPT.move_to_end(sha256)
+            return _KEPT[sha256]
     with tempfile.TemporaryDirectory(prefix="onrecord-waveform-") as tmp:
         clip, _ = workspace(releases, Path(tmp), sha256, name)
         try:
             found = redaction.loudness(clip, PARTS)
         except INPUT_ERRORS as e:
             raise ReleaseError(str(e).replace(str(clip), name)) from None
-    _KEPT[sha256] = found
-    while len(_KEPT) > KEEP:
-        _KEPT.popitem(last=False)
+    with _KEEPING:
+        _KEPT[sha256] = found
+        while len(_KEPT) > KEEP:
+            _KEPT.popitem(last=False)
     return found
 
 
@@ -78,7 +82,7 @@ def set_mutes(
     ) -> RedactionRecord:
         return redaction.remute(source, previous, record, target)
 
-    review = {"mutes_ms": [[round(a * 1000), round(b * 1000)] for a, b in sorted(mutes)]}
+    review = {"mutes_ms": [[ms(a), ms(b)] for a, b in sorted(mutes)]}
     return apply(
         releases, request_id, job_id, Edit(review, change, render), actor=actor, address=address
     )

@@ -16,7 +16,7 @@ from onrecord import redaction
 from onrecord.redaction import INPUT_ERRORS, Drawn, RedactionRecord, Still
 from onrecord.release.errors import ReleaseError
 from onrecord.release.jobs import workspace
-from onrecord.release.review import Edit, Reviewed, apply, stored_record, under_review
+from onrecord.release.review import Edit, Reviewed, apply, ms, stored_record, under_review
 from onrecord.release.service import Releases, output_names
 from onrecord.vault.log import Action
 
@@ -36,9 +36,9 @@ def add_box(
     def change(source: Path, record: RedactionRecord) -> RedactionRecord:
         return redaction.with_box(source, record, drawn)
 
-    until = None if drawn.until is None else _ms(drawn.until)
+    until = None if drawn.until is None else ms(drawn.until)
     review = {
-        "box": {"at_ms": _ms(drawn.at), "x": drawn.x, "y": drawn.y, "w": drawn.w, "h": drawn.h,
+        "box": {"at_ms": ms(drawn.at), "x": drawn.x, "y": drawn.y, "w": drawn.w, "h": drawn.h,
                 "follow": drawn.follow, "until_ms": until, "track": drawn.track,
                 "label": drawn.label},
     }  # fmt: skip
@@ -75,12 +75,7 @@ def frame(
         item=job.item_id,
         details={
             "file": name, "sha256": sha256, "request": request_id, "redaction_job": job.id,
-            "frame": shown.frame, "at_ms": _ms(shown.seconds), "redacted": not original,
+            "frame": shown.frame, "at_ms": ms(shown.seconds), "redacted": not original,
         },
     )  # fmt: skip
     return shown
-
-
-def _ms(seconds: float) -> int:
-    """A time as the custody log holds it: whole milliseconds (entries hold no floats)."""
-    return round(seconds * 1000)
