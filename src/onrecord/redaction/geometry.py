@@ -25,6 +25,26 @@ class Box(NamedTuple):
         return self.y + self.h
 
 
+def centre_in(a: Box, b: Box) -> bool:
+    """Whether ``a``'s centre lies inside ``b`` (edges included)."""
+    cx, cy = a.x + a.w / 2, a.y + a.h / 2
+    return b.x <= cx <= b.right and b.y <= cy <= b.bottom
+
+
+def one_to_one(pairs: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    """Pairs ``(score, i, j)`` taken best score first, each ``i`` and each ``j`` once: the
+    greedy one-to-one pairing detections and tracks are joined by."""
+    taken_i: set[int] = set()
+    taken_j: set[int] = set()
+    chosen = []
+    for _, i, j in sorted(pairs, reverse=True):
+        if i not in taken_i and j not in taken_j:
+            taken_i.add(i)
+            taken_j.add(j)
+            chosen.append((i, j))
+    return chosen
+
+
 def iou(a: Box, b: Box) -> float:
     """Intersection over union; 0 for boxes that do not overlap or have no area."""
     iw = min(a.right, b.right) - max(a.x, b.x)

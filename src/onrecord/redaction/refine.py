@@ -20,24 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from onrecord.redaction.geometry import Box, iou
-from onrecord.redaction.tracking import Detection
+from onrecord.redaction.geometry import Box, centre_in, iou, one_to_one
+from onrecord.redaction.tracking import MIN_IOU, Detection
 
 Look = Sequence[Sequence[Detection]]
 """A look's detections, one list for each kind looked for (faces, plates)."""
 
-MIN_IOU = 0.1
-"""As ``tracking.associate``'s: boxes that overlap this much are taken for one object."""
-
 
 def overlaps(a: Box, b: Box) -> bool:
     """One object at both: IoU at least ``MIN_IOU``, or either box's centre inside the other."""
-    return iou(a, b) >= MIN_IOU or _centre_in(a, b) or _centre_in(b, a)
-
-
-def _centre_in(a: Box, b: Box) -> bool:
-    cx, cy = a.x + a.w / 2, a.y + a.h / 2
-    return b.x <= cx <= b.right and b.y <= cy <= b.bottom
+    return iou(a, b) >= MIN_IOU or centre_in(a, b) or centre_in(b, a)
 
 
 def agree(a: Look, b: Look) -> bool:
@@ -51,18 +43,9 @@ def agree(a: Look, b: Look) -> bool:
 def _paired(xs: Sequence[Detection], ys: Sequence[Detection]) -> bool:
     if len(xs) != len(ys):
         return False
-    pairs = sorted(
-        ((iou(d.box, e.box), i, j) for i, d in enumerate(xs) for j, e in enumerate(ys)
-         if overlaps(d.box, e.box)),
-        reverse=True,
-    )  # fmt: skip
-    taken_x: set[int] = set()
-    taken_y: set[int] = set()
-    for _, i, j in pairs:
-        if i not in taken_x and j not in taken_y:
-            taken_x.add(i)
-            taken_y.add(j)
-    return len(taken_x) == len(xs)
+    pairs = [(iou(d.box, e.box), i, j) for i, d in enumerate(xs) for j, e in enumerate(ys)
+             if overlaps(d.box, e.box)]  # fmt: skip
+    return len(one_to_one(pairs)) == len(xs)
 
 
 class Refiner:

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
-from onrecord.redaction.geometry import Box, iou, lerp, pad, shifted, union
+from onrecord.redaction.geometry import Box, centre_in, iou, lerp, one_to_one, pad, shifted, union
+
+MIN_IOU = 0.1
+"""Boxes that overlap this much (or one's centre inside the other) are taken for one object."""
 
 
 def reach(every: int) -> int:
@@ -70,7 +73,7 @@ class Chain:
 
 
 def associate(
-    looks: Sequence[tuple[int, Sequence[Detection]]], *, max_gap: int, min_iou: float = 0.1
+    looks: Sequence[tuple[int, Sequence[Detection]]], *, max_gap: int, min_iou: float = MIN_IOU
 ) -> list[Chain]:
     """Join detections on the frames looked at (in frame order) into chains: each detection goes
     to the open chain whose predicted box overlaps it most (IoU at least ``min_iou``, or the
@@ -87,17 +90,13 @@ def associate(
             guess = chain.predict(frame)
             for di, d in enumerate(dets):
                 score = iou(guess, d.box)
-                cx, cy = d.box.x + d.box.w / 2, d.box.y + d.box.h / 2
-                inside = guess.x <= cx <= guess.right and guess.y <= cy <= guess.bottom
+                inside = centre_in(d.box, guess)
                 if score >= min_iou or inside:
                     pairs.append((score + inside, ci, di))
-        taken_c: set[int] = set()
         taken_d: set[int] = set()
-        for _, ci, di in sorted(pairs, reverse=True):
-            if ci not in taken_c and di not in taken_d:
-                open_[ci].hits[frame] = dets[di]
-                taken_c.add(ci)
-                taken_d.add(di)
+        for ci, di in one_to_one(pairs):
+            open_[ci].hits[frame] = dets[di]
+            taken_d.add(di)
         open_.extend(Chain({frame: d}) for di, d in enumerate(dets) if di not in taken_d)
     return done + open_
 
