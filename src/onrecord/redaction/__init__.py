@@ -18,7 +18,7 @@ from onrecord.redaction.record import RedactionRecord, Track, read_record, recor
 from onrecord.redaction.waveform import Waveform
 
 if TYPE_CHECKING:
-    from onrecord.redaction.edits import loudness, still, with_box
+    from onrecord.redaction.edits import still, with_box
     from onrecord.redaction.engine import (
         Detectors,
         OutputError,
@@ -29,11 +29,12 @@ if TYPE_CHECKING:
         render,
         replay,
     )
+    from onrecord.redaction.media import loudness
 
 _ENGINE = frozenset(
     ("Detectors", "OutputError", "Progress", "analyse", "redact", "remute", "render", "replay")
 )
-_EDITS = frozenset(("loudness", "still", "with_box"))
+_EDITS = frozenset(("still", "with_box"))
 
 
 def __getattr__(name: str) -> Any:
@@ -45,6 +46,10 @@ def __getattr__(name: str) -> Any:
         from onrecord.redaction import edits
 
         return getattr(edits, name)
+    if name == "loudness":
+        from onrecord.redaction import media
+
+        return media.loudness
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -27,7 +27,6 @@ from onrecord.redaction.geometry import Box, pixels
 from onrecord.redaction.manual import Keyframe, ManualBox
 from onrecord.redaction.record import FrameBox, RedactionRecord, Track
 from onrecord.redaction.tracking import How
-from onrecord.redaction.waveform import Waveform
 
 
 @dataclass(frozen=True)
@@ -174,8 +173,3 @@ def _manual(label: str, start: int, end: int, box: Box, follow: bool) -> ManualB
         return ManualBox(label=label, frame=start, x=x, y=y, w=w, h=h, end_frame=end)
     marks = (Keyframe(frame=start, x=x, y=y, w=w, h=h), Keyframe(frame=end, x=x, y=y, w=w, h=h))
     return ManualBox(label=label, keyframes=marks, end_frame=end)
-
-
-def loudness(source: Path, parts: int) -> Waveform | None:
-    """The peaks of ``parts`` equal parts of the clip's audio, or None without audio."""
-    return media.loudness(source, parts)
